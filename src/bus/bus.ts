@@ -1,0 +1,33 @@
+import type { Delivery, Topic, TopicMessages } from './topics.js';
+
+export interface ConsumeOptions {
+  /** How many messages of this queue one consumer handles at once. */
+  readonly prefetch?: number;
+}
+
+export type Handler<T extends Topic> = (delivery: Delivery<T>) => Promise<void>;
+
+export interface Consumer {
+  /** Stops taking new messages and resolves when the ones in hand are settled. */
+  cancel(): Promise<void>;
+}
+
+/** A message that failed every attempt, kept for an operator to inspect. */
+export interface DeadLetter {
+  readonly queue: string;
+  readonly delivery: Delivery;
+  readonly error: unknown;
+}
+
+/**
+ * The message bus port (DESIGN §2). Delivery is at least once: a message is acked when its
+ * handler resolves; when the handler throws it is retried, and after the last attempt it is
+ * dead-lettered. Queues are named and shared: consumers of one queue compete for its messages,
+ * and each queue receives a copy of every message on the topics it is bound to.
+ */
+export interface Bus {
+  publish<T extends Topic>(topic: T, body: TopicMessages[T]): Promise<void>;
+  consume<T extends Topic>(queue: string, topics: readonly T[], handler: Handler<T>, options?: ConsumeOptions): Promise<Consumer>;
+  /** Cancels every consumer, waits for handlers in flight, and releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { describeBusContract } from './bus.contract.js';
+import { InProcessBus } from './in-process-bus.js';
+
+describeBusContract('in-process', () => Promise.resolve(new InProcessBus({ retryDelayMs: 5 })));
+
+describe('InProcessBus', () => {
+  it('dead-letters a message after its last attempt', async () => {
+    const dead: number[] = [];
+    const bus = new InProcessBus({ maxAttempts: 2, retryDelayMs: 1, onDeadLetter: (d) => dead.push(d.delivery.attempt) });
+    await bus.consume('q', ['execution.requested'], () => Promise.reject(new Error('always')));
+    await bus.publish('execution.requested', { executionId: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(dead).toEqual([2]);
+    expect(bus.deadLetters).toHaveLength(1);
+    await bus.close();
+  });
+});

@@ -1,0 +1,3 @@
+export type { Bus, ConsumeOptions, Consumer, DeadLetter, Handler } from './bus.js';
+export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
+export { TOPICS, type Delivery, type Message, type Topic, type TopicMessages } from './topics.js';

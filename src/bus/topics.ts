@@ -1,0 +1,53 @@
+import type { ExecutionStatus, TerminalStatus } from '../domain/index.js';
+
+/** Every routing key, the same on both buses (DESIGN §2). */
+export const TOPICS = [
+  'event.created',
+  'enforcement.created',
+  'execution.requested',
+  'execution.dispatch',
+  'execution.status.changed',
+  'execution.completed',
+  'execution.cancel',
+  'rule.created',
+  'rule.enabled',
+  'rule.disabled',
+  'rule.deleted',
+  'pack.registered',
+  'pack.deleted',
+] as const;
+export type Topic = (typeof TOPICS)[number];
+
+interface RuleChanged {
+  readonly ruleRef: string;
+}
+interface PackChanged {
+  readonly packRef: string;
+}
+
+/**
+ * Message bodies carry ids and a small summary; the database is authoritative, so a handler
+ * reloads the row and must be idempotent (a message may arrive more than once).
+ */
+export interface TopicMessages {
+  'event.created': { readonly eventId: number; readonly triggerRef: string };
+  'enforcement.created': { readonly enforcementId: number };
+  'execution.requested': { readonly executionId: number };
+  'execution.dispatch': { readonly executionId: number };
+  'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
+  'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };
+  'execution.cancel': { readonly executionId: number };
+  'rule.created': RuleChanged;
+  'rule.enabled': RuleChanged;
+  'rule.disabled': RuleChanged;
+  'rule.deleted': RuleChanged;
+  'pack.registered': PackChanged;
+  'pack.deleted': PackChanged;
+}
+
+export type Message<T extends Topic = Topic> = {
+  [K in T]: { readonly topic: K; readonly body: TopicMessages[K] };
+}[T];
+
+/** A message as a consumer receives it: which delivery attempt this is (1 = first). */
+export type Delivery<T extends Topic = Topic> = Message<T> & { readonly attempt: number };

@@ -1,0 +1,67 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The one typed configuration (DESIGN §8). Keys mirror attune.yaml and ATTUNE__SECTION__KEY. */
+export const ConfigSchema = Type.Object(
+  {
+    home: Type.String({ description: 'The data dir: SQLite file, packs, logs, secrets.' }),
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        body_limit_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    database: Type.Object(
+      {
+        url: Type.String({ default: '', description: 'Empty: <home>/attune.db. sqlite:<path> or postgres://…' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    bus: Type.Object(
+      {
+        url: Type.String({ default: 'memory:', description: 'memory: for the in-process bus, amqp://… for RabbitMQ.' }),
+        max_attempts: Type.Integer({ minimum: 1, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    worker: Type.Object(
+      {
+        id: Type.String({ default: '' }),
+        concurrency: Type.Integer({ minimum: 1, default: 16 }),
+        max_output_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        kill_grace_ms: Type.Integer({ minimum: 0, default: 2000 }),
+        default_timeout_seconds: Type.Integer({ minimum: 1, default: 600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    executor: Type.Object(
+      {
+        redrive_after_ms: Type.Integer({ minimum: 100, default: 10_000 }),
+        supervisor_interval_ms: Type.Integer({ minimum: 100, default: 5_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    packs: Type.Object(
+      {
+        paths: Type.Array(Type.String(), { default: [], description: 'Extra pack directories loaded at start.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type ServerConfig = Config['server'];
+export type WorkerConfig = Config['worker'];
+export type ExecutorConfig = Config['executor'];

@@ -1,0 +1,74 @@
+/**
+ * The one error catalogue. Every error Attune reports to a user has a stable code from this
+ * table; codes are never renamed or reused, and each is documented in docs/errors.md (a test
+ * checks both directions).
+ */
+export const ERROR_CATALOGUE = {
+  ERR_INTERNAL: { httpStatus: 500, summary: 'An unexpected error; always a bug.' },
+  ERR_VALIDATION: { httpStatus: 400, summary: 'The request body, query or path failed validation.' },
+  ERR_BAD_JSON: { httpStatus: 400, summary: 'The request body is not valid JSON.' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, summary: 'The request body has a content type the API does not accept.' },
+  ERR_BODY_TOO_LARGE: { httpStatus: 413, summary: 'The request body is larger than the API accepts.' },
+  ERR_NOT_FOUND: { httpStatus: 404, summary: 'No such route.' },
+  ERR_METHOD_NOT_ALLOWED: { httpStatus: 405, summary: 'The route does not accept this method.' },
+  ERR_CONFIG_INVALID: { httpStatus: 500, summary: 'The configuration file or environment is invalid.' },
+  ERR_PACK_NOT_FOUND: { httpStatus: 404, summary: 'No pack has this ref.' },
+  ERR_PACK_INVALID: { httpStatus: 400, summary: 'A pack failed validation; details list every problem with file, line and field.' },
+  ERR_PACK_PATH_NOT_FOUND: { httpStatus: 400, summary: 'The pack directory does not exist or has no pack.yaml.' },
+  ERR_PACK_PROTECTED: { httpStatus: 409, summary: 'The pack cannot be removed (the core pack).' },
+  ERR_ACTION_NOT_FOUND: { httpStatus: 404, summary: 'No action has this ref.' },
+  ERR_ACTION_PARAMETERS_INVALID: { httpStatus: 400, summary: 'Action parameters do not match the action schema.' },
+  ERR_EXECUTION_NOT_FOUND: { httpStatus: 404, summary: 'No execution has this id.' },
+  ERR_EXECUTION_NOT_CANCELABLE: { httpStatus: 409, summary: 'The execution has already ended.' },
+  ERR_API_UNREACHABLE: { httpStatus: 503, summary: 'The CLI could not reach the Attune API.' },
+  ERR_EXECUTION_UNSUCCESSFUL: { httpStatus: 200, summary: 'The CLI waited for an execution that did not complete.' },
+  ERR_CLI_USAGE: { httpStatus: 400, summary: 'The CLI was called with arguments it cannot use.' },
+} as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** CLI exit statuses by kind of failure. */
+const EXIT_CODES = { client: 2, notFound: 3, server: 1, unsuccessful: 1 } as const;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = ERROR_CATALOGUE[code].httpStatus;
+    this.details = options.details;
+  }
+
+  get exitCode(): number {
+    if (this.code === 'ERR_EXECUTION_UNSUCCESSFUL') return EXIT_CODES.unsuccessful;
+    if (this.httpStatus === 404) return EXIT_CODES.notFound;
+    if (this.httpStatus >= 400 && this.httpStatus < 500) return EXIT_CODES.client;
+    return EXIT_CODES.server;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
+
+/** One problem found while validating a document, located as precisely as we can. */
+export interface ValidationIssue {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly field: string;
+  readonly message: string;
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  const where = [issue.file, issue.line, issue.column].filter((part) => part !== undefined).join(':');
+  return `${where ? `${where}: ` : ''}${issue.field ? `${issue.field}: ` : ''}${issue.message}`;
+}

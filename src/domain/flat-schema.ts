@@ -1,0 +1,139 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+/**
+ * Parameter schemas are flat (DESIGN §3): a map from parameter name to a small spec. They are
+ * converted to JSON Schema once and validated with Ajv at every boundary.
+ */
+export const PARAMETER_TYPES = ['string', 'integer', 'number', 'boolean', 'object', 'array'] as const;
+export type ParameterType = (typeof PARAMETER_TYPES)[number];
+
+export interface ParameterSpec {
+  readonly type: ParameterType;
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly required?: boolean;
+  readonly secret?: boolean;
+}
+
+export type FlatSchema = Readonly<Record<string, ParameterSpec>>;
+
+/** JSON Schema that checks a flat schema itself (used when loading packs). */
+export const FLAT_SCHEMA_JSON_SCHEMA = {
+  type: 'object',
+  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  additionalProperties: {
+    type: 'object',
+    required: ['type'],
+    additionalProperties: false,
+    properties: {
+      type: { enum: [...PARAMETER_TYPES] },
+      description: { type: 'string' },
+      default: {},
+      enum: { type: 'array', minItems: 1 },
+      minimum: { type: 'number' },
+      maximum: { type: 'number' },
+      required: { type: 'boolean' },
+      secret: { type: 'boolean' },
+    },
+  },
+} as const;
+
+export interface JsonSchemaObject {
+  readonly type: 'object';
+  readonly properties: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly required: readonly string[];
+  readonly additionalProperties: false;
+}
+
+export function toJsonSchema(flat: FlatSchema): JsonSchemaObject {
+  const properties: Record<string, Record<string, unknown>> = {};
+  const required: string[] = [];
+  for (const [name, spec] of Object.entries(flat)) {
+    const property: Record<string, unknown> = { type: spec.type };
+    if (spec.description !== undefined) property.description = spec.description;
+    if (spec.default !== undefined) property.default = spec.default;
+    if (spec.enum !== undefined) property.enum = spec.enum;
+    if (spec.minimum !== undefined) property.minimum = spec.minimum;
+    if (spec.maximum !== undefined) property.maximum = spec.maximum;
+    properties[name] = property;
+    if (spec.required === true && spec.default === undefined) required.push(name);
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/** One parameter that failed validation. */
+export interface ParameterProblem {
+  readonly parameter: string;
+  readonly message: string;
+}
+
+export type ParameterCheck =
+  | { readonly ok: true; readonly value: Record<string, unknown> }
+  | { readonly ok: false; readonly problems: readonly ParameterProblem[] };
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(flat: FlatSchema): ValidateFunction {
+  const key = JSON.stringify(flat);
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajv.compile(toJsonSchema(flat));
+    validators.set(key, validate);
+  }
+  return validate;
+}
+
+/**
+ * Validates parameters against a flat schema and applies defaults. The input is never mutated:
+ * the returned value is a copy with defaults filled in.
+ */
+export function checkParameters(flat: FlatSchema, input: unknown): ParameterCheck {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, problems: [{ parameter: '', message: 'parameters must be an object' }] };
+  }
+  const value = structuredClone(input) as Record<string, unknown>;
+  const validate = validatorFor(flat);
+  if (validate(value)) return { ok: true, value };
+  return { ok: false, problems: (validate.errors ?? []).map(describeAjvError) };
+}
+
+function describeAjvError(error: ErrorObject): ParameterProblem {
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String((error.params as { missingProperty: string }).missingProperty);
+      return { parameter: missing, message: 'is required' };
+    }
+    case 'additionalProperties': {
+      const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+      return { parameter: extra, message: 'is not a parameter of this action' };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return { parameter: path, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    default:
+      return { parameter: path, message: error.message ?? 'is invalid' };
+  }
+}
+
+/** Names of the parameters marked secret, whose values must never be stored or logged in clear. */
+export function secretParameters(flat: FlatSchema): readonly string[] {
+  return Object.entries(flat)
+    .filter(([, spec]) => spec.secret === true)
+    .map(([name]) => name);
+}
+
+export const REDACTED = '********';
+
+export function redactParameters(flat: FlatSchema, parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const secrets = secretParameters(flat);
+  if (secrets.length === 0) return { ...parameters };
+  const copy: Record<string, unknown> = { ...parameters };
+  for (const name of secrets) if (name in copy) copy[name] = REDACTED;
+  return copy;
+}

@@ -1,0 +1,6 @@
+export * from './entities.js';
+export * from './errors.js';
+export * from './flat-schema.js';
+export * from './ids.js';
+export * from './refs.js';
+export * from './statuses.js';

@@ -1,0 +1,124 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import type { ValidationIssue } from '../domain/index.js';
+
+/** A parsed YAML file that can map a data path back to a line and column. */
+export interface YamlSource {
+  /** Path relative to the pack directory, e.g. `actions/echo.yaml`. */
+  readonly file: string;
+  readonly doc: Document;
+  readonly lineCounter: LineCounter;
+}
+
+export interface ParsedYaml {
+  readonly source: YamlSource;
+  /** The document as plain data; undefined when the YAML itself is broken. */
+  readonly data: unknown;
+  readonly issues: readonly ValidationIssue[];
+}
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+const START: Position = { line: 1, column: 1 };
+
+export function parseYaml(file: string, text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  const source: YamlSource = { file, doc, lineCounter };
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((error): ValidationIssue => {
+      const pos = error.linePos?.[0];
+      return {
+        file,
+        ...(pos ? { line: pos.line, column: pos.col } : START),
+        field: '',
+        message: `invalid YAML: ${plainYamlMessage(error.message)}`,
+      };
+    });
+    return { source, data: undefined, issues };
+  }
+  try {
+    return { source, data: doc.toJS({ maxAliasCount: 100 }), issues: [] };
+  } catch (error) {
+    // toJS throws only for alias abuse (e.g. a "billion laughs" document); report it as the file's problem.
+    const message = error instanceof Error ? error.message : String(error);
+    return { source, data: undefined, issues: [{ file, ...START, field: '', message: `invalid YAML: ${message}` }] };
+  }
+}
+
+/** yaml's pretty messages append " at line L, column C:" and a code excerpt; we report those separately. */
+function plainYamlMessage(message: string): string {
+  const firstLine = message.split('\n', 1)[0] ?? message;
+  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+interface Found {
+  readonly node: Node | null;
+  /** The pair holding the last segment that was found, when the parent was a mapping. */
+  readonly pair: Pair | undefined;
+  readonly complete: boolean;
+}
+
+/** Walks the YAML tree along data path segments as far as it exists. */
+function walk(doc: Document, segments: readonly string[]): Found {
+  let node = doc.contents as Node | null;
+  let pair: Pair | undefined;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const next = node.items.find((item) => isPair(item) && keyText(item.key) === segment);
+      if (!next) return { node, pair, complete: false };
+      pair = next;
+      node = (next.value as Node | null) ?? null;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)] as Node | undefined;
+      if (!item) return { node, pair, complete: false };
+      pair = undefined;
+      node = item;
+    } else {
+      return { node, pair, complete: false };
+    }
+  }
+  return { node, pair, complete: true };
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' ? key : undefined;
+}
+
+function positionOf(source: YamlSource, node: unknown): Position | undefined {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  if (!range) return undefined;
+  const { line, col } = source.lineCounter.linePos(range[0]);
+  return { line, column: col };
+}
+
+/**
+ * Position of the value at `segments`; when that value is missing (or is an empty value), the
+ * key or the nearest enclosing node that exists.
+ */
+export function locateValue(source: YamlSource, segments: readonly string[]): Position {
+  const found = walk(source.doc, segments);
+  const value = found.complete ? positionOf(source, found.node) : undefined;
+  const isEmpty = isScalar(found.node) && found.node.value === null && found.pair !== undefined;
+  if (value && !isEmpty) return value;
+  return positionOf(source, found.pair?.key) ?? positionOf(source, found.node) ?? START;
+}
+
+/** Position of the key `key` inside the mapping at `segments` (for unknown or bad keys). */
+export function locateKey(source: YamlSource, segments: readonly string[], key: string): Position {
+  const found = walk(source.doc, [...segments, key]);
+  if (found.complete && found.pair) return positionOf(source, found.pair.key) ?? START;
+  return locateValue(source, segments);
+}
+
+/** Joins data path segments into the dotted field name used in issues (`parameters.count.type`). */
+export function fieldName(segments: readonly string[]): string {
+  return segments.join('.');
+}
+
+export function issueAt(source: YamlSource, segments: readonly string[], message: string): ValidationIssue {
+  return { file: source.file, ...locateValue(source, segments), field: fieldName(segments), message };
+}

@@ -1,0 +1,98 @@
+import type { Kysely, Selectable } from 'kysely';
+import {
+  type Action,
+  type OutputFormat,
+  type PackId,
+  type ParameterDelivery,
+  type ParameterFormat,
+  type RunnerType,
+  actionId,
+} from '../domain/index.js';
+import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import type { ActionTable, Database } from './schema.js';
+
+/** An action as registration writes it: everything but the generated columns. */
+export type ActionInput = Omit<Action, 'id' | 'created' | 'updated'>;
+
+export function toAction(row: Selectable<ActionTable>): Action {
+  return {
+    id: actionId(row.id),
+    ref: row.ref,
+    packRef: row.pack_ref,
+    label: row.label,
+    description: row.description,
+    runnerType: row.runner_type as RunnerType,
+    entryPoint: row.entry_point,
+    parameters: fromJson(row.parameters),
+    output: fromJson(row.output),
+    parameterDelivery: row.parameter_delivery as ParameterDelivery,
+    parameterFormat: row.parameter_format as ParameterFormat,
+    outputFormat: row.output_format as OutputFormat,
+    timeoutSeconds: row.timeout_seconds,
+    maxRetries: row.max_retries,
+    created: row.created,
+    updated: row.updated,
+  };
+}
+
+function toColumns(input: ActionInput) {
+  return {
+    pack_ref: input.packRef,
+    label: input.label,
+    description: input.description,
+    runner_type: input.runnerType,
+    entry_point: input.entryPoint,
+    parameters: toJson(input.parameters),
+    output: toJson(input.output),
+    parameter_delivery: input.parameterDelivery,
+    parameter_format: input.parameterFormat,
+    output_format: input.outputFormat,
+    timeout_seconds: input.timeoutSeconds,
+    max_retries: input.maxRetries,
+  };
+}
+
+export interface ActionFilter extends PageRequest {
+  readonly packRef?: string;
+}
+
+export class ActionRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async findByRef(ref: string): Promise<Action | undefined> {
+    const row = await this.#db.selectFrom('actions').selectAll().where('ref', '=', ref).executeTakeFirst();
+    return row && toAction(row);
+  }
+
+  async list(filter: ActionFilter): Promise<Page<Action>> {
+    let query = this.#db.selectFrom('actions');
+    if (filter.packRef !== undefined) query = query.where('pack_ref', '=', filter.packRef);
+    const rows = await query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute();
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    return { items: rows.map(toAction), total: Number(total) };
+  }
+
+  /**
+   * Makes the pack's actions exactly `inputs`: changed ones are updated in place (keeping their
+   * ids), new ones inserted, and actions no longer in the pack deleted.
+   */
+  async replaceForPack(pack: PackId, inputs: readonly ActionInput[]): Promise<void> {
+    const now = nowIso();
+    const keep = inputs.map((input) => input.ref);
+    let stale = this.#db.deleteFrom('actions').where('pack_id', '=', pack);
+    if (keep.length > 0) stale = stale.where('ref', 'not in', keep);
+    await stale.execute();
+    for (const input of inputs) {
+      const columns = { ...toColumns(input), pack_id: pack, updated: now };
+      await this.#db
+        .insertInto('actions')
+        .values({ ref: input.ref, created: now, ...columns })
+        .onConflict((oc) => oc.column('ref').doUpdateSet(columns))
+        .execute();
+    }
+  }
+}

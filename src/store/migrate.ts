@@ -1,0 +1,17 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { DialectKind } from './dialect.js';
+import * as initial from './migrations/001-initial.js';
+
+/** Migrations in order; names are stable forever once released. */
+function migrationsFor(dialect: DialectKind): Record<string, Migration> {
+  return {
+    '001-initial': { up: (db) => initial.up(db, dialect) },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock' });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,74 @@
+import type { Kysely, Selectable } from 'kysely';
+import { type Pack, type PackMeta, packId } from '../domain/index.js';
+import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import type { Database, PackTable } from './schema.js';
+
+export function toPack(row: Selectable<PackTable>): Pack {
+  return {
+    id: packId(row.id),
+    ref: row.ref,
+    label: row.label,
+    description: row.description,
+    version: row.version,
+    author: row.author,
+    path: row.path,
+    confSchema: fromJson(row.conf_schema),
+    config: fromJson(row.config),
+    created: row.created,
+    updated: row.updated,
+  };
+}
+
+export class PackRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async findByRef(ref: string): Promise<Pack | undefined> {
+    const row = await this.#db.selectFrom('packs').selectAll().where('ref', '=', ref).executeTakeFirst();
+    return row && toPack(row);
+  }
+
+  async list(page: PageRequest): Promise<Page<Pack>> {
+    const rows = await this.#db.selectFrom('packs').selectAll().orderBy('ref').limit(page.limit).offset(page.offset).execute();
+    const { total } = await this.#db
+      .selectFrom('packs')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow();
+    return { items: rows.map(toPack), total: Number(total) };
+  }
+
+  async listAll(): Promise<readonly Pack[]> {
+    const rows = await this.#db.selectFrom('packs').selectAll().orderBy('ref').execute();
+    return rows.map(toPack);
+  }
+
+  /** Inserts the pack or updates it in place, keeping its id (components reference it). */
+  async upsert(meta: PackMeta, path: string): Promise<Pack> {
+    const now = nowIso();
+    const values = {
+      label: meta.label,
+      description: meta.description,
+      version: meta.version,
+      author: meta.author,
+      path,
+      conf_schema: toJson(meta.confSchema),
+      config: toJson(meta.config),
+      updated: now,
+    };
+    const row = await this.#db
+      .insertInto('packs')
+      .values({ ref: meta.ref, created: now, ...values })
+      .onConflict((oc) => oc.column('ref').doUpdateSet(values))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toPack(row);
+  }
+
+  async deleteByRef(ref: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('packs').where('ref', '=', ref).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,56 @@
+import { Kysely } from 'kysely';
+import { ActionRepository } from './action-repository.js';
+import type { DialectKind, StoreDialect } from './dialect.js';
+import { ExecutionRepository } from './execution-repository.js';
+import { migrateToLatest } from './migrate.js';
+import { PackRepository } from './pack-repository.js';
+import type { Database } from './schema.js';
+
+/** The repositories, bound to one connection or one transaction. */
+export class Repositories {
+  readonly packs: PackRepository;
+  readonly actions: ActionRepository;
+  readonly executions: ExecutionRepository;
+
+  constructor(db: Kysely<Database>) {
+    this.packs = new PackRepository(db);
+    this.actions = new ActionRepository(db);
+    this.executions = new ExecutionRepository(db);
+  }
+}
+
+/**
+ * The store: the only door to the database. Services use its repositories, and
+ * `transaction()` when several writes must land together or not at all.
+ */
+export class Store extends Repositories {
+  readonly dialect: DialectKind;
+  readonly #db: Kysely<Database>;
+
+  private constructor(db: Kysely<Database>, dialect: DialectKind) {
+    super(db);
+    this.#db = db;
+    this.dialect = dialect;
+  }
+
+  /** Opens the database and brings its schema up to date. */
+  static async open(dialect: StoreDialect): Promise<Store> {
+    const db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() });
+    try {
+      await dialect.prepare?.();
+      await migrateToLatest(db as unknown as Kysely<unknown>, dialect.kind);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    return new Store(db, dialect.kind);
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute((trx) => work(new Repositories(trx)));
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+}

@@ -1,0 +1,77 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { assertNever } from '../../domain/statuses.js';
+import type { RunnerType } from '../../domain/entities.js';
+
+export type ProcessRunnerType = Exclude<RunnerType, 'builtin'>;
+
+/** The program and arguments for one action; parameters are never among the arguments. */
+export interface LaunchCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export type LaunchResolution = { readonly ok: true; readonly launch: LaunchCommand } | { readonly ok: false; readonly error: string };
+
+/**
+ * Resolves `<packPath>/actions/<entryPoint>`, refusing entry points that escape the actions
+ * directory or do not name a file, so the error names the file instead of a vague spawn failure.
+ */
+export async function resolveEntryPath(packPath: string, entryPoint: string): Promise<{ path: string } | { error: string }> {
+  const actionsDir = resolve(packPath, 'actions');
+  const path = resolve(actionsDir, entryPoint);
+  const rel = relative(actionsDir, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    return { error: `entry point ${entryPoint} is outside ${actionsDir}` };
+  }
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { error: `entry point ${path} is not a file` };
+  } catch {
+    return { error: `entry point ${path} does not exist` };
+  }
+  return { path };
+}
+
+/** Picks the interpreter for a runner type; `execPath` is the running Node binary. */
+export async function resolveLaunch(
+  runnerType: ProcessRunnerType,
+  entryPath: string,
+  execPath: string,
+  searchPath: string | undefined,
+): Promise<LaunchResolution> {
+  switch (runnerType) {
+    case 'shell':
+      return { ok: true, launch: { command: 'bash', args: [entryPath] } };
+    case 'node':
+      return { ok: true, launch: { command: execPath, args: [entryPath] } };
+    case 'python': {
+      const python = await findExecutable('python3', searchPath);
+      if (python === undefined) {
+        return { ok: false, error: 'the python runner needs python3, which was not found on PATH' };
+      }
+      return { ok: true, launch: { command: python, args: [entryPath] } };
+    }
+    case 'native':
+      return { ok: true, launch: { command: entryPath, args: [] } };
+    default:
+      return assertNever(runnerType);
+  }
+}
+
+/** The first executable file called `name` in the PATH-style list `searchPath`. */
+export async function findExecutable(name: string, searchPath: string | undefined): Promise<string | undefined> {
+  for (const dir of (searchPath ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not here (or not executable): keep looking in the next PATH entry.
+      continue;
+    }
+  }
+  return undefined;
+}

@@ -119,3 +119,8 @@ export function sqlitePath(config: Config): string | undefined {
   if (url.startsWith('sqlite:')) return path.resolve(config.home, url.slice('sqlite:'.length));
   return undefined;
 }
+
+/** The environment child processes inherit their PATH, HOME, LANG and TMPDIR from. */
+export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Readonly<Record<string, string | undefined>> {
+  return env;
+}

@@ -6,6 +6,7 @@
 export const ERROR_CATALOGUE = {
   ERR_INTERNAL: { httpStatus: 500, summary: 'An unexpected error; always a bug.' },
   ERR_VALIDATION: { httpStatus: 400, summary: 'The request body, query or path failed validation.' },
+  ERR_BAD_REQUEST: { httpStatus: 400, summary: 'The request is malformed in a way no more specific code covers.' },
   ERR_BAD_JSON: { httpStatus: 400, summary: 'The request body is not valid JSON.' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, summary: 'The request body has a content type the API does not accept.' },
   ERR_BODY_TOO_LARGE: { httpStatus: 413, summary: 'The request body is larger than the API accepts.' },

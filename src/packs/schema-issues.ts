@@ -75,7 +75,9 @@ function describe(error: ErrorObject): string {
     case 'type': {
       const type = params.type;
       if (Array.isArray(type) && type.includes('array')) return 'must be a string or a list of strings';
-      return `must be ${article(String(type))}`;
+      // YAML reads 1.0 or 2024-01-01 unquoted as numbers or other scalars; say how to get a string.
+      const quote = type === 'string' && error.data !== null && typeof error.data !== 'object' ? ' (quote the value)' : '';
+      return `must be ${article(String(type))}${quote}`;
     }
     case 'pattern':
       return PATTERN_MESSAGES[String(params.pattern)] ?? error.message ?? 'is invalid';

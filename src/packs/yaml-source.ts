@@ -122,3 +122,8 @@ export function fieldName(segments: readonly string[]): string {
 export function issueAt(source: YamlSource, segments: readonly string[], message: string): ValidationIssue {
   return { file: source.file, ...locateValue(source, segments), field: fieldName(segments), message };
 }
+
+/** Orders one file's issues by position, so they read top to bottom. */
+export function compareIssues(a: ValidationIssue, b: ValidationIssue): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
+}

@@ -144,13 +144,19 @@ export class ExecutionRepository {
     return row && toExecution(row);
   }
 
-  /** Executions in `statuses` not touched since `updatedBefore` (ISO time), oldest first. */
-  async findStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number): Promise<readonly Execution[]> {
+  /** Executions in `statuses` not touched since `updatedBefore` (ISO time), by id after `afterId`. */
+  async findStale(
+    statuses: readonly ExecutionStatus[],
+    updatedBefore: string,
+    limit: number,
+    afterId = 0,
+  ): Promise<readonly Execution[]> {
     const rows = await this.#db
       .selectFrom('executions')
       .selectAll()
       .where('status', 'in', statuses)
       .where('updated', '<', updatedBefore)
+      .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)
       .execute();

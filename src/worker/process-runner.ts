@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import type { ExecutionResult } from '../domain/entities.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
@@ -6,7 +7,7 @@ import { isErrno, signalGroup } from './process-group.js';
 import { buildChildEnv } from './runners/child-env.js';
 import { resolveEntryPath, resolveLaunch, type LaunchCommand, type ProcessRunnerType } from './runners/launch-plan.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
-import { describeStop, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
+import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
 
 export interface ProcessRunnerOptions {
   /** Cap for stdout and for stderr, each. */
@@ -107,6 +108,9 @@ class ProcessRun {
       if (this.#stopReason !== undefined) return this.#finish({ error: describeStop(this.#stopReason, this.#req.timeoutSeconds) });
       const exit = await this.#spawnAndWait(prepared);
       return this.#outcome(exit, prepared.launch);
+    } catch (err) {
+      // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value).
+      return this.#finish({ error: `could not start the action: ${err instanceof Error ? err.message : String(err)}` }, 'failed');
     } finally {
       for (const timer of this.#timers) clearTimeout(timer);
       this.#timers.clear();
@@ -123,7 +127,7 @@ class ProcessRun {
     const delivery = await prepareParameterDelivery(action, this.#req.parameters);
     return {
       launch: resolution.launch,
-      cwd: `${packPath}/actions`,
+      cwd: join(packPath, 'actions'),
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
       cleanup: () => delivery.cleanup(),
@@ -146,7 +150,7 @@ class ProcessRun {
         openStreams = -1; // settle once
         resolve(exit);
       };
-      child.once('error', (err: NodeJS.ErrnoException) => {
+      child.on('error', (err: NodeJS.ErrnoException) => {
         // Spawn failures (ENOENT, EACCES) leave no pid; other child errors come with 'exit' too.
         if (child.pid !== undefined) return;
         this.#hasExited = true;
@@ -188,9 +192,8 @@ class ProcessRun {
   }
 
   #armTimeout(): void {
-    const seconds = this.#req.timeoutSeconds;
-    if (!(seconds > 0)) return;
-    this.#schedule(() => this.requestStop('timeout'), seconds * 1000);
+    const delay = timeoutDelayMs(this.#req.timeoutSeconds);
+    if (delay !== undefined) this.#schedule(() => this.requestStop('timeout'), delay);
   }
 
   /** Sweeps the group so no descendant outlives the run or holds the pipes open. */

@@ -35,3 +35,12 @@ export interface RunningAction {
 export function describeStop(reason: StopReason, timeoutSeconds: number): string {
   return reason === 'timeout' ? `action timed out after ${timeoutSeconds} s` : 'action was cancelled';
 }
+
+/** Node timers overflow above 2^31-1 ms (about 24.8 days) and would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The timeout as a timer delay, or undefined for "no timeout" (0 or less, or not a number). */
+export function timeoutDelayMs(timeoutSeconds: number): number | undefined {
+  if (!(timeoutSeconds > 0)) return undefined;
+  return Math.min(timeoutSeconds * 1000, MAX_TIMER_MS);
+}

@@ -1,0 +1,13 @@
+import type { ExecutionRequests } from '../executor/index.js';
+import type { PackRegistry } from '../packs/index.js';
+import type { Store } from '../store/index.js';
+
+/** What the routes may use. Routes never see the bus or the database directly. */
+export interface ApiContext {
+  readonly store: Store;
+  readonly packs: PackRegistry;
+  readonly executions: ExecutionRequests;
+  /** Names of the services this process runs, reported by /health. */
+  readonly services: readonly string[];
+  readonly version: string;
+}

@@ -1,0 +1,150 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+import { type Action, EXECUTION_STATUSES, type Execution, type Pack } from '../domain/index.js';
+
+/**
+ * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
+ * mappers below produce them from domain entities.
+ */
+const FreeObject = Type.Record(Type.String(), Type.Unknown());
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+
+export const PackDto = Type.Object(
+  {
+    id: Type.Integer(),
+    ref: Type.String(),
+    label: Type.String(),
+    description: Type.String(),
+    version: Type.String(),
+    author: Type.String(),
+    path: Type.String(),
+    conf_schema: FreeObject,
+    config: FreeObject,
+    created: Timestamp,
+    updated: Timestamp,
+  },
+  { $id: 'Pack' },
+);
+
+export const ActionDto = Type.Object(
+  {
+    id: Type.Integer(),
+    ref: Type.String(),
+    pack_ref: Type.String(),
+    label: Type.String(),
+    description: Type.String(),
+    runner_type: Type.String(),
+    entry_point: Type.String(),
+    parameters: FreeObject,
+    output: FreeObject,
+    parameter_delivery: Type.String(),
+    parameter_format: Type.String(),
+    output_format: Type.String(),
+    timeout_seconds: Type.Integer(),
+    max_retries: Type.Integer(),
+    created: Timestamp,
+    updated: Timestamp,
+  },
+  { $id: 'Action' },
+);
+
+export const ExecutionDto = Type.Object(
+  {
+    id: Type.Integer(),
+    action_ref: Type.String(),
+    status: Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s))),
+    parameters: FreeObject,
+    timeout_seconds: NullableInt,
+    result: Type.Union([FreeObject, Type.Null()]),
+    rule_id: NullableInt,
+    rule_ref: Type.Union([Type.String(), Type.Null()]),
+    enforcement_id: NullableInt,
+    event_id: NullableInt,
+    parent_id: NullableInt,
+    worker_id: Type.Union([Type.String(), Type.Null()]),
+    attempt: Type.Integer(),
+    created: Timestamp,
+    updated: Timestamp,
+    started_at: Type.Union([Timestamp, Type.Null()]),
+    finished_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: 'Execution' },
+);
+
+export const ErrorDto = Type.Object(
+  {
+    error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+  },
+  { $id: 'Error' },
+);
+
+export const Pagination = Type.Object({ limit: Type.Integer(), offset: Type.Integer(), total: Type.Integer() });
+
+/** `{ data: T }` */
+export const dataOf = <T extends TSchema>(schema: T) => Type.Object({ data: schema });
+/** `{ data: T[], pagination }` */
+export const pageOf = <T extends TSchema>(schema: T) => Type.Object({ data: Type.Array(schema), pagination: Pagination });
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+};
+
+export function toPackDto(pack: Pack) {
+  return {
+    id: pack.id,
+    ref: pack.ref,
+    label: pack.label,
+    description: pack.description,
+    version: pack.version,
+    author: pack.author,
+    path: pack.path,
+    conf_schema: pack.confSchema,
+    config: pack.config,
+    created: pack.created,
+    updated: pack.updated,
+  };
+}
+
+export function toActionDto(action: Action) {
+  return {
+    id: action.id,
+    ref: action.ref,
+    pack_ref: action.packRef,
+    label: action.label,
+    description: action.description,
+    runner_type: action.runnerType,
+    entry_point: action.entryPoint,
+    parameters: action.parameters,
+    output: action.output,
+    parameter_delivery: action.parameterDelivery,
+    parameter_format: action.parameterFormat,
+    output_format: action.outputFormat,
+    timeout_seconds: action.timeoutSeconds,
+    max_retries: action.maxRetries,
+    created: action.created,
+    updated: action.updated,
+  };
+}
+
+export function toExecutionDto(execution: Execution) {
+  return {
+    id: execution.id,
+    action_ref: execution.actionRef,
+    status: execution.status,
+    parameters: execution.parameters,
+    timeout_seconds: execution.timeoutSeconds,
+    result: execution.result,
+    rule_id: execution.ruleId,
+    rule_ref: execution.ruleRef,
+    enforcement_id: execution.enforcementId,
+    event_id: execution.eventId,
+    parent_id: execution.parentId,
+    worker_id: execution.workerId,
+    attempt: execution.attempt,
+    created: execution.created,
+    updated: execution.updated,
+    started_at: execution.startedAt,
+    finished_at: execution.finishedAt,
+  };
+}

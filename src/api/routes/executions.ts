@@ -1,0 +1,85 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AppError, EXECUTION_STATUSES, executionId } from '../../domain/index.js';
+import type { ApiContext } from '../context.js';
+import { ErrorDto, ExecutionDto, PageQuery, dataOf, pageOf, toExecutionDto } from '../dto.js';
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const ListQuery = Type.Object({
+  ...PageQuery,
+  status: Type.Optional(Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s)))),
+  action_ref: Type.Optional(Type.String()),
+  rule_ref: Type.Optional(Type.String()),
+  parent: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+const CreateBody = Type.Object(
+  {
+    action_ref: Type.String({ minLength: 1, maxLength: 255 }),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} })),
+    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.post<{ Body: Static<typeof CreateBody> }>(
+    '/api/v1/executions',
+    {
+      schema: {
+        tags: ['executions'],
+        summary: 'Run an action now',
+        body: CreateBody,
+        response: { 201: dataOf(ExecutionDto), 400: ErrorDto, 404: ErrorDto },
+      },
+    },
+    async (request, reply) => {
+      const { action_ref, parameters, timeout_seconds } = request.body;
+      const execution = await ctx.executions.request({
+        actionRef: action_ref,
+        parameters: parameters ?? {},
+        timeoutSeconds: timeout_seconds ?? null,
+      });
+      return reply.status(201).send({ data: toExecutionDto(execution) });
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/v1/executions',
+    { schema: { tags: ['executions'], summary: 'List executions, newest first', querystring: ListQuery, response: { 200: pageOf(ExecutionDto) } } },
+    async (request) => {
+      const { limit, offset, status, action_ref, rule_ref, parent } = request.query;
+      const page = await ctx.store.executions.list({
+        limit,
+        offset,
+        ...(status === undefined ? {} : { status }),
+        ...(action_ref === undefined ? {} : { actionRef: action_ref }),
+        ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }),
+        ...(parent === undefined ? {} : { parentId: executionId(parent) }),
+      });
+      return { data: page.items.map(toExecutionDto), pagination: { limit, offset, total: page.total } };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/executions/:id',
+    { schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } } },
+    async (request) => {
+      const execution = await ctx.store.executions.get(executionId(request.params.id));
+      if (!execution) throw new AppError('ERR_EXECUTION_NOT_FOUND', `no execution ${request.params.id}`);
+      return { data: toExecutionDto(execution) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/executions/:id/cancel',
+    {
+      schema: {
+        tags: ['executions'],
+        summary: 'Cancel an execution',
+        params: IdParams,
+        response: { 200: dataOf(ExecutionDto), 404: ErrorDto, 409: ErrorDto },
+      },
+    },
+    async (request) => ({ data: toExecutionDto(await ctx.executions.cancel(executionId(request.params.id))) }),
+  );
+}

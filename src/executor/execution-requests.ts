@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/index.js';
+import {
+  AppError,
+  type Execution,
+  type ExecutionId,
+  PENDING_STATUSES,
+  checkParameters,
+  isTerminal,
+} from '../domain/index.js';
+import type { NewExecution, Store } from '../store/index.js';
+
+export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'actionRef'> {
+  readonly actionRef: string;
+  readonly parameters?: unknown;
+}
+
+export interface ExecutionRequestsOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+}
+
+/** How many times cancel re-reads a row that moved under it before giving up. */
+const CANCEL_RACE_LIMIT = 5;
+
+/**
+ * The front door of the executor: turns a request (from the API, and later from rules) into an
+ * execution row, and cancels executions. Parameters are validated, with defaults applied,
+ * before any row exists, so an invalid request leaves no trace.
+ */
+export class ExecutionRequests {
+  readonly #store: Store;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+
+  constructor(options: ExecutionRequestsOptions) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#log = options.log;
+  }
+
+  async request(request: ExecutionRequest): Promise<Execution> {
+    const action = await this.#store.actions.findByRef(request.actionRef);
+    if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${request.actionRef}"`);
+    const checked = checkParameters(action.parameters, request.parameters ?? {});
+    if (!checked.ok) {
+      const [first] = checked.problems;
+      const message = first ? `parameter "${first.parameter}" ${first.message}` : 'invalid parameters';
+      throw new AppError('ERR_ACTION_PARAMETERS_INVALID', message, { details: checked.problems });
+    }
+    const execution = await this.#store.executions.create({ ...request, parameters: checked.value });
+    this.#log.debug({ executionId: execution.id, actionRef: execution.actionRef }, 'execution requested');
+    await this.#bus.publish('execution.requested', { executionId: execution.id });
+    return execution;
+  }
+
+  /**
+   * Cancels an execution. One still waiting for a worker ends `cancelled` at once; a running one
+   * moves to `canceling` and its worker stops the process. Idempotent while in flight.
+   */
+  async cancel(id: ExecutionId): Promise<Execution> {
+    for (let attempt = 0; attempt < CANCEL_RACE_LIMIT; attempt++) {
+      const current = await this.#store.executions.get(id);
+      if (!current) throw new AppError('ERR_EXECUTION_NOT_FOUND', `no execution ${id}`);
+      if (isTerminal(current.status)) {
+        throw new AppError('ERR_EXECUTION_NOT_CANCELABLE', `execution ${id} has already ended (${current.status})`);
+      }
+      if (current.status === 'canceling') return current;
+      const moved =
+        current.status === 'running'
+          ? await this.#store.executions.transition(id, ['running'], 'canceling')
+          : await this.#store.executions.transition(id, PENDING_STATUSES, 'cancelled', {
+              finished: true,
+              result: { error: 'cancelled before it started' },
+            });
+      if (!moved) continue; // the row moved under us (a worker claimed it): read it again
+      const summary = { executionId: id, actionRef: moved.actionRef };
+      await this.#bus.publish('execution.status.changed', { ...summary, status: moved.status });
+      if (moved.status === 'canceling') await this.#bus.publish('execution.cancel', { executionId: id });
+      else await this.#bus.publish('execution.completed', { ...summary, status: 'cancelled' });
+      return moved;
+    }
+    throw new AppError('ERR_INTERNAL', `execution ${id} kept changing while being cancelled`);
+  }
+}

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import type { Bus, Consumer, Delivery } from '../bus/index.js';
+import type { ExecutorConfig } from '../config/index.js';
+import { ACTIVE_STATUSES, type ExecutionId, executionId } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+
+export interface ExecutorServiceOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly config: ExecutorConfig;
+}
+
+/** Rows re-driven per supervisor pass, so a backlog never floods the bus at once. */
+const REDRIVE_BATCH = 200;
+const SCHEDULE_PREFETCH = 64;
+
+/**
+ * Schedules requested executions and hands them to workers, and supervises what a crash or a
+ * lost message left behind. It owns every status up to `scheduled`.
+ *
+ * `scheduling` is the status an execution holds while a policy delays it; with no policies
+ * (concurrency and rate policies are a later issue) an execution moves from `requested` to
+ * `scheduled` in one compare-and-set.
+ */
+export class ExecutorService {
+  readonly #store: Store;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+  readonly #config: ExecutorConfig;
+  #consumer: Consumer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #supervising: Promise<void> | undefined;
+
+  constructor(options: ExecutorServiceOptions) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#log = options.log.child({ svc: 'executor' });
+    this.#config = options.config;
+  }
+
+  async start(): Promise<void> {
+    this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], (d) => this.#schedule(d), {
+      prefetch: SCHEDULE_PREFETCH,
+    });
+    this.#scheduleSupervisor();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#consumer?.cancel();
+    await this.#supervising;
+  }
+
+  /**
+   * Marks executions a dead process left `running` or `canceling` as `abandoned`. In the
+   * embedded mode every worker lives in this process, so at start all of them are orphans.
+   */
+  async abandonOrphans(reason: string): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const orphans = await this.#store.executions.findByStatus(ACTIVE_STATUSES, REDRIVE_BATCH);
+      if (orphans.length === 0) return count;
+      for (const orphan of orphans) {
+        const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
+          finished: true,
+          result: { ...orphan.result, error: reason },
+        });
+        if (!moved) continue;
+        count++;
+        this.#log.warn({ executionId: orphan.id, actionRef: orphan.actionRef }, 'execution abandoned');
+        await this.#publishFinished(orphan.id, orphan.actionRef);
+      }
+    }
+  }
+
+  async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {
+    const id = executionId(delivery.body.executionId);
+    const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
+    if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
+    await this.#bus.publish('execution.dispatch', { executionId: id });
+    await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
+  }
+
+  #scheduleSupervisor(): void {
+    const base = this.#config.supervisor_interval_ms;
+    const delay = base / 2 + Math.random() * base; // jittered so many executors do not sweep together
+    this.#timer = setTimeout(() => {
+      this.#supervising = this.redrive()
+        .then(() => undefined)
+        .catch((error: unknown) => this.#log.error({ err: error }, 'supervisor pass failed'))
+        .finally(() => {
+          this.#supervising = undefined;
+          if (this.#timer !== undefined) this.#scheduleSupervisor();
+        });
+    }, delay);
+    this.#timer.unref();
+  }
+
+  /**
+   * Re-publishes the message for executions that have waited too long in `requested` or
+   * `scheduled` — a message lost with a crashed process or broker. Handlers are idempotent, so
+   * a duplicate is harmless.
+   */
+  async redrive(olderThanMs = this.#config.redrive_after_ms, maxRows = REDRIVE_BATCH): Promise<number> {
+    const before = new Date(Date.now() - olderThanMs).toISOString();
+    let count = 0;
+    let afterId = 0;
+    while (count < maxRows) {
+      const stale = await this.#store.executions.findStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
+      for (const execution of stale) {
+        const topic = execution.status === 'requested' ? 'execution.requested' : 'execution.dispatch';
+        await this.#bus.publish(topic, { executionId: execution.id });
+        afterId = execution.id;
+      }
+      count += stale.length;
+      if (stale.length < REDRIVE_BATCH) break;
+    }
+    if (count > 0) this.#log.info({ count }, 'executions re-driven');
+    return count;
+  }
+
+  async #publishFinished(id: ExecutionId, actionRef: string): Promise<void> {
+    await this.#bus.publish('execution.status.changed', { executionId: id, status: 'abandoned', actionRef });
+    await this.#bus.publish('execution.completed', { executionId: id, status: 'abandoned', actionRef });
+  }
+}

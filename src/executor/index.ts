@@ -1,0 +1,2 @@
+export { ExecutionRequests, type ExecutionRequest, type ExecutionRequestsOptions } from './execution-requests.js';
+export { ExecutorService, type ExecutorServiceOptions } from './executor-service.js';

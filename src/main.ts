@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApi } from './api/index.js';
+import { InProcessBus } from './bus/index.js';
+import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
+import { AppError } from './domain/index.js';
+import { ExecutionRequests, ExecutorService } from './executor/index.js';
+import { PackRegistry, listPackDirs } from './packs/index.js';
+import { Store, sqliteDialect } from './store/index.js';
+import { ActionRunner, WorkerService } from './worker/index.js';
+
+/** The installed package's root: dist/main.js sits one level below it. */
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CORE_PACK_DIR = path.join(PACKAGE_ROOT, 'packs', 'core');
+const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Written to the data dir once the API listens, so the CLI finds `attune up` without flags. */
+export const API_FILE = 'api.json';
+
+export interface Attune {
+  readonly config: Config;
+  readonly store: Store;
+  readonly api: FastifyInstance;
+  readonly url: string;
+  /** Stops every service: running actions end `abandoned`, never `running`. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly log: Logger;
+  /** The environment actions inherit PATH, HOME, LANG and TMPDIR from. */
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+}
+
+/** Starts every service of the embedded mode in this process (DESIGN §2). */
+export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
+  const { log } = options;
+  const file = sqlitePath(config);
+  if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'only SQLite databases are supported so far (database.url)');
+  const store = await Store.open(sqliteDialect(file));
+  const bus = new InProcessBus({
+    maxAttempts: config.bus.max_attempts,
+    onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
+  });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor });
+  const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
+  if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
+
+  const packs = new PackRegistry({ store, bus, log });
+  const executions = new ExecutionRequests({ store, bus, log });
+  const api = await buildApi(
+    { store, packs, executions, services: ['api', 'executor', 'worker'], version: VERSION },
+    { log, bodyLimitBytes: config.server.body_limit_bytes },
+  );
+  await listen(api, config);
+  const url = apiUrl(api, config);
+
+  const runner = new ActionRunner({
+    maxOutputBytes: config.worker.max_output_bytes,
+    killGraceMs: config.worker.kill_grace_ms,
+    baseEnv: options.baseEnv,
+  });
+  const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url });
+  await worker.start();
+  await executor.start();
+  await packs.registerAtStart([CORE_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs')), ...config.packs.paths]);
+  await executor.redrive(0, Number.POSITIVE_INFINITY);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await api.close();
+      await worker.stop();
+      await executor.stop();
+      await bus.close();
+      await store.close();
+    })());
+  return { config, store, api, url, stop };
+}
+
+async function listen(api: FastifyInstance, config: Config): Promise<void> {
+  try {
+    await api.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new AppError(
+        'ERR_CONFIG_INVALID',
+        `port ${config.server.port} on ${config.server.host} is in use; choose another with ATTUNE__SERVER__PORT or server.port`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function apiUrl(api: FastifyInstance, config: Config): string {
+  const address = api.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+}
+
+function createLogger(config: Config): Logger {
+  const logDir = path.join(config.home, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const streams = [
+    { level: config.log.level, stream: pino.destination({ dest: path.join(logDir, 'attune.log'), mkdir: true, sync: false }) },
+    { level: 'warn' as const, stream: pino.destination(2) },
+  ];
+  return pino(
+    { level: config.log.level, redact: ['*.token', '*.password', 'headers.authorization'] },
+    pino.multistream(streams),
+  );
+}
+
+/** Refuses to start a second `attune up` on the same data dir: it would abandon the first one's work. */
+function assertNotRunning(home: string): void {
+  const file = path.join(home, API_FILE);
+  if (!existsSync(file)) return;
+  try {
+    const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
+    process.kill(pid, 0);
+    throw new AppError('ERR_CONFIG_INVALID', `Attune is already running for ${home} (pid ${pid}, ${url})`);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    // The recorded process is gone (ESRCH) or the file is unreadable: a stale file from a crash.
+  }
+}
+
+/** `attune up`: every service in this process until SIGINT or SIGTERM. */
+export async function runUp(options: { home?: string; configFile?: string }): Promise<void> {
+  const config = loadConfig(options);
+  mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  assertNotRunning(config.home);
+  const log = createLogger(config);
+  const attune = await startAttune(config, { log, baseEnv: inheritedEnvironment() });
+  const apiFile = path.join(config.home, API_FILE);
+  writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, pid: process.pid })}\n`, { mode: 0o600 });
+  process.stdout.write(`Attune ${VERSION} is up\n  API:      ${attune.url}\n  docs:     ${attune.url}/docs\n  data dir: ${config.home}\n`);
+
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    process.stdout.write(`${signal}: stopping Attune…\n`);
+    void attune
+      .stop()
+      .then(() => rmSync(apiFile, { force: true }))
+      .then(() => log.flush())
+      .then(() => process.stdout.write('Attune stopped\n'))
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}

@@ -1,0 +1,120 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { COMPONENT_NAME_PATTERN, parseRef, type FlatSchema, type ParameterSpec, type ValidationIssue } from '../domain/index.js';
+import type { ComponentFile } from './file-schemas.js';
+import { issueAt, type YamlSource } from './yaml-source.js';
+
+export interface ComponentId {
+  readonly ref: string;
+  readonly name: string;
+}
+
+const NAME_RULE = 'lower case letters, digits, "_" or "-", starting with a letter or digit';
+
+/**
+ * A component names itself with `ref: <pack>.<name>` or `name: <name>` (or both, agreeing). The
+ * full ref is always `<pack>.<name>`. `packRef` is undefined when pack.yaml itself is broken; the
+ * prefix cannot be checked then, but everything else still is.
+ */
+export function resolveComponentId(
+  source: YamlSource,
+  file: ComponentFile,
+  packRef: string | undefined,
+): { readonly id?: ComponentId; readonly issues: readonly ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  let name = file.name;
+  if (name !== undefined && !COMPONENT_NAME_PATTERN.test(name)) {
+    issues.push(issueAt(source, ['name'], `must be ${NAME_RULE}`));
+  }
+  if (file.ref !== undefined) {
+    const parsed = parseRef(file.ref);
+    if (!parsed) {
+      issues.push(issueAt(source, ['ref'], `must be "<pack>.<name>" in lower case, e.g. "${packRef ?? 'mypack'}.${file.name ?? 'my_action'}"`));
+    } else if (packRef !== undefined && parsed.pack !== packRef) {
+      issues.push(issueAt(source, ['ref'], `must start with the pack's ref "${packRef}." (found "${parsed.pack}.")`));
+    } else if (name !== undefined && parsed.name !== name) {
+      issues.push(issueAt(source, ['name'], `does not match the ref "${file.ref}"`));
+    } else {
+      name = parsed.name;
+    }
+  } else if (name === undefined) {
+    issues.push(issueAt(source, ['name'], 'is required (give "name", or "ref" as "<pack>.<name>")'));
+  }
+  if (issues.length > 0 || name === undefined) return { issues };
+  const pack = packRef ?? parseRef(file.ref ?? '')?.pack ?? '';
+  return { id: { ref: `${pack}.${name}`, name }, issues };
+}
+
+/** A ref to another component (`trigger_ref`, `action_ref`, an entry of `trigger_types`). */
+export function refFormatIssues(source: YamlSource, segments: readonly string[], ref: string): ValidationIssue[] {
+  return parseRef(ref) ? [] : [issueAt(source, segments, `must be a ref "<pack>.<name>" in lower case (found "${ref}")`)];
+}
+
+/** Each parameter's `default` must itself satisfy the parameter's type, enum and bounds. */
+export function defaultIssues(source: YamlSource, schema: FlatSchema | undefined, base: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [name, spec] of Object.entries(schema ?? {})) {
+    if (spec.default === undefined) continue;
+    const problem = valueProblem(spec, spec.default);
+    if (problem) issues.push(issueAt(source, [base, name, 'default'], problem));
+  }
+  return issues;
+}
+
+function valueProblem(spec: ParameterSpec, value: unknown): string | undefined {
+  if (!hasType(spec.type, value)) return `must be of type ${spec.type} (found ${describeValue(value)})`;
+  if (spec.enum && !spec.enum.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) {
+    return `must be one of ${spec.enum.map((allowed) => JSON.stringify(allowed)).join(', ')}`;
+  }
+  if (typeof value === 'number') {
+    if (spec.minimum !== undefined && value < spec.minimum) return `must be >= ${spec.minimum}`;
+    if (spec.maximum !== undefined && value > spec.maximum) return `must be <= ${spec.maximum}`;
+  }
+  return undefined;
+}
+
+function hasType(type: ParameterSpec['type'], value: unknown): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'array':
+      return Array.isArray(value);
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : JSON.stringify(value);
+}
+
+/**
+ * The program of a non-builtin action or sensor must be a file inside its folder (`actions/` or
+ * `sensors/`); an entry point that climbs out of the folder is refused rather than followed.
+ */
+export async function entryPointIssues(
+  source: YamlSource,
+  packDir: string,
+  folder: 'actions' | 'sensors',
+  entryPoint: string,
+): Promise<ValidationIssue[]> {
+  const base = path.join(packDir, folder);
+  const target = path.resolve(base, entryPoint);
+  const relative = path.relative(base, target);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    return [issueAt(source, ['entry_point'], `must name a file inside ${folder}/ (found "${entryPoint}")`)];
+  }
+  const isFile = await stat(target).then(
+    (stats) => stats.isFile(),
+    () => false, // any stat failure (missing, unreadable) means the program cannot be run
+  );
+  return isFile ? [] : [issueAt(source, ['entry_point'], `${folder}/${relative.split(path.sep).join('/')} does not exist`)];
+}

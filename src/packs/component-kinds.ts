@@ -1,0 +1,150 @@
+import type { ValidateFunction } from 'ajv';
+import type { FlatSchema, ValidationIssue } from '../domain/index.js';
+import { defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
+import {
+  ACTION_FILE_SCHEMA,
+  RULE_FILE_SCHEMA,
+  SENSOR_FILE_SCHEMA,
+  TRIGGER_FILE_SCHEMA,
+  type ActionFile,
+  type ComponentFile,
+  type RuleFile,
+  type SensorFile,
+  type TriggerFile,
+} from './file-schemas.js';
+import {
+  ACTION_DEFAULTS,
+  type ActionDefinition,
+  type RuleDefinition,
+  type SensorDefinition,
+  type TriggerDefinition,
+} from './pack-definition.js';
+import { compileFileSchema } from './schema-issues.js';
+import type { YamlSource } from './yaml-source.js';
+
+export type ComponentFolder = 'actions' | 'triggers' | 'sensors' | 'rules';
+
+/** A ref one component makes to another of the same pack, checked once every file is loaded. */
+export interface LocalRef {
+  readonly kind: 'actions' | 'triggers';
+  readonly ref: string;
+  readonly source: YamlSource;
+  readonly segments: readonly string[];
+}
+
+export interface CheckContext {
+  readonly packDir: string;
+  readonly source: YamlSource;
+  /** True when schema validation found nothing wrong at or below this top-level field. */
+  readonly isClean: (field: string) => boolean;
+}
+
+/** How one folder of component files is validated and turned into definitions. */
+export interface ComponentKind<F extends ComponentFile, D> {
+  readonly folder: ComponentFolder;
+  readonly validate: ValidateFunction<F>;
+  check(context: CheckContext, file: F): Promise<ValidationIssue[]>;
+  /** Refs to other components this file makes (to verify those within the pack exist). */
+  refs(file: F): readonly { readonly kind: LocalRef['kind']; readonly ref: string; readonly segments: readonly string[] }[];
+  build(file: F, id: ComponentId, path: string): D;
+}
+
+function common(file: ComponentFile, id: ComponentId, path: string) {
+  return { ref: id.ref, name: id.name, label: file.label ?? id.name, description: file.description ?? '', file: path };
+}
+
+async function programIssues(
+  context: CheckContext,
+  folder: 'actions' | 'sensors',
+  file: { readonly runner_type: string; readonly entry_point: string },
+): Promise<ValidationIssue[]> {
+  if (file.runner_type === 'builtin' || !context.isClean('runner_type') || !context.isClean('entry_point')) return [];
+  return entryPointIssues(context.source, context.packDir, folder, file.entry_point);
+}
+
+/** Default checks for the flat schemas in `fields`, skipping any the schema check already faulted. */
+function parameterIssues(context: CheckContext, fields: Readonly<Record<string, FlatSchema>>): ValidationIssue[] {
+  return Object.entries(fields).flatMap(([field, schema]) =>
+    context.isClean(field) ? defaultIssues(context.source, schema, field) : [],
+  );
+}
+
+export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition> = {
+  folder: 'actions',
+  validate: compileFileSchema<ActionFile>(ACTION_FILE_SCHEMA),
+  async check(context, file) {
+    const issues = parameterIssues(context, { parameters: file.parameters ?? {}, output: file.output ?? {} });
+    return [...issues, ...(await programIssues(context, 'actions', file))];
+  },
+  refs: () => [],
+  build: (file, id, path) => ({
+    ...common(file, id, path),
+    runnerType: file.runner_type,
+    entryPoint: file.entry_point,
+    parameters: file.parameters ?? {},
+    output: file.output ?? {},
+    parameterDelivery: file.parameter_delivery ?? ACTION_DEFAULTS.parameterDelivery,
+    parameterFormat: file.parameter_format ?? ACTION_DEFAULTS.parameterFormat,
+    outputFormat: file.output_format ?? ACTION_DEFAULTS.outputFormat,
+    timeoutSeconds: file.timeout_seconds ?? ACTION_DEFAULTS.timeoutSeconds,
+    maxRetries: file.max_retries ?? ACTION_DEFAULTS.maxRetries,
+  }),
+};
+
+export const TRIGGER_KIND: ComponentKind<TriggerFile, TriggerDefinition> = {
+  folder: 'triggers',
+  validate: compileFileSchema<TriggerFile>(TRIGGER_FILE_SCHEMA),
+  check: (context, file) => Promise.resolve(parameterIssues(context, { parameters: file.parameters ?? {}, output: file.output ?? {} })),
+  refs: () => [],
+  build: (file, id, path) => ({
+    ...common(file, id, path),
+    type: file.type ?? 'custom',
+    parameters: file.parameters ?? {},
+    output: file.output ?? {},
+  }),
+};
+
+export const SENSOR_KIND: ComponentKind<SensorFile, SensorDefinition> = {
+  folder: 'sensors',
+  validate: compileFileSchema<SensorFile>(SENSOR_FILE_SCHEMA),
+  async check(context, file) {
+    const issues = parameterIssues(context, { parameters: file.parameters ?? {} });
+    if (context.isClean('trigger_types')) {
+      file.trigger_types.forEach((ref, index) => issues.push(...refFormatIssues(context.source, ['trigger_types', String(index)], ref)));
+    }
+    return [...issues, ...(await programIssues(context, 'sensors', file))];
+  },
+  refs: (file) => file.trigger_types.map((ref, index) => ({ kind: 'triggers', ref, segments: ['trigger_types', String(index)] })),
+  build: (file, id, path) => ({
+    ...common(file, id, path),
+    runnerType: file.runner_type,
+    entryPoint: file.entry_point,
+    triggerTypes: [...file.trigger_types],
+    parameters: file.parameters ?? {},
+    enabled: file.enabled ?? true,
+  }),
+};
+
+export const RULE_KIND: ComponentKind<RuleFile, RuleDefinition> = {
+  folder: 'rules',
+  validate: compileFileSchema<RuleFile>(RULE_FILE_SCHEMA),
+  check(context, file) {
+    const issues: ValidationIssue[] = [];
+    if (context.isClean('trigger_ref')) issues.push(...refFormatIssues(context.source, ['trigger_ref'], file.trigger_ref));
+    if (context.isClean('action_ref')) issues.push(...refFormatIssues(context.source, ['action_ref'], file.action_ref));
+    return Promise.resolve(issues);
+  },
+  refs: (file) => [
+    { kind: 'triggers', ref: file.trigger_ref, segments: ['trigger_ref'] },
+    { kind: 'actions', ref: file.action_ref, segments: ['action_ref'] },
+  ],
+  build: (file, id, path) => ({
+    ...common(file, id, path),
+    triggerRef: file.trigger_ref,
+    triggerParams: file.trigger_params ?? {},
+    conditions: typeof file.conditions === 'string' ? [file.conditions] : [...(file.conditions ?? [])],
+    actionRef: file.action_ref,
+    actionParams: file.action_params ?? {},
+    enabled: file.enabled ?? true,
+  }),
+};

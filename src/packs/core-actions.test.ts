@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const ACTIONS = path.resolve('packs/core/actions');
+const MARKERS = [path.join(tmpdir(), `x-unique-${process.pid}-dollar`), path.join(tmpdir(), `x-unique-${process.pid}-tick`)];
+
+/** The dotenv parameter format: `name=value`, strings raw and others JSON, with \\, \n and \r escaped. */
+function toDotenv(parameters: Readonly<Record<string, unknown>>): string {
+  return Object.entries(parameters)
+    .map(([name, value]) => {
+      const raw = typeof value === 'string' ? value : JSON.stringify(value);
+      return `${name}=${raw.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')}\n`;
+    })
+    .join('');
+}
+
+function runAction(script: string, parameters: Readonly<Record<string, unknown>>) {
+  return spawnSync('bash', [path.join(ACTIONS, script)], { input: toDotenv(parameters), encoding: 'utf8' });
+}
+
+afterEach(() => {
+  for (const marker of MARKERS) rmSync(marker, { force: true });
+});
+
+describe('core.echo (echo.sh)', () => {
+  const hostile = [
+    `He said "hi" and it's fine`,
+    `second line $(touch ${MARKERS[0]}) and \`touch ${MARKERS[1]}\``,
+    'back\\slash \\n not-a-newline %s %b\r',
+    '$HOME ${PATH} ; rm -rf / #',
+  ].join('\n');
+
+  it('prints the message exactly, evaluating nothing in it', () => {
+    const result = runAction('echo.sh', { message: hostile, uppercase: false });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${hostile}\n`);
+    for (const marker of MARKERS) expect(existsSync(marker)).toBe(false);
+  });
+
+  it('upper-cases the message when uppercase is true', () => {
+    const result = runAction('echo.sh', { message: 'mixed Case "q"\nline', uppercase: true });
+    expect(result.stdout).toBe('MIXED CASE "Q"\nLINE\n');
+  });
+
+  it('reads a last line that has no trailing newline', () => {
+    const result = spawnSync('bash', [path.join(ACTIONS, 'echo.sh')], { input: 'uppercase=true\nmessage=end', encoding: 'utf8' });
+    expect(result.stdout).toBe('END\n');
+  });
+});
+
+describe('core.sleep (sleep.sh)', () => {
+  it('refuses a value that is not a number without running it', () => {
+    const result = runAction('sleep.sh', { seconds: `$(touch ${MARKERS[0]})` });
+    expect(result.status).toBe(2);
+    expect(existsSync(MARKERS[0] ?? '')).toBe(false);
+  });
+
+  it('sleeps for a fractional number of seconds', () => {
+    expect(runAction('sleep.sh', { seconds: 0.01 }).status).toBe(0);
+  });
+});
+
+describe('core.shell (shell.sh)', () => {
+  it('runs the decoded command line in cwd', () => {
+    const result = runAction('shell.sh', { cmd: 'printf "%s|" "$PWD" "a b"\necho done', cwd: tmpdir() });
+    expect(result.stdout).toBe(`${tmpdir()}|a b|done\n`);
+    expect(result.status).toBe(0);
+  });
+
+  it('passes the exit status of the command through', () => {
+    expect(runAction('shell.sh', { cmd: 'exit 7' }).status).toBe(7);
+  });
+});

@@ -1,0 +1,10 @@
+export { loadPack } from './load-pack.js';
+export type {
+  ActionDefinition,
+  PackDefinition,
+  RuleDefinition,
+  SensorDefinition,
+  TriggerDefinition,
+} from './pack-definition.js';
+export { ACTION_DEFAULTS } from './pack-definition.js';
+export { CORE_PACK_REF, PackRegistry, listPackDirs, type PackRegistryOptions } from './pack-registry.js';

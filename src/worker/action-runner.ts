@@ -1,0 +1,33 @@
+import { startBuiltinAction } from './builtin-runner.js';
+import type { BuiltinRegistry } from './builtins/builtin-registry.js';
+import { createDefaultBuiltins } from './builtins/default-builtins.js';
+import { startProcessAction, type ProcessRunnerOptions } from './process-runner.js';
+import type { RunningAction, RunRequest } from './run-request.js';
+
+export interface ActionRunnerOptions extends ProcessRunnerOptions {
+  /** Builtin actions by entry point; defaults to `createDefaultBuiltins()` (noop, http_request). */
+  readonly builtins?: BuiltinRegistry;
+}
+
+/**
+ * Runs single action executions: child processes for shell/node/python/native, in-process
+ * functions for builtin. Knows nothing of the store or the bus; the worker service records
+ * the outcome. `start` never throws and `done` never rejects: every failure is an outcome.
+ */
+export class ActionRunner {
+  readonly #opts: ProcessRunnerOptions;
+  readonly #builtins: BuiltinRegistry;
+
+  constructor(opts: ActionRunnerOptions) {
+    const { builtins, ...processOpts } = opts;
+    this.#opts = Object.freeze({ ...processOpts, baseEnv: Object.freeze({ ...processOpts.baseEnv }) });
+    this.#builtins = builtins ?? createDefaultBuiltins();
+  }
+
+  start(req: RunRequest): RunningAction {
+    const { runnerType } = req.action;
+    return runnerType === 'builtin'
+      ? startBuiltinAction(req, this.#builtins)
+      : startProcessAction(req, runnerType, this.#opts);
+  }
+}

@@ -1,0 +1,24 @@
+/** What a builtin receives besides its parameters. */
+export interface BuiltinContext {
+  /** Aborted on timeout or cancel; a builtin should stop its work promptly when it fires. */
+  readonly signal: AbortSignal;
+  readonly executionId: number;
+}
+
+/** What a builtin returns. Throwing marks the run failed with the error's message. */
+export interface BuiltinResult {
+  readonly data?: unknown;
+  readonly stdout?: string;
+  /** Marks the run failed while still recording `data` (e.g. an HTTP 4xx/5xx response). */
+  readonly isFailure?: boolean;
+  /** Explains a failure; recorded as `result.error`. */
+  readonly error?: string;
+}
+
+export type BuiltinAction = (
+  params: Readonly<Record<string, unknown>>,
+  ctx: BuiltinContext,
+) => Promise<BuiltinResult>;
+
+/** Builtin actions by entry point name (the action's `entry_point` with `runner_type: builtin`). */
+export type BuiltinRegistry = ReadonlyMap<string, BuiltinAction>;

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { Bus, Consumer, Delivery } from '../bus/index.js';
+import type { WorkerConfig } from '../config/index.js';
+import { type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import type { ActionRunner } from './action-runner.js';
+import type { RunningAction, RunOutcome } from './run-request.js';
+
+export interface WorkerServiceOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly config: WorkerConfig;
+  readonly runner: ActionRunner;
+  readonly workerId: string;
+  /** Passed to actions as ATTUNE_API_URL. */
+  readonly apiUrl: string;
+}
+
+/**
+ * Runs dispatched executions, up to `concurrency` at once. A worker claims an execution with a
+ * compare-and-set from `scheduled` to `running`, so a duplicate dispatch message can never run
+ * an action twice; it owns `running` and every terminal status.
+ */
+export class WorkerService {
+  readonly #options: WorkerServiceOptions;
+  readonly #log: Logger;
+  readonly #running = new Map<ExecutionId, RunningAction>();
+  /** Cancels that arrived between the claim and the process start. */
+  readonly #pendingCancels = new Set<ExecutionId>();
+  readonly #consumers: Consumer[] = [];
+  #stopping = false;
+
+  constructor(options: WorkerServiceOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ svc: 'worker', workerId: options.workerId });
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  async start(): Promise<void> {
+    const { bus, config, workerId } = this.#options;
+    this.#consumers.push(
+      await bus.consume('worker.dispatch', ['execution.dispatch'], (d) => this.#run(d), { prefetch: config.concurrency }),
+      // Every worker gets every cancel on its own queue; only the one running the execution acts.
+      await bus.consume(`worker.${workerId}.cancel`, ['execution.cancel'], (d) => this.#cancel(d), { prefetch: 16 }),
+    );
+  }
+
+  /**
+   * Stops taking work, stops every running action, and records each as `abandoned` so none is
+   * left `running`. Resolves when every execution in hand has a terminal status.
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const consumers = this.#consumers.splice(0);
+    const draining = Promise.all(consumers.map((c) => c.cancel()));
+    for (const running of this.#running.values()) running.cancel();
+    await draining;
+  }
+
+  async #run(delivery: Delivery<'execution.dispatch'>): Promise<void> {
+    const { store, workerId } = this.#options;
+    const id = executionId(delivery.body.executionId);
+    if (this.#stopping) return; // the row stays `scheduled`; the next start re-drives it
+    const claimed = await store.executions.transition(id, ['scheduled'], 'running', {
+      workerId,
+      started: true,
+      countAttempt: true,
+    });
+    if (!claimed) return; // another worker has it, or it was cancelled: a duplicate message
+    await this.#publishStatus(claimed, 'running');
+    const outcome = await this.#execute(claimed);
+    await this.#finish(claimed, outcome);
+  }
+
+  async #execute(execution: Execution): Promise<RunOutcome> {
+    const { store, runner, config, apiUrl } = this.#options;
+    const action = await store.actions.findByRef(execution.actionRef);
+    const pack = action && (await store.packs.findByRef(action.packRef));
+    if (!action || !pack) {
+      return { status: 'failed', result: { error: `action "${execution.actionRef}" is no longer registered` } };
+    }
+    const env: Record<string, string> = {
+      ATTUNE_ACTION: action.ref,
+      ATTUNE_PACK_REF: action.packRef,
+      ATTUNE_EXEC_ID: String(execution.id),
+      ATTUNE_API_URL: apiUrl,
+    };
+    if (execution.ruleRef) env.ATTUNE_RULE = execution.ruleRef;
+    const running = runner.start({
+      executionId: execution.id,
+      action,
+      packPath: pack.path,
+      parameters: execution.parameters,
+      timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds ?? config.default_timeout_seconds,
+      env,
+    });
+    this.#running.set(execution.id, running);
+    if (this.#pendingCancels.delete(execution.id) || this.#stopping) running.cancel();
+    try {
+      return await running.done;
+    } finally {
+      this.#running.delete(execution.id);
+    }
+  }
+
+  async #finish(execution: Execution, outcome: RunOutcome): Promise<void> {
+    const { store } = this.#options;
+    // A run stopped because Attune is shutting down did not fail on its own: it was abandoned.
+    const status: TerminalStatus = this.#stopping && outcome.status === 'cancelled' ? 'abandoned' : outcome.status;
+    const result = status === 'abandoned' ? { ...outcome.result, error: 'stopped: Attune shut down while the action ran' } : outcome.result;
+    const finished = await store.executions.transition(execution.id, ['running', 'canceling'], status, { result, finished: true });
+    if (!finished) {
+      this.#log.warn({ executionId: execution.id }, 'execution was finished by someone else');
+      return;
+    }
+    this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
+    await this.#publishStatus(finished, status);
+    await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef });
+  }
+
+  async #cancel(delivery: Delivery<'execution.cancel'>): Promise<void> {
+    const id = executionId(delivery.body.executionId);
+    const running = this.#running.get(id);
+    if (running) {
+      running.cancel();
+      return;
+    }
+    const execution = await this.#options.store.executions.get(id);
+    if (execution?.status === 'canceling' && execution.workerId === this.#options.workerId) {
+      this.#pendingCancels.add(id);
+      // The run may have registered while we read the row; cancel it now if so.
+      const started = this.#running.get(id);
+      if (started && this.#pendingCancels.delete(id)) started.cancel();
+    }
+  }
+
+  #publishStatus(execution: Execution, status: Execution['status']): Promise<void> {
+    return this.#options.bus.publish('execution.status.changed', {
+      executionId: execution.id,
+      status,
+      actionRef: execution.actionRef,
+    });
+  }
+}

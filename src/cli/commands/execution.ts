@@ -1,0 +1,100 @@
+import { type Command, Option } from 'commander';
+import { EXECUTION_STATUSES } from '../../domain/statuses.js';
+import type { ExecutionJson } from '../api-types.js';
+import { createContext, parsePositiveInteger } from '../context.js';
+import { printResultOutput } from '../execute.js';
+import { type Column, formatDuration, formatTimestamp, writeErr, writeOut } from '../output.js';
+import { printDocument, printList } from '../print.js';
+
+const EXECUTION_COLUMNS: readonly Column<ExecutionJson>[] = [
+  { header: 'id', value: (execution) => String(execution.id) },
+  { header: 'action', value: (execution) => execution.action_ref },
+  { header: 'status', value: (execution) => execution.status },
+  { header: 'created', value: (execution) => formatTimestamp(execution.created) },
+  { header: 'duration', value: (execution) => formatDuration(durationOf(execution)) },
+];
+
+function durationOf(execution: ExecutionJson): number | undefined {
+  if (execution.result?.duration_ms !== undefined) return execution.result.duration_ms;
+  if (!execution.started_at || !execution.finished_at) return undefined;
+  return Date.parse(execution.finished_at) - Date.parse(execution.started_at);
+}
+
+interface ListOptions {
+  readonly status?: string;
+  readonly action?: string;
+  readonly rule?: string;
+  readonly parent?: number;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+const executionId = parsePositiveInteger('execution id');
+
+export function registerExecutionCommands(program: Command): void {
+  const execution = program.command('execution').description('inspect and cancel executions');
+
+  execution
+    .command('list')
+    .description('list executions, newest first')
+    .addOption(new Option('--status <status>', 'only executions in this status').choices(EXECUTION_STATUSES))
+    .option('--action <ref>', 'only executions of this action')
+    .option('--rule <ref>', 'only executions a rule started')
+    .option('--parent <id>', 'only children of this execution', parsePositiveInteger('--parent'))
+    .option('--limit <n>', 'at most this many executions', parsePositiveInteger('--limit'))
+    .option('--offset <n>', 'skip this many executions', parsePositiveInteger('--offset', true))
+    .addHelpText('after', '\nExample:\n  $ attune execution list --status failed --limit 10')
+    .action(async (options: ListOptions, command: Command) => {
+      const context = createContext(command);
+      const query = {
+        status: options.status,
+        action_ref: options.action,
+        rule_ref: options.rule,
+        parent: options.parent,
+        limit: options.limit,
+        offset: options.offset,
+      };
+      const page = await (await context.client()).list<ExecutionJson>('/executions', query);
+      await printList(context, page, EXECUTION_COLUMNS);
+    });
+
+  execution
+    .command('show')
+    .description('show one execution with its parameters and result')
+    .argument('<id>', 'execution id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = createContext(command);
+      await printDocument(context, await (await context.client()).get<ExecutionJson>(`/executions/${executionId(id)}`));
+    });
+
+  execution
+    .command('result')
+    .description("print an execution's result (its stdout for text output)")
+    .argument('<id>', 'execution id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = createContext(command);
+      const found = await (await context.client()).get<ExecutionJson>(`/executions/${executionId(id)}`);
+      if (context.mode !== 'table') {
+        await printDocument(context, found.result);
+        return;
+      }
+      if (!found.result) {
+        writeErr(`execution ${found.id} has no result yet (status: ${found.status})`);
+        return;
+      }
+      await printResultOutput(found);
+      if (found.result.stderr) writeErr(found.result.stderr);
+      if (found.result.error) writeErr(`error: ${found.result.error}`);
+    });
+
+  execution
+    .command('cancel')
+    .description('cancel an execution that has not finished')
+    .argument('<id>', 'execution id')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const context = createContext(command);
+      const cancelled = await (await context.client()).post<ExecutionJson>(`/executions/${executionId(id)}/cancel`);
+      if (context.mode === 'table') writeOut(`execution ${cancelled.id}: ${cancelled.status}`);
+      else await printDocument(context, cancelled);
+    });
+}

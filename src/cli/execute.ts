@@ -1,0 +1,91 @@
+import { AppError } from '../domain/errors.js';
+import { isTerminal } from '../domain/statuses.js';
+import type { ActionJson, ExecutionJson } from './api-types.js';
+import type { ApiClient } from './api-client.js';
+import type { CliContext } from './context.js';
+import { toYaml, writeErr, writeOut } from './output.js';
+import { convertParameters, parseAssignments } from './params.js';
+import { printDocument } from './print.js';
+
+export interface ExecuteOptions {
+  readonly timeoutSeconds?: number;
+  readonly wait: boolean;
+}
+
+/** Runs an action now; with `wait`, follows it to the end and reports like `attune run`. */
+export async function executeAction(
+  context: CliContext,
+  actionRef: string,
+  rawParameters: readonly string[],
+  options: ExecuteOptions,
+): Promise<void> {
+  const assignments = parseAssignments(rawParameters);
+  const client = await context.client();
+  // The action's declared types decide how each value is converted, so fetch it first.
+  const action = await client.get<ActionJson>(`/actions/${encodeURIComponent(actionRef)}`);
+  const parameters = convertParameters(assignments, action.parameters);
+  const body = { action_ref: actionRef, parameters, timeout_seconds: options.timeoutSeconds };
+  const created = await client.post<ExecutionJson>('/executions', body);
+  if (!options.wait) {
+    await printDocument(context, created);
+    return;
+  }
+  const finished = await waitForExecution(client, created);
+  await reportFinished(context, finished);
+}
+
+const FIRST_POLL_MS = 5;
+const MAX_POLL_MS = 200;
+const POLL_GROWTH = 1.5;
+
+/** Polls until the execution is terminal; short first delays because round-trip latency is benchmarked. */
+export async function waitForExecution(client: ApiClient, execution: ExecutionJson): Promise<ExecutionJson> {
+  let current = execution;
+  let delay = FIRST_POLL_MS;
+  while (!isTerminal(current.status)) {
+    await sleep(delay);
+    delay = Math.min(MAX_POLL_MS, delay * POLL_GROWTH);
+    current = await client.get<ExecutionJson>(`/executions/${current.id}`);
+  }
+  return current;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Prints a finished execution: in table mode its output then `status: <status>`, with stderr
+ * and the error on stderr when it failed; otherwise the whole execution. Throws
+ * ERR_EXECUTION_UNSUCCESSFUL (exit 1) unless it completed.
+ */
+export async function reportFinished(context: CliContext, execution: ExecutionJson): Promise<void> {
+  const isCompleted = execution.status === 'completed';
+  if (context.mode === 'table') {
+    await printResultOutput(execution);
+    writeOut(`status: ${execution.status}`);
+    if (!isCompleted) printFailure(execution);
+  } else {
+    await printDocument(context, execution);
+  }
+  if (!isCompleted) {
+    throw new AppError('ERR_EXECUTION_UNSUCCESSFUL', `execution ${execution.id} (${execution.action_ref}) ended ${execution.status}`);
+  }
+}
+
+/** The result as a user reads it: stdout, or the structured data as YAML when there is no stdout. */
+export async function printResultOutput(execution: ExecutionJson): Promise<void> {
+  const result = execution.result;
+  if (!result) return;
+  if (result.stdout) {
+    writeOut(result.stdout);
+  } else if (result.data !== undefined && result.data !== null) {
+    writeOut(await toYaml(result.data));
+  }
+}
+
+function printFailure(execution: ExecutionJson): void {
+  const result = execution.result;
+  if (result?.stderr) writeErr(result.stderr);
+  if (result?.error) writeErr(`error: ${result.error}`);
+}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { registerActionCommands } from './commands/action.js';
+import { registerExecutionCommands } from './commands/execution.js';
+import { registerPackCommands } from './commands/pack.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerUpCommand } from './commands/up.js';
+import { OUTPUT_MODES } from './output.js';
+
+/** Builds the `attune` command tree; parsing errors throw (exitOverride) so bin.ts owns exit codes. */
+export function buildProgram(): Command {
+  const program = new Command('attune')
+    .description('Attune: event-driven automation. Talks to the Attune REST API.')
+    .version(readVersion(), '-V, --version')
+    .option('--api-url <url>', 'API base URL (default: $ATTUNE_API_URL, then the running `attune up`, then http://127.0.0.1:8080)')
+    .option('--token <token>', 'API token (default: $ATTUNE_API_TOKEN)')
+    .option('--home <dir>', 'data directory (default: $ATTUNE_HOME, then ~/.attune)')
+    .option('--config <file>', 'config file for `attune up` (default: <home>/attune.yaml)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_MODES).default('table'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  // Subcommands copy the exitOverride setting when created, so it must be set first.
+  registerUpCommand(program);
+  registerPackCommands(program);
+  registerActionCommands(program);
+  registerRunCommand(program);
+  registerExecutionCommands(program);
+  return program;
+}
+
+function readVersion(): string {
+  // Same relative location from src/cli/ and dist/cli/.
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const parsed = JSON.parse(text) as { version?: unknown };
+  return typeof parsed.version === 'string' ? parsed.version : '0.0.0';
+}

@@ -1,13 +1,31 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { ApiContext } from './context.js';
+
+// ajv-formats is CommonJS; its default export is the plugin function.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 import { installErrorHandlers } from './error-handler.js';
 import { registerActionRoutes } from './routes/actions.js';
 import { registerExecutionRoutes } from './routes/executions.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPackRoutes } from './routes/packs.js';
+
+/**
+ * Query strings and path parameters arrive as text and are coerced to their schema types; a
+ * JSON body is taken as sent, so `{"action_ref": 42}` is a type error rather than the ref "42".
+ * Unknown body fields are rejected, never silently dropped.
+ */
+function installValidators(app: FastifyInstance): void {
+  const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const strict = new Ajv({ ...common, coerceTypes: false });
+  const coercing = new Ajv({ ...common, coerceTypes: 'array' });
+  for (const ajv of [strict, coercing]) addFormats(ajv);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+}
 
 export interface ApiOptions {
   readonly log: Logger;
@@ -21,10 +39,11 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
     // Per-request log lines would dominate the log under load; errors are still logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
-    // Unknown body fields are rejected, not silently dropped; query strings are coerced to their types.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }) as unknown as FastifyInstance;
+  installValidators(app);
   installErrorHandlers(app);
+  // JSON is the only body the API takes; anything else is a 415, not a confusing validation error.
+  app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -4,13 +4,13 @@ import { AppError, EXECUTION_STATUSES, executionId } from '../../domain/index.js
 import type { ApiContext } from '../context.js';
 import { ErrorDto, ExecutionDto, PageQuery, dataOf, pageOf, toExecutionDto } from '../dto.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 const ListQuery = Type.Object({
   ...PageQuery,
   status: Type.Optional(Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s)))),
   action_ref: Type.Optional(Type.String()),
   rule_ref: Type.Optional(Type.String()),
-  parent: Type.Optional(Type.Integer({ minimum: 1 })),
+  parent: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
 });
 const CreateBody = Type.Object(
   {

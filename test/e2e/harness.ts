@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(ROOT, 'dist/cli/bin.js');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ApiResponse<T = unknown> {
+  readonly status: number;
+  readonly body: T;
+}
+
+/** Environment for attune processes in tests: a free port, and no inherited ATTUNE settings. */
+function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('ATTUNE')) env[key] = value;
+  return { ...env, ATTUNE__SERVER__PORT: '0', ATTUNE__LOG__LEVEL: 'info', ...extra };
+}
+
+export function makeHome(): string {
+  return mkdtempSync(path.join(tmpdir(), 'attune-e2e-'));
+}
+
+/** A real `attune up` in a temporary data dir, driven as a user would: through the CLI and the API. */
+export class AttuneProcess {
+  readonly home: string;
+  readonly #env: Record<string, string>;
+  #child: ChildProcess | undefined;
+  #url = '';
+  output = '';
+
+  constructor(home = makeHome(), env: Record<string, string> = {}) {
+    this.home = home;
+    this.#env = env;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async start(): Promise<this> {
+    const apiFile = path.join(this.home, 'api.json');
+    rmSync(apiFile, { force: true });
+    const child = spawn(process.execPath, [BIN, 'up', '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`attune up exited (${code}) before it was ready:\n${this.output}`))),
+    );
+    const ready = (async () => {
+      while (!existsSync(apiFile) || !this.output.includes('is up')) await sleep(20);
+      this.#url = (JSON.parse(readFileSync(apiFile, 'utf8')) as { url: string }).url;
+    })();
+    await Promise.race([ready, exited]);
+    return this;
+  }
+
+  /** Sends a signal and waits for the process to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    const code = await exited;
+    this.#child = undefined;
+    return code;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.home, { recursive: true, force: true });
+  }
+
+  cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runCli(['--home', this.home, ...args], env);
+  }
+
+  async api<T = Record<string, unknown>>(method: string, route: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    let payload: string | undefined;
+    if (raw !== undefined) {
+      payload = raw;
+      headers['content-type'] = 'application/json';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.#url}${route}`, { method, headers, body: payload ?? null });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  /** Polls an execution until `predicate` holds for it (the test's own timeout bounds the wait). */
+  async waitForExecution(id: number, predicate: (execution: ExecutionBody) => boolean): Promise<ExecutionBody> {
+    for (;;) {
+      const { body } = await this.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`);
+      if (predicate(body.data)) return body.data;
+      await sleep(25);
+    }
+  }
+}
+
+export interface ExecutionBody {
+  readonly id: number;
+  readonly status: string;
+  readonly action_ref: string;
+  readonly parameters: Record<string, unknown>;
+  readonly result: {
+    exit_code?: number | null;
+    stdout?: string;
+    stderr?: string;
+    data?: unknown;
+    error?: string;
+    signal?: string | null;
+  } | null;
+}
+
+export const TERMINAL = ['completed', 'failed', 'timeout', 'cancelled', 'abandoned'];
+export const isTerminal = (e: ExecutionBody): boolean => TERMINAL.includes(e.status);
+
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers signal 0; /proc tells us it is no longer running.
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false; // reaped between the two checks
+  }
+}

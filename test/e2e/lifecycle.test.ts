@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, makeHome, runCli, sleep } from './harness.js';
+
+/** An action that reports its own pid, then sleeps, so a test can tell whether it still runs. */
+function writeSleeperPack(home: string): void {
+  const dir = path.join(home, 'packs', 'lifecycle');
+  mkdirSync(path.join(dir, 'actions'), { recursive: true });
+  writeFileSync(path.join(dir, 'pack.yaml'), 'ref: lifecycle\nversion: 1.0.0\n');
+  writeFileSync(path.join(dir, 'actions', 'sleeper.sh'), 'echo "$$" > "$ATTUNE_EXEC_ID.pid"\nsleep 20\n');
+  writeFileSync(path.join(dir, 'actions', 'sleeper.yaml'), 'name: sleeper\nrunner_type: shell\nentry_point: sleeper.sh\n');
+}
+
+async function startSleeper(attune: AttuneProcess): Promise<{ id: number; pid: number }> {
+  const created = await attune.api<{ data: ExecutionBody }>('POST', '/api/v1/executions', { action_ref: 'lifecycle.sleeper' });
+  expect(created.status).toBe(201);
+  const id = created.body.data.id;
+  await attune.waitForExecution(id, (e) => e.status === 'running');
+  const pidFile = path.join(attune.home, 'packs', 'lifecycle', 'actions', `${id}.pid`);
+  for (;;) {
+    try {
+      const { readFileSync } = await import('node:fs');
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      if (pid > 0) return { id, pid };
+    } catch {
+      // not written yet
+    }
+    await sleep(20);
+  }
+}
+
+describe('attune up lifecycle', () => {
+  const processes: AttuneProcess[] = [];
+  const track = (p: AttuneProcess) => (processes.push(p), p);
+  afterEach(async () => {
+    for (const p of processes.splice(0)) await p.cleanup();
+  });
+
+  it('keeps execution history across a restart', async () => {
+    const first = track(new AttuneProcess());
+    await first.start();
+    const run = await first.cli(['run', 'core.echo', 'message=remember me', '-o', 'json']);
+    const { id } = JSON.parse(run.stdout) as ExecutionBody;
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = track(new AttuneProcess(first.home));
+    await second.start();
+    const shown = await second.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`);
+    expect(shown.body.data.status).toBe('completed');
+    expect(shown.body.data.result?.stdout).toBe('remember me\n');
+  });
+
+  it('stops running actions on SIGTERM and leaves no execution running', async () => {
+    const home = makeHome();
+    writeSleeperPack(home);
+    const attune = track(new AttuneProcess(home));
+    await attune.start();
+    const { id, pid } = await startSleeper(attune);
+    expect(await attune.stop('SIGTERM')).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+
+    const again = track(new AttuneProcess(home));
+    await again.start();
+    const execution = (await again.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`)).body.data;
+    expect(isTerminal(execution)).toBe(true);
+    expect(execution.status).toBe('abandoned');
+  });
+
+  it('marks an execution left running by a killed process as abandoned at the next start', async () => {
+    const home = makeHome();
+    writeSleeperPack(home);
+    const attune = track(new AttuneProcess(home));
+    await attune.start();
+    const { id, pid } = await startSleeper(attune);
+    await attune.stop('SIGKILL');
+    // The action's process group outlives a SIGKILLed parent; end it so the test leaves nothing behind.
+    process.kill(-pid, 'SIGKILL');
+
+    const restarted = track(new AttuneProcess(home));
+    await restarted.start();
+    const execution = (await restarted.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`)).body.data;
+    expect(execution.status).toBe('abandoned');
+    expect(execution.result?.error).toContain('abandoned');
+  });
+
+  it('refuses a second attune up on the same data dir', async () => {
+    const attune = track(new AttuneProcess());
+    await attune.start();
+    const second = await runCli(['up', '--home', attune.home]);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain('already running');
+    const health = await attune.api('GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+  });
+
+  it('loads packs from the data dir at start', async () => {
+    const home = makeHome();
+    writeSleeperPack(home);
+    const attune = track(new AttuneProcess(home));
+    await attune.start();
+    const action = await attune.api<{ data: { ref: string; runner_type: string } }>('GET', '/api/v1/actions/lifecycle.sleeper');
+    expect(action.status).toBe(200);
+    expect(action.body.data.runner_type).toBe('shell');
+  });
+});

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 // Deep imports on purpose: the domain index also loads ajv (~60 ms), and CLI startup is benchmarked.
 import { AppError, isErrorCode } from '../domain/errors.js';
 import type { ListPage } from './api-types.js';
+import { type HttpResponse, sendHttpRequest } from './http-transport.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
 const API_PREFIX = '/api/v1';
@@ -59,23 +61,26 @@ export class ApiClient {
   }
 
   async #request<T>(method: string, route: string, body?: unknown): Promise<T> {
-    const url = `${this.baseUrl}${API_PREFIX}${route}`;
+    const url = new URL(`${this.baseUrl}${API_PREFIX}${route}`);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await sendHttpRequest({ url, method, headers, body: payload });
     } catch (cause) {
       throw new AppError('ERR_API_UNREACHABLE', `cannot reach the Attune API at ${this.baseUrl} — is "attune up" running?`, {
         cause,
       });
     }
-    const text = await response.text();
-    if (!response.ok) throw toApiError(response.status, text, url);
-    if (text === '') return undefined as T;
+    if (response.status < 200 || response.status >= 300) throw toApiError(response.status, response.text, url.toString());
+    if (response.text === '') return undefined as T;
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(response.text) as T;
     } catch (cause) {
       throw new AppError('ERR_INTERNAL', `the API at ${this.baseUrl} sent a response that is not JSON`, { cause });
     }
@@ -159,8 +164,6 @@ export interface Connection {
  */
 export async function resolveConnection(options: ConnectionOptions): Promise<Connection> {
   if (options.apiUrl && options.token) return { baseUrl: options.apiUrl, token: options.token };
-  // Loaded lazily: src/config pulls in TypeBox, which the common --api-url case does not need.
-  const { readCliEnvironment, resolveHome } = await import('../config/index.js');
   const env = readCliEnvironment();
   const token = options.token ?? (env.token || undefined);
   const explicit = options.apiUrl ?? (env.apiUrl || undefined);

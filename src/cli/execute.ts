@@ -79,9 +79,16 @@ export async function printResultOutput(execution: ExecutionJson): Promise<void>
   if (!result) return;
   if (result.stdout) {
     writeOut(result.stdout);
-  } else if (result.data !== undefined && result.data !== null) {
+  } else if (hasContent(result.data)) {
     writeOut(await toYaml(result.data));
   }
+}
+
+/** `{}`, `[]` and null carry nothing worth a line (e.g. core.noop). */
+function hasContent(data: unknown): boolean {
+  if (data === undefined || data === null) return false;
+  if (typeof data === 'object') return Object.keys(data).length > 0;
+  return true;
 }
 
 function printFailure(execution: ExecutionJson): void {

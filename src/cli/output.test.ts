@@ -49,6 +49,10 @@ describe('renderKeyValues', () => {
       ),
     );
   });
+
+  it('leaves no trailing space after an empty value', async () => {
+    expect(await renderKeyValues({ ref: 'core', author: '' })).toBe('ref:    core\nauthor:');
+  });
 });
 
 describe('renderDocument', () => {

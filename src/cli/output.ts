@@ -46,7 +46,7 @@ export async function renderKeyValues(record: Readonly<Record<string, unknown>>)
   const lines: string[] = [];
   for (const key of keys) {
     const value = record[key];
-    lines.push(isBlock(value) ? await toYaml({ [key]: value }) : `${`${key}:`.padEnd(width)} ${formatScalar(value)}`);
+    lines.push(isBlock(value) ? await toYaml({ [key]: value }) : `${`${key}:`.padEnd(width)} ${formatScalar(value)}`.trimEnd());
   }
   return lines.join('\n');
 }

@@ -1,2 +1,3 @@
-export { inheritedEnvironment, loadConfig, readCliEnvironment, resolveHome, sqlitePath, type LoadConfigOptions } from './load.js';
+export { readCliEnvironment, resolveHome } from './cli-environment.js';
+export { inheritedEnvironment, loadConfig, sqlitePath, type LoadConfigOptions } from './load.js';
 export type { Config, ExecutorConfig, ServerConfig, WorkerConfig } from './schema.js';

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { AppError } from '../domain/index.js';
+import { resolveHome } from './cli-environment.js';
 import { type Config, ConfigSchema } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -16,10 +16,6 @@ export interface LoadConfigOptions {
 
 const ENV_PREFIX = 'ATTUNE__';
 
-/** Resolves the data dir: --home, then ATTUNE_HOME, then ~/.attune. */
-export function resolveHome(home?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(home ?? env.ATTUNE_HOME ?? path.join(homedir(), '.attune'));
-}
 
 /** Defaults, then the YAML file, then ATTUNE__SECTION__KEY variables; validated and frozen. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
@@ -104,13 +100,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Where the CLI finds the API and its token, from the environment (DESIGN §7). */
-export function readCliEnvironment(env: NodeJS.ProcessEnv = process.env): {
-  apiUrl?: string;
-  token?: string;
-} {
-  return { apiUrl: env.ATTUNE_API_URL, token: env.ATTUNE_API_TOKEN };
-}
 
 /** The sqlite file path a config points at, or undefined when the database is not SQLite. */
 export function sqlitePath(config: Config): string | undefined {

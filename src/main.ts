@@ -11,12 +11,15 @@ import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './con
 import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
 import { PackRegistry, listPackDirs } from './packs/index.js';
+import { RuleEngine, RuleService } from './rules/index.js';
+import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
 import { ActionRunner, WorkerService } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CORE_PACK_DIR = path.join(PACKAGE_ROOT, 'packs', 'core');
+export const EXAMPLES_PACK_DIR = path.join(PACKAGE_ROOT, 'packs', 'examples');
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Written to the data dir once the API listens, so the CLI finds `attune up` without flags. */
@@ -53,8 +56,22 @@ export async function startAttune(config: Config, options: StartOptions): Promis
 
   const packs = new PackRegistry({ store, bus, log });
   const executions = new ExecutionRequests({ store, bus, log });
+  const rules = new RuleService({ store, bus, log });
+  const ingest = new EventIngest({ store, bus, log });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
+  const sensors = new SensorService({
+    store,
+    bus,
+    log,
+    ingest,
+    config: config.sensors,
+    logLevel: config.log.level,
+    logDir: path.join(config.home, 'logs', 'sensors'),
+    baseEnv: options.baseEnv,
+  });
+  const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const api = await buildApi(
-    { store, packs, executions, services: ['api', 'executor', 'worker'], version: VERSION },
+    { store, packs, executions, rules, ingest, sensors, services, version: VERSION },
     { log, bodyLimitBytes: config.server.body_limit_bytes },
   );
   await listen(api, config);
@@ -69,13 +86,20 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url });
   await worker.start();
   await executor.start();
-  await packs.registerAtStart([CORE_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs')), ...config.packs.paths]);
+  await ruleEngine.start();
+  const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
+  await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
+  // Whatever a crash left half-way is driven on from the database: nothing is lost.
+  await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
   await executor.redrive(0, Number.POSITIVE_INFINITY);
+  await sensors.start(url);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await api.close();
+      await sensors.stop();
+      await ruleEngine.stop();
       await worker.stop();
       await executor.stop();
       await bus.close();
@@ -90,7 +114,7 @@ async function listen(api: FastifyInstance, config: Config): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new AppError(
-        'ERR_CONFIG_INVALID',
+        'ERR_PORT_IN_USE',
         `port ${config.server.port} on ${config.server.host} is in use; choose another with ATTUNE__SERVER__PORT or server.port`,
         { cause: error },
       );
@@ -126,7 +150,7 @@ function assertNotRunning(home: string): void {
   try {
     const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
     process.kill(pid, 0);
-    throw new AppError('ERR_CONFIG_INVALID', `Attune is already running for ${home} (pid ${pid}, ${url})`);
+    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${home} (pid ${pid}, ${url})`);
   } catch (error) {
     if (error instanceof AppError) throw error;
     // The recorded process is gone (ESRCH) or the file is unreadable: a stale file from a crash.

@@ -13,6 +13,9 @@ import { registerActionRoutes } from './routes/actions.js';
 import { registerExecutionRoutes } from './routes/executions.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPackRoutes } from './routes/packs.js';
+import { registerRuleRoutes } from './routes/rules.js';
+import { registerTriggerRoutes } from './routes/triggers.js';
+import { registerEventRoutes } from './routes/events.js';
 
 /**
  * Query strings and path parameters arrive as text and are coerced to their schema types; a
@@ -47,8 +50,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions and executions.' },
-      tags: ['health', 'packs', 'actions', 'executions'].map((name) => ({ name })),
+      info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
+      tags: ['health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events'].map((name) => ({ name })),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -57,5 +60,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
   registerPackRoutes(app, ctx);
   registerActionRoutes(app, ctx);
   registerExecutionRoutes(app, ctx);
+  registerTriggerRoutes(app, ctx);
+  registerRuleRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
   return app;
 }

@@ -1,5 +1,7 @@
 import type { ExecutionRequests } from '../executor/index.js';
 import type { PackRegistry } from '../packs/index.js';
+import type { RuleService } from '../rules/index.js';
+import type { EventIngest, SensorService } from '../sensors/index.js';
 import type { Store } from '../store/index.js';
 
 /** What the routes may use. Routes never see the bus or the database directly. */
@@ -7,6 +9,9 @@ export interface ApiContext {
   readonly store: Store;
   readonly packs: PackRegistry;
   readonly executions: ExecutionRequests;
+  readonly rules: RuleService;
+  readonly ingest: EventIngest;
+  readonly sensors: SensorService;
   /** Names of the services this process runs, reported by /health. */
   readonly services: readonly string[];
   readonly version: string;

@@ -10,6 +10,7 @@ export const TOPICS = [
   'execution.completed',
   'execution.cancel',
   'rule.created',
+  'rule.updated',
   'rule.enabled',
   'rule.disabled',
   'rule.deleted',
@@ -38,6 +39,7 @@ export interface TopicMessages {
   'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };
   'execution.cancel': { readonly executionId: number };
   'rule.created': RuleChanged;
+  'rule.updated': RuleChanged;
   'rule.enabled': RuleChanged;
   'rule.disabled': RuleChanged;
   'rule.deleted': RuleChanged;

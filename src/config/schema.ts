@@ -31,7 +31,6 @@ export const ConfigSchema = Type.Object(
         concurrency: Type.Integer({ minimum: 1, default: 16 }),
         max_output_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         kill_grace_ms: Type.Integer({ minimum: 0, default: 2000 }),
-        default_timeout_seconds: Type.Integer({ minimum: 1, default: 600 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -39,6 +38,15 @@ export const ConfigSchema = Type.Object(
       {
         redrive_after_ms: Type.Integer({ minimum: 100, default: 10_000 }),
         supervisor_interval_ms: Type.Integer({ minimum: 100, default: 5_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    sensors: Type.Object(
+      {
+        restart_base_ms: Type.Integer({ minimum: 10, default: 5000, description: 'First restart delay of a crashed sensor; doubles per failure.' }),
+        restart_max_ms: Type.Integer({ minimum: 10, default: 300_000 }),
+        alert_after_failures: Type.Integer({ minimum: 1, default: 3, description: 'Consecutive failures that raise a core.alert event.' }),
+        kill_grace_ms: Type.Integer({ minimum: 0, default: 2000 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -65,3 +73,4 @@ export type Config = Static<typeof ConfigSchema>;
 export type ServerConfig = Config['server'];
 export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
+export type SensorsConfig = Config['sensors'];

@@ -1,5 +1,5 @@
 import type { FlatSchema } from './flat-schema.js';
-import type { ActionId, EnforcementId, EventId, ExecutionId, PackId, RuleId } from './ids.js';
+import type { ActionId, EnforcementId, EventId, ExecutionId, PackId, RuleId, SensorId, TriggerId } from './ids.js';
 import type { ExecutionStatus } from './statuses.js';
 
 export const RUNNER_TYPES = ['shell', 'node', 'python', 'native', 'builtin'] as const;
@@ -80,3 +80,81 @@ export interface Execution {
 }
 
 export type PackMeta = Pick<Pack, 'ref' | 'label' | 'description' | 'version' | 'author' | 'confSchema' | 'config'>;
+
+export interface Trigger {
+  readonly id: TriggerId;
+  readonly ref: string;
+  readonly packRef: string;
+  readonly label: string;
+  readonly description: string;
+  readonly type: string;
+  readonly parameters: FlatSchema;
+  readonly output: FlatSchema;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface Sensor {
+  readonly id: SensorId;
+  readonly ref: string;
+  readonly packRef: string;
+  readonly label: string;
+  readonly description: string;
+  readonly runnerType: RunnerType;
+  readonly entryPoint: string;
+  readonly triggerTypes: readonly string[];
+  readonly parameters: FlatSchema;
+  readonly enabled: boolean;
+  /** The sensor reads `{"type":"triggers",…}` lines on stdin instead of being restarted. */
+  readonly liveUpdates: boolean;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export const RULE_ORIGINS = ['pack', 'api'] as const;
+export type RuleOrigin = (typeof RULE_ORIGINS)[number];
+
+export interface Rule {
+  readonly id: RuleId;
+  readonly ref: string;
+  readonly packRef: string;
+  readonly label: string;
+  readonly description: string;
+  readonly triggerRef: string;
+  readonly triggerParams: Readonly<Record<string, unknown>>;
+  readonly conditions: readonly string[];
+  readonly actionRef: string;
+  readonly actionParams: Readonly<Record<string, unknown>>;
+  readonly enabled: boolean;
+  readonly origin: RuleOrigin;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface Event {
+  readonly id: EventId;
+  readonly triggerRef: string;
+  readonly payload: unknown;
+  /** Who emitted it: a sensor ref, `webhook:<name>`, `api`, or `attune` for core.alert. */
+  readonly source: string;
+  /** The one rule this event targets (a per-rule trigger instance), or null for every rule. */
+  readonly ruleRef: string | null;
+  readonly processedAt: string | null;
+  readonly created: string;
+}
+
+export const ENFORCEMENT_STATUSES = ['scheduled', 'failed'] as const;
+export type EnforcementStatus = (typeof ENFORCEMENT_STATUSES)[number];
+
+export interface Enforcement {
+  readonly id: EnforcementId;
+  readonly ruleId: RuleId;
+  readonly ruleRef: string;
+  readonly eventId: EventId;
+  readonly status: EnforcementStatus;
+  readonly executionId: ExecutionId | null;
+  /** Why no execution was made (a template or parameter error), when status is failed. */
+  readonly failure: string | null;
+  readonly created: string;
+  readonly updated: string;
+}

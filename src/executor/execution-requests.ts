@@ -40,16 +40,25 @@ export class ExecutionRequests {
     this.#log = options.log;
   }
 
-  async request(request: ExecutionRequest): Promise<Execution> {
-    const action = await this.#store.actions.findByRef(request.actionRef);
-    if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${request.actionRef}"`);
-    const checked = checkParameters(action.parameters, request.parameters ?? {});
+  /**
+   * Checks parameters against the action's schema and returns them with defaults applied.
+   * Throws ERR_ACTION_NOT_FOUND or ERR_ACTION_PARAMETERS_INVALID (naming the parameter).
+   */
+  async validateParameters(actionRef: string, parameters: unknown): Promise<Record<string, unknown>> {
+    const action = await this.#store.actions.findByRef(actionRef);
+    if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${actionRef}"`);
+    const checked = checkParameters(action.parameters, parameters ?? {});
     if (!checked.ok) {
       const [first] = checked.problems;
       const message = first ? `parameter "${first.parameter}" ${first.message}` : 'invalid parameters';
       throw new AppError('ERR_ACTION_PARAMETERS_INVALID', message, { details: checked.problems });
     }
-    const execution = await this.#store.executions.create({ ...request, parameters: checked.value });
+    return checked.value;
+  }
+
+  async request(request: ExecutionRequest): Promise<Execution> {
+    const parameters = await this.validateParameters(request.actionRef, request.parameters);
+    const execution = await this.#store.executions.create({ ...request, parameters });
     this.#log.debug({ executionId: execution.id, actionRef: execution.actionRef }, 'execution requested');
     await this.#bus.publish('execution.requested', { executionId: execution.id });
     return execution;

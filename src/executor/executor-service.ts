@@ -3,6 +3,7 @@ import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
 import { ACTIVE_STATUSES, type ExecutionId, executionId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
+import { PeriodicTask } from './periodic-task.js';
 
 export interface ExecutorServiceOptions {
   readonly store: Store;
@@ -29,28 +30,26 @@ export class ExecutorService {
   readonly #log: Logger;
   readonly #config: ExecutorConfig;
   #consumer: Consumer | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #supervising: Promise<void> | undefined;
+  readonly #supervisor: PeriodicTask;
 
   constructor(options: ExecutorServiceOptions) {
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log.child({ svc: 'executor' });
     this.#config = options.config;
+    this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.redrive(), this.#log);
   }
 
   async start(): Promise<void> {
     this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], (d) => this.#schedule(d), {
       prefetch: SCHEDULE_PREFETCH,
     });
-    this.#scheduleSupervisor();
+    this.#supervisor.start();
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    await this.#supervisor.stop();
     await this.#consumer?.cancel();
-    await this.#supervising;
   }
 
   /**
@@ -81,21 +80,6 @@ export class ExecutorService {
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
     await this.#bus.publish('execution.dispatch', { executionId: id });
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
-  }
-
-  #scheduleSupervisor(): void {
-    const base = this.#config.supervisor_interval_ms;
-    const delay = base / 2 + Math.random() * base; // jittered so many executors do not sweep together
-    this.#timer = setTimeout(() => {
-      this.#supervising = this.redrive()
-        .then(() => undefined)
-        .catch((error: unknown) => this.#log.error({ err: error }, 'supervisor pass failed'))
-        .finally(() => {
-          this.#supervising = undefined;
-          if (this.#timer !== undefined) this.#scheduleSupervisor();
-        });
-    }, delay);
-    this.#timer.unref();
   }
 
   /**

@@ -122,6 +122,7 @@ export const SENSOR_KIND: ComponentKind<SensorFile, SensorDefinition> = {
     triggerTypes: [...file.trigger_types],
     parameters: file.parameters ?? {},
     enabled: file.enabled ?? true,
+    liveUpdates: file.live_updates ?? false,
   }),
 };
 

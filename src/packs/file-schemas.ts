@@ -77,6 +77,7 @@ export const SENSOR_FILE_SCHEMA = {
     trigger_types: { type: 'array', minItems: 1, items: text },
     parameters: flatSchema,
     enabled: { type: 'boolean' },
+    live_updates: { type: 'boolean' },
   },
 } as const;
 
@@ -138,6 +139,7 @@ export interface SensorFile extends ComponentFile {
   readonly trigger_types: readonly string[];
   readonly parameters?: FlatSchema;
   readonly enabled?: boolean;
+  readonly live_updates?: boolean;
 }
 
 export interface RuleFile extends ComponentFile {

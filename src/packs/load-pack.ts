@@ -5,7 +5,14 @@ import { resolveComponentId, type ComponentId } from './component-checks.js';
 import { ACTION_KIND, RULE_KIND, SENSOR_KIND, TRIGGER_KIND, type ComponentKind, type LocalRef } from './component-kinds.js';
 import type { ComponentFile } from './file-schemas.js';
 import { loadPackMeta } from './pack-meta.js';
-import type { PackDefinition } from './pack-definition.js';
+import type {
+  ActionDefinition,
+  PackDefinition,
+  RuleDefinition,
+  SensorDefinition,
+  TriggerDefinition,
+} from './pack-definition.js';
+import { type KnownComponents, ruleIssues, sensorIssues } from './reference-checks.js';
 import { schemaIssues } from './schema-issues.js';
 import { compareIssues, issueAt, parseYaml, type ParsedYaml, type YamlSource } from './yaml-source.js';
 
@@ -30,7 +37,15 @@ interface Loaded<D> {
  * Pure parsing: nothing is written anywhere. Every problem in every file is collected first and
  * reported in one `ERR_PACK_INVALID` whose details are the located `ValidationIssue`s.
  */
-export async function loadPack(dir: string): Promise<PackDefinition> {
+export interface LoadPackOptions {
+  /**
+   * What is installed already. When given, every rule and sensor must refer to triggers and
+   * actions that exist (installed or in this pack) and trigger_params must fit their trigger.
+   */
+  readonly known?: KnownComponents;
+}
+
+export async function loadPack(dir: string, options: LoadPackOptions = {}): Promise<PackDefinition> {
   const root = path.resolve(dir);
   const packFile = await findPackFile(root);
   const issues: ValidationIssue[] = [];
@@ -42,6 +57,7 @@ export async function loadPack(dir: string): Promise<PackDefinition> {
   const sensors = await loadComponents(context, SENSOR_KIND);
   const rules = await loadComponents(context, RULE_KIND);
   checkLocalRefs(context, { actions: refsOf(actions), triggers: refsOf(triggers) });
+  checkRulesAndSensors(context, { rules, sensors, actions, triggers }, options.known);
   if (issues.length > 0 || !meta) throw packInvalid(issues);
   return deepFreeze({
     path: root,
@@ -158,6 +174,31 @@ async function loadComponent<F extends ComponentFile, D>(
   const typed = data as F;
   for (const ref of kind.refs(typed)) context.localRefs.push({ ...ref, source });
   return { definition: kind.build(typed, id, file), id, source };
+}
+
+/** Rules' expressions always; references to installed components when `known` is given. */
+function checkRulesAndSensors(
+  context: LoadContext,
+  loaded: {
+    rules: readonly Loaded<RuleDefinition>[];
+    sensors: readonly Loaded<SensorDefinition>[];
+    actions: readonly Loaded<ActionDefinition>[];
+    triggers: readonly Loaded<TriggerDefinition>[];
+  },
+  known: KnownComponents | undefined,
+): void {
+  const all: KnownComponents | undefined = known && {
+    triggers: new Map([...known.triggers, ...definitionsOf(loaded.triggers).map((t) => [t.ref, t.parameters] as const)]),
+    actions: new Set([...known.actions, ...refsOf(loaded.actions)]),
+  };
+  for (const { definition, source } of loaded.rules) {
+    if (!definition || !source) continue;
+    context.issues.push(...ruleIssues(definition, source, all));
+  }
+  if (!all) return;
+  for (const { definition, source } of loaded.sensors) {
+    if (definition && source) context.issues.push(...sensorIssues(definition, source, all));
+  }
 }
 
 function refsOf<D>(loaded: readonly Loaded<D>[]): ReadonlySet<string> {

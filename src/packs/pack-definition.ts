@@ -52,6 +52,8 @@ export interface SensorDefinition {
   readonly triggerTypes: readonly string[];
   readonly parameters: FlatSchema;
   readonly enabled: boolean;
+  /** Reads `{"type":"triggers",…}` lines on stdin when rules change, instead of a restart. */
+  readonly liveUpdates: boolean;
   readonly file: string;
 }
 

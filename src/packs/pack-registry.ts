@@ -6,6 +6,7 @@ import { AppError, type Pack } from '../domain/index.js';
 import type { ActionInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
 import type { ActionDefinition, PackDefinition } from './pack-definition.js';
+import type { KnownComponents } from './reference-checks.js';
 
 /** The core pack cannot be removed: Attune's own triggers and actions live in it. */
 export const CORE_PACK_REF = 'core';
@@ -38,9 +39,11 @@ export class PackRegistry {
   }
 
   async register(dir: string): Promise<Pack> {
-    const definition = await loadPack(path.resolve(dir));
+    const root = path.resolve(dir);
+    const definition = await loadPack(root, { known: await this.#installedOutside(root) });
     const pack = await this.#write(definition);
-    this.#log.info({ packRef: pack.ref, path: pack.path, actions: definition.actions.length }, 'pack registered');
+    const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
+    this.#log.info({ packRef: pack.ref, path: pack.path, ...counts }, 'pack registered');
     await this.#bus.publish('pack.registered', { packRef: pack.ref });
     return pack;
   }
@@ -73,13 +76,26 @@ export class PackRegistry {
     }
   }
 
+  /** Triggers and actions installed by packs other than the one at `root`. */
+  async #installedOutside(root: string): Promise<KnownComponents> {
+    const own = (await this.#store.packs.listAll()).find((pack) => pack.path === root)?.ref;
+    const triggers = (await this.#store.triggers.listAll()).filter((t) => t.packRef !== own);
+    const actions = (await this.#store.actions.listRefs()).filter((a) => a.packRef !== own);
+    return { triggers: new Map(triggers.map((t) => [t.ref, t.parameters])), actions: new Set(actions.map((a) => a.ref)) };
+  }
+
+  /** Writes the pack in dependency order — triggers, actions, rules, sensors — in one transaction. */
   #write(definition: PackDefinition): Promise<Pack> {
     return this.#store.transaction(async (tx) => {
       const pack = await tx.packs.upsert(definition.meta, definition.path);
-      await tx.actions.replaceForPack(
+      const packRef = pack.ref;
+      await tx.triggers.replaceForPack(pack.id, definition.triggers.map(({ file: _f, name: _n, ...t }) => ({ ...t, packRef })));
+      await tx.actions.replaceForPack(pack.id, definition.actions.map((def) => toActionInput(def, packRef)));
+      await tx.rules.replaceForPack(
         pack.id,
-        definition.actions.map((def) => toActionInput(def, pack.ref)),
+        definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, packRef, origin: 'pack' as const })),
       );
+      await tx.triggers.replaceSensorsForPack(pack.id, definition.sensors.map(({ file: _f, name: _n, ...s }) => ({ ...s, packRef })));
       return pack;
     });
   }
@@ -89,7 +105,7 @@ export class PackRegistry {
 export function listPackDirs(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(root, entry.name, 'pack.yaml')))
+    .filter((entry) => entry.isDirectory() && ['pack.yaml', 'pack.yml'].some((f) => existsSync(path.join(root, entry.name, f))))
     .map((entry) => path.join(root, entry.name))
     .sort();
 }

@@ -8,7 +8,8 @@ import {
   type RunnerType,
   actionId,
 } from '../domain/index.js';
-import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import { replacePackComponents } from './pack-components.js';
+import { fromJson, type Page, type PageRequest, toJson } from './rows.js';
 import type { ActionTable, Database } from './schema.js';
 
 /** An action as registration writes it: everything but the generated columns. */
@@ -76,23 +77,19 @@ export class ActionRepository {
     return { items: rows.map(toAction), total: Number(total) };
   }
 
-  /**
-   * Makes the pack's actions exactly `inputs`: changed ones are updated in place (keeping their
-   * ids), new ones inserted, and actions no longer in the pack deleted.
-   */
-  async replaceForPack(pack: PackId, inputs: readonly ActionInput[]): Promise<void> {
-    const now = nowIso();
-    const keep = inputs.map((input) => input.ref);
-    let stale = this.#db.deleteFrom('actions').where('pack_id', '=', pack);
-    if (keep.length > 0) stale = stale.where('ref', 'not in', keep);
-    await stale.execute();
-    for (const input of inputs) {
-      const columns = { ...toColumns(input), pack_id: pack, updated: now };
-      await this.#db
-        .insertInto('actions')
-        .values({ ref: input.ref, created: now, ...columns })
-        .onConflict((oc) => oc.column('ref').doUpdateSet(columns))
-        .execute();
-    }
+  /** Every action ref with the ref of its pack. */
+  async listRefs(): Promise<readonly { ref: string; packRef: string }[]> {
+    const rows = await this.#db.selectFrom('actions').select(['ref', 'pack_ref']).execute();
+    return rows.map((row) => ({ ref: row.ref, packRef: row.pack_ref }));
+  }
+
+  /** Makes the pack's actions exactly `inputs` (see replacePackComponents). */
+  replaceForPack(pack: PackId, inputs: readonly ActionInput[]): Promise<void> {
+    return replacePackComponents(
+      this.#db,
+      'actions',
+      pack,
+      inputs.map((input) => ({ ref: input.ref, ...toColumns(input) })),
+    );
   }
 }

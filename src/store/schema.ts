@@ -65,6 +65,7 @@ export interface SensorTable extends PackComponent {
   trigger_types: string;
   parameters: string;
   enabled: number;
+  live_updates: Generated<number>;
 }
 
 export interface RuleTable extends PackComponent {
@@ -96,6 +97,7 @@ export interface EnforcementTable {
   event_id: number;
   status: string;
   execution_id: number | null;
+  failure: string | null;
   created: string;
   updated: string;
 }

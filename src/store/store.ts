@@ -1,21 +1,30 @@
 import { Kysely } from 'kysely';
 import { ActionRepository } from './action-repository.js';
 import type { DialectKind, StoreDialect } from './dialect.js';
+import { EventRepository } from './event-repository.js';
 import { ExecutionRepository } from './execution-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { PackRepository } from './pack-repository.js';
+import { RuleRepository } from './rule-repository.js';
 import type { Database } from './schema.js';
+import { TriggerRepository } from './trigger-repository.js';
 
 /** The repositories, bound to one connection or one transaction. */
 export class Repositories {
   readonly packs: PackRepository;
   readonly actions: ActionRepository;
   readonly executions: ExecutionRepository;
+  readonly triggers: TriggerRepository;
+  readonly rules: RuleRepository;
+  readonly events: EventRepository;
 
   constructor(db: Kysely<Database>) {
     this.packs = new PackRepository(db);
     this.actions = new ActionRepository(db);
     this.executions = new ExecutionRepository(db);
+    this.triggers = new TriggerRepository(db);
+    this.rules = new RuleRepository(db);
+    this.events = new EventRepository(db);
   }
 }
 

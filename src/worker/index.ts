@@ -14,3 +14,6 @@ export type { HttpRequestData } from './builtins/http-request.js';
 export { encodeParameters } from './parameter-encoding.js';
 export { PARAMETERS_FILE_ENV } from './runners/parameter-delivery.js';
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
+export { isErrno, signalGroup } from './process-group.js';
+export { buildChildEnv } from './runners/child-env.js';
+export { resolveLaunch } from './runners/launch-plan.js';

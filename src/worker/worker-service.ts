@@ -77,7 +77,7 @@ export class WorkerService {
   }
 
   async #execute(execution: Execution): Promise<RunOutcome> {
-    const { store, runner, config, apiUrl } = this.#options;
+    const { store, runner, apiUrl } = this.#options;
     const action = await store.actions.findByRef(execution.actionRef);
     const pack = action && (await store.packs.findByRef(action.packRef));
     if (!action || !pack) {
@@ -90,12 +90,14 @@ export class WorkerService {
       ATTUNE_API_URL: apiUrl,
     };
     if (execution.ruleRef) env.ATTUNE_RULE = execution.ruleRef;
+    const event = execution.eventId === null ? undefined : await store.events.get(execution.eventId);
+    if (event) env.ATTUNE_TRIGGER = event.triggerRef;
     const running = runner.start({
       executionId: execution.id,
       action,
       packPath: pack.path,
       parameters: execution.parameters,
-      timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds ?? config.default_timeout_seconds,
+      timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
     });
     this.#running.set(execution.id, running);

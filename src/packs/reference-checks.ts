@@ -1,0 +1,35 @@
+import { isSeq } from 'yaml';
+import type { FlatSchema, ValidationIssue } from '../domain/index.js';
+import { checkRule } from '../rules/rule-checks.js';
+import type { RuleDefinition, SensorDefinition } from './pack-definition.js';
+import { issueAt, type YamlSource } from './yaml-source.js';
+
+/** Components already installed, which a pack's rules and sensors may refer to. */
+export interface KnownComponents {
+  /** Trigger refs with their parameter schemas. */
+  readonly triggers: ReadonlyMap<string, FlatSchema>;
+  readonly actions: ReadonlySet<string>;
+}
+
+/**
+ * A rule file's problems located in its YAML. Without `known` (parsing a pack on its own) only
+ * the CEL expressions are checked; references are checked when registering.
+ */
+export function ruleIssues(rule: RuleDefinition, source: YamlSource, known: KnownComponents | undefined): ValidationIssue[] {
+  const installed = known
+    ? { triggerSchema: known.triggers.get(rule.triggerRef), hasAction: known.actions.has(rule.actionRef) }
+    : { triggerSchema: {}, hasAction: true };
+  const { problems } = checkRule(known ? rule : { ...rule, triggerParams: {} }, installed);
+  // A single condition may be written as a plain string rather than a one-item list.
+  const conditionsIsList = isSeq(source.doc.get('conditions', true));
+  return problems.map((problem) => {
+    const path = problem.path[0] === 'conditions' && !conditionsIsList ? ['conditions'] : problem.path;
+    return issueAt(source, path, problem.message);
+  });
+}
+
+export function sensorIssues(sensor: SensorDefinition, source: YamlSource, known: KnownComponents): ValidationIssue[] {
+  return sensor.triggerTypes.flatMap((ref, index) =>
+    known.triggers.has(ref) ? [] : [issueAt(source, ['trigger_types', String(index)], `no trigger "${ref}" is installed`)],
+  );
+}

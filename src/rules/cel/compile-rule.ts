@@ -1,0 +1,151 @@
+import { CelError, CelEvaluationError, toCelIssue, type CelIssue } from './cel-error.js';
+import { fromCelValue, stringifyCelValue } from './cel-value.js';
+import {
+  compileExpression,
+  toCelActivation,
+  type CelActivation,
+  type CelContext,
+  type CompiledExpression,
+} from './compile-expression.js';
+import { parseTemplate } from './template-parser.js';
+
+export interface RuleExpressions {
+  /** All must hold; an empty list always matches. */
+  readonly conditions: readonly string[];
+  readonly actionParams: Readonly<Record<string, unknown>>;
+}
+
+export interface CompiledRule {
+  /** True when every condition holds. Throws CelEvaluationError when one fails or is not a bool. */
+  matches(ctx: CelContext): boolean;
+  /** The action parameters with every template rendered. Throws CelEvaluationError. */
+  render(ctx: CelContext): Record<string, unknown>;
+}
+
+type ParamNode =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'expression'; readonly compiled: CompiledExpression }
+  | { readonly kind: 'mixed'; readonly parts: readonly (string | CompiledExpression)[] }
+  | { readonly kind: 'list'; readonly items: readonly ParamNode[] }
+  | { readonly kind: 'object'; readonly entries: readonly (readonly [string, ParamNode])[] };
+
+function childField(parent: string, key: string): string {
+  return /^[A-Za-z_][\w-]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Compiles one template expression; on failure records the issue and keeps going. */
+function compileTemplateExpression(field: string, expression: string, issues: CelIssue[]): CompiledExpression | undefined {
+  const result = compileExpression(field, expression);
+  if (result.ok) return result.compiled;
+  issues.push(result.issue);
+  return undefined;
+}
+
+function compileString(field: string, text: string, issues: CelIssue[]): ParamNode {
+  const parsed = parseTemplate(text);
+  switch (parsed.kind) {
+    case 'literal':
+      return { kind: 'value', value: text };
+    case 'invalid':
+      issues.push(toCelIssue(field, text, { kind: 'Template error', summary: parsed.message, position: parsed.position }));
+      return { kind: 'value', value: text };
+    case 'whole': {
+      const compiled = compileTemplateExpression(field, parsed.template.expression, issues);
+      return compiled ? { kind: 'expression', compiled } : { kind: 'value', value: text };
+    }
+    case 'mixed': {
+      const parts = parsed.parts.map((part) =>
+        typeof part === 'string' ? part : compileTemplateExpression(field, part.expression, issues),
+      );
+      const compiledParts = parts.filter((part): part is string | CompiledExpression => part !== undefined);
+      return { kind: 'mixed', parts: compiledParts };
+    }
+  }
+}
+
+function compileEntries(field: string, value: Readonly<Record<string, unknown>>, issues: CelIssue[]): (readonly [string, ParamNode])[] {
+  return Object.entries(value).map(([key, item]) => [key, compileParam(childField(field, key), item, issues)] as const);
+}
+
+function compileParam(field: string, value: unknown, issues: CelIssue[]): ParamNode {
+  if (typeof value === 'string') return compileString(field, value, issues);
+  if (Array.isArray(value)) {
+    return { kind: 'list', items: value.map((item: unknown, i) => compileParam(`${field}[${i}]`, item, issues)) };
+  }
+  if (isPlainObject(value)) return { kind: 'object', entries: compileEntries(field, value, issues) };
+  return { kind: 'value', value };
+}
+
+function renderParam(node: ParamNode, activation: CelActivation): unknown {
+  switch (node.kind) {
+    case 'value':
+      return node.value;
+    case 'expression':
+      return fromCelValue(node.compiled.evaluate(activation));
+    case 'mixed':
+      return node.parts
+        .map((part) => (typeof part === 'string' ? part : stringifyCelValue(part.evaluate(activation))))
+        .join('');
+    case 'list':
+      return node.items.map((item) => renderParam(item, activation));
+    case 'object':
+      return renderEntries(node.entries, activation);
+  }
+}
+
+function renderEntries(entries: readonly (readonly [string, ParamNode])[], activation: CelActivation): Record<string, unknown> {
+  return Object.fromEntries(entries.map(([key, item]) => [key, renderParam(item, activation)]));
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  return typeof value === 'object' ? 'map' : typeof value;
+}
+
+function holds(condition: CompiledExpression, activation: CelActivation): boolean {
+  const result = condition.evaluate(activation);
+  if (typeof result === 'boolean') return result;
+  // Only reachable when the static type was dyn (e.g. a bare `event.payload.flag`).
+  throw new CelEvaluationError(condition.field, condition.expression, {
+    kind: 'Type error',
+    summary: `a condition must evaluate to a bool, got ${describeType(result)}`,
+  });
+}
+
+/**
+ * Compiles and type-checks a rule's conditions and action_params templates. Throws CelError
+ * listing every bad expression, so one save reports all of them.
+ *
+ * Caught at save time: syntax errors, unclosed or empty `{{ }}`, unknown variables (`evnt.x`),
+ * unknown fields of `event`/`rule`/`pack`, unknown functions or methods, type errors on typed
+ * values (`event.id > "x"`, `event.trigger_ref + 1`), conditions typed other than bool/dyn,
+ * over-long or over-deep expressions. Not caught (payload, config and system are `dyn`):
+ * `event.payload.count > "x"`, a missing payload key, `has()` on an unknown field of a declared
+ * variable. Those fail at evaluation with CelEvaluationError.
+ */
+export function compileRule(spec: RuleExpressions): CompiledRule {
+  const issues: CelIssue[] = [];
+  const conditions: CompiledExpression[] = [];
+  spec.conditions.forEach((expression, i) => {
+    const result = compileExpression(`conditions[${i}]`, expression, 'bool');
+    if (result.ok) conditions.push(result.compiled);
+    else issues.push(result.issue);
+  });
+  const params = compileEntries('action_params', spec.actionParams, issues);
+  if (issues.length > 0) throw new CelError(issues);
+  return {
+    matches: (ctx) => {
+      if (conditions.length === 0) return true;
+      const activation = toCelActivation(ctx);
+      return conditions.every((condition) => holds(condition, activation));
+    },
+    render: (ctx) => renderEntries(params, toCelActivation(ctx)),
+  };
+}

@@ -1,0 +1,5 @@
+export { MAX_EXPRESSION_LENGTH } from './cel-environment.js';
+export { CelError, CelEvaluationError, formatCelIssue, type CelIssue } from './cel-error.js';
+export { type CelContext } from './compile-expression.js';
+export { compileRule, type CompiledRule, type RuleExpressions } from './compile-rule.js';
+export { CompiledRuleCache, ruleCacheKey, type CompiledRuleCacheOptions } from './compiled-rule-cache.js';

@@ -1,0 +1,3 @@
+export { CelError, CelEvaluationError, compileRule, type CelIssue } from './cel/index.js';
+export { RuleEngine, type RuleEngineOptions } from './rule-engine.js';
+export { RuleService, type RuleServiceOptions, type RuleSpec } from './rule-service.js';

@@ -1,0 +1,128 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/index.js';
+import { AppError, type Rule, parseRef } from '../domain/index.js';
+import type { RuleInput, Store } from '../store/index.js';
+import { checkRule } from './rule-checks.js';
+
+/** A rule as the API and `attune rule create` take it (the keys of rules/*.yaml). */
+export interface RuleSpec {
+  readonly ref: string;
+  readonly label?: string;
+  readonly description?: string;
+  readonly trigger_ref: string;
+  readonly trigger_params?: Record<string, unknown>;
+  readonly conditions?: string | readonly string[];
+  readonly action_ref: string;
+  readonly action_params?: Record<string, unknown>;
+  readonly enabled?: boolean;
+}
+
+export interface RuleServiceOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+}
+
+/**
+ * Rules created and changed through the API. Every save is checked like a pack's rule file:
+ * the trigger and action exist, trigger_params fit the trigger, and every CEL expression
+ * compiles and type-checks — a typo is a 400 at save time, never a silent non-match later.
+ */
+export class RuleService {
+  readonly #store: Store;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+
+  constructor(options: RuleServiceOptions) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#log = options.log.child({ svc: 'rules' });
+  }
+
+  async get(ref: string): Promise<Rule> {
+    const rule = await this.#store.rules.findByRef(ref);
+    if (!rule) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
+    return rule;
+  }
+
+  async create(spec: RuleSpec): Promise<Rule> {
+    const input = await this.#validate(spec, 'api');
+    const pack = await this.#store.packs.findByRef(input.packRef);
+    if (!pack) throw new AppError('ERR_RULE_INVALID', `no pack "${input.packRef}" for rule "${spec.ref}"`);
+    const rule = await this.#store.rules.create(input, pack.id);
+    if (!rule) throw new AppError('ERR_RULE_EXISTS', `rule "${spec.ref}" exists already`);
+    this.#log.info({ ruleRef: rule.ref }, 'rule created');
+    await this.#bus.publish('rule.created', { ruleRef: rule.ref });
+    return rule;
+  }
+
+  /** Replaces the given fields of a rule; the result is validated whole. */
+  async update(ref: string, patch: Partial<Omit<RuleSpec, 'ref'>>): Promise<Rule> {
+    const current = await this.get(ref);
+    const merged: RuleSpec = { ...toSpec(current), ...patch, ref };
+    const input = await this.#validate(merged, current.origin);
+    const rule = await this.#store.rules.update(ref, input);
+    if (!rule) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
+    await this.#bus.publish('rule.updated', { ruleRef: ref });
+    return rule;
+  }
+
+  async setEnabled(ref: string, enabled: boolean): Promise<Rule> {
+    const rule = await this.#store.rules.setEnabled(ref, enabled);
+    if (!rule) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
+    this.#log.info({ ruleRef: ref, enabled }, enabled ? 'rule enabled' : 'rule disabled');
+    await this.#bus.publish(enabled ? 'rule.enabled' : 'rule.disabled', { ruleRef: ref });
+    return rule;
+  }
+
+  async delete(ref: string): Promise<void> {
+    if (!(await this.#store.rules.deleteByRef(ref))) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
+    this.#log.info({ ruleRef: ref }, 'rule deleted');
+    await this.#bus.publish('rule.deleted', { ruleRef: ref });
+  }
+
+  async #validate(spec: RuleSpec, origin: Rule['origin']): Promise<RuleInput> {
+    const parsed = parseRef(spec.ref);
+    if (!parsed) throw new AppError('ERR_RULE_INVALID', `rule ref "${spec.ref}" must be <pack>.<name>, lower case`);
+    const conditions = typeof spec.conditions === 'string' ? [spec.conditions] : [...(spec.conditions ?? [])];
+    const actionParams = spec.action_params ?? {};
+    const trigger = await this.#store.triggers.findByRef(spec.trigger_ref);
+    const action = await this.#store.actions.findByRef(spec.action_ref);
+    const { problems, triggerParams } = checkRule(
+      { triggerRef: spec.trigger_ref, triggerParams: spec.trigger_params ?? {}, conditions, actionRef: spec.action_ref, actionParams },
+      { triggerSchema: trigger?.parameters, hasAction: action !== undefined },
+    );
+    if (problems.length > 0) {
+      const details = problems.map((p) => ({ field: p.path.join('.'), message: p.message }));
+      const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+      throw new AppError('ERR_RULE_INVALID', `${details[0]?.field}: ${details[0]?.message}${more}`, { details });
+    }
+    return {
+      ref: spec.ref,
+      packRef: parsed.pack,
+      label: spec.label ?? parsed.name,
+      description: spec.description ?? '',
+      triggerRef: spec.trigger_ref,
+      triggerParams,
+      conditions,
+      actionRef: spec.action_ref,
+      actionParams,
+      enabled: spec.enabled ?? true,
+      origin,
+    };
+  }
+}
+
+function toSpec(rule: Rule): RuleSpec {
+  return {
+    ref: rule.ref,
+    label: rule.label,
+    description: rule.description,
+    trigger_ref: rule.triggerRef,
+    trigger_params: { ...rule.triggerParams },
+    conditions: rule.conditions,
+    action_ref: rule.actionRef,
+    action_params: { ...rule.actionParams },
+    enabled: rule.enabled,
+  };
+}

@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/index.js';
+import { AppError, type Event } from '../domain/index.js';
+import type { NewEvent, Store } from '../store/index.js';
+
+/**
+ * Triggers that fire once per rule, ever: an event already stored for the rule means the timer
+ * fired before (perhaps before a restart), so a second one is dropped.
+ */
+export const ONE_SHOT_TRIGGERS: ReadonlySet<string> = new Set(['core.datetimetimer']);
+
+export interface EventIngestOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+}
+
+/**
+ * The one way events enter Attune — from sensors, webhooks, the API and Attune itself. An event
+ * is accepted once it is stored; from there the rule engine is driven by the database row, so a
+ * crash after this point loses nothing.
+ */
+export class EventIngest {
+  readonly #store: Store;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+  #triggers: Promise<ReadonlySet<string>> | undefined;
+
+  constructor(options: EventIngestOptions) {
+    this.#store = options.store;
+    this.#bus = options.bus;
+    this.#log = options.log.child({ svc: 'events' });
+  }
+
+  /** Forgets the cached trigger list (after a pack is registered or removed). */
+  invalidate(): void {
+    this.#triggers = undefined;
+  }
+
+  /** Stores and announces an event; undefined when a one-shot trigger already fired for the rule. */
+  async emit(input: NewEvent): Promise<Event | undefined> {
+    if (!(await this.#knownTriggers()).has(input.triggerRef)) {
+      throw new AppError('ERR_EVENT_INVALID', `no trigger "${input.triggerRef}" is installed`);
+    }
+    if (input.ruleRef && ONE_SHOT_TRIGGERS.has(input.triggerRef) && (await this.#store.events.existsFor(input.triggerRef, input.ruleRef))) {
+      this.#log.info({ triggerRef: input.triggerRef, ruleRef: input.ruleRef }, 'one-shot trigger already fired; event dropped');
+      return undefined;
+    }
+    const event = await this.#store.events.create(input);
+    await this.#bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
+    return event;
+  }
+
+  #knownTriggers(): Promise<ReadonlySet<string>> {
+    this.#triggers ??= this.#store.triggers.listAll().then((all) => new Set(all.map((t) => t.ref)));
+    return this.#triggers;
+  }
+}

@@ -1,0 +1,169 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Bus, Consumer } from '../bus/index.js';
+import type { SensorsConfig } from '../config/index.js';
+import type { Rule, Sensor } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+import { buildChildEnv, resolveLaunch } from '../worker/index.js';
+import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
+import { SensorProcess } from './sensor-process.js';
+import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
+
+export interface SensorServiceOptions {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly ingest: EventIngest;
+  readonly config: SensorsConfig;
+  readonly logLevel: string;
+  /** Where each sensor's log file goes (`<dir>/<sensor ref>.log`). */
+  readonly logDir: string;
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+}
+
+interface Supervised {
+  readonly sensor: Sensor;
+  readonly process: SensorProcess;
+  /** Rule refs by rule id, for the instances the process was last given. */
+  readonly ruleRefs: Map<number, string>;
+}
+
+/**
+ * Runs a sensor only while an enabled rule uses one of its triggers (DESIGN §4): after every
+ * rule or pack change it reconciles the running processes with the rules in the database, and
+ * stores what the sensors emit as events.
+ */
+export class SensorService {
+  readonly #options: SensorServiceOptions;
+  readonly #log: Logger;
+  readonly #supervised = new Map<string, Supervised>();
+  #consumer: Consumer | undefined;
+  #reconciling: Promise<void> = Promise.resolve();
+  #stopped = false;
+  #apiUrl = '';
+
+  constructor(options: SensorServiceOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ svc: 'sensors' });
+  }
+
+  /** Starts reconciling; `apiUrl` is what sensors are told as ATTUNE_API_URL. */
+  async start(apiUrl: string): Promise<void> {
+    this.#apiUrl = apiUrl;
+    await mkdir(this.#options.logDir, { recursive: true });
+    this.#consumer = await this.#options.bus.consume(
+      `sensors.changes.${process.pid}`,
+      ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
+      () => this.reconcile(),
+    );
+    await this.reconcile();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#consumer?.cancel();
+    await this.#reconciling;
+    await Promise.all([...this.#supervised.values()].map((s) => s.process.stop()));
+  }
+
+  /** Brings running sensors in line with the enabled rules; calls are serialised. */
+  reconcile(): Promise<void> {
+    this.#options.ingest.invalidate();
+    this.#reconciling = this.#reconciling.then(() => this.#reconcileNow());
+    return this.#reconciling;
+  }
+
+  status(): readonly (SensorStatus & { readonly sensor: Sensor | undefined })[] {
+    return [...this.#supervised.values()].map((s) => ({ ...s.process.status(), sensor: s.sensor }));
+  }
+
+  statusOf(ref: string): SensorStatus | undefined {
+    return this.#supervised.get(ref)?.process.status();
+  }
+
+  logs(ref: string, limit?: number): readonly SensorLogEntry[] | undefined {
+    return this.#supervised.get(ref)?.process.logs(limit);
+  }
+
+  async #reconcileNow(): Promise<void> {
+    if (this.#stopped) return;
+    const { store } = this.#options;
+    const sensors = (await store.triggers.listSensors()).filter((s) => s.enabled);
+    const rules = await store.rules.listEnabled();
+    for (const [ref, supervised] of this.#supervised) {
+      if (sensors.some((s) => s.ref === ref && s.updated === supervised.sensor.updated)) continue;
+      this.#supervised.delete(ref); // removed, disabled or changed: stop the old process
+      await supervised.process.stop();
+    }
+    for (const sensor of sensors) {
+      const instances = await this.#instancesFor(sensor, rules);
+      const supervised = this.#supervised.get(sensor.ref) ?? (instances.length > 0 ? await this.#supervise(sensor) : undefined);
+      if (!supervised) continue;
+      supervised.ruleRefs.clear();
+      for (const instance of instances) supervised.ruleRefs.set(instance.id, instance.rule_ref);
+      supervised.process.update(instances);
+    }
+  }
+
+  async #instancesFor(sensor: Sensor, rules: readonly Rule[]): Promise<TriggerInstance[]> {
+    const instances: TriggerInstance[] = [];
+    for (const rule of rules.filter((r) => sensor.triggerTypes.includes(r.triggerRef))) {
+      const fired = ONE_SHOT_TRIGGERS.has(rule.triggerRef) && (await this.#options.store.events.existsFor(rule.triggerRef, rule.ref));
+      instances.push({ id: rule.id, ref: rule.triggerRef, rule_ref: rule.ref, config: rule.triggerParams, ...(fired ? { fired } : {}) });
+    }
+    return instances;
+  }
+
+  async #supervise(sensor: Sensor): Promise<Supervised | undefined> {
+    const { store, config, baseEnv } = this.#options;
+    const pack = await store.packs.findByRef(sensor.packRef);
+    if (!pack) return undefined;
+    const cwd = path.join(pack.path, 'sensors');
+    const runner = sensor.runnerType === 'builtin' ? 'node' : sensor.runnerType;
+    const resolved = await resolveLaunch(runner, path.resolve(cwd, sensor.entryPoint), process.execPath, baseEnv.PATH);
+    if (!resolved.ok) {
+      this.#log.error({ sensorRef: sensor.ref, error: resolved.error }, 'sensor cannot be started');
+      return undefined;
+    }
+    const ruleRefs = new Map<number, string>();
+    const env = buildChildEnv(baseEnv, {
+      ATTUNE_SENSOR_REF: sensor.ref,
+      ATTUNE_API_URL: this.#apiUrl,
+      ATTUNE_LOG_LEVEL: this.#options.logLevel,
+    });
+    const supervised: Supervised = {
+      sensor,
+      ruleRefs,
+      process: new SensorProcess({
+        launch: { ref: sensor.ref, ...resolved.launch, cwd, triggerTypes: sensor.triggerTypes, liveUpdates: sensor.liveUpdates },
+        env,
+        log: this.#log, // SensorProcess adds the sensorRef itself
+        onEvent: (emission) => this.#ingest(sensor, ruleRefs, emission),
+        onAlert: (alert) => this.#alert(alert),
+        restartBaseMs: config.restart_base_ms,
+        restartMaxMs: config.restart_max_ms,
+        alertAfterFailures: config.alert_after_failures,
+        killGraceMs: config.kill_grace_ms,
+        logFile: path.join(this.#options.logDir, `${sensor.ref}.log`),
+      }),
+    };
+    this.#supervised.set(sensor.ref, supervised);
+    return supervised;
+  }
+
+  async #ingest(sensor: Sensor, ruleRefs: ReadonlyMap<number, string>, emission: SensorEmission): Promise<void> {
+    const ruleRef = emission.triggerInstanceId === null ? null : ruleRefs.get(emission.triggerInstanceId);
+    if (ruleRef === undefined) return; // the rule went away while the line was in flight
+    await this.#options.ingest.emit({ triggerRef: emission.triggerRef, payload: emission.payload, source: sensor.ref, ruleRef });
+  }
+
+  async #alert(alert: { sensorRef: string; consecutiveFailures: number; message: string }): Promise<void> {
+    this.#log.error({ sensorRef: alert.sensorRef, failures: alert.consecutiveFailures }, 'sensor keeps failing');
+    await this.#options.ingest.emit({
+      triggerRef: 'core.alert',
+      source: 'attune',
+      payload: { kind: 'sensor_failing', sensor_ref: alert.sensorRef, consecutive_failures: alert.consecutiveFailures, message: alert.message },
+    });
+  }
+}

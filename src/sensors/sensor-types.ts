@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+
+/** One enabled rule's use of a trigger, as the sensor sees it (DESIGN §4). */
+export interface TriggerInstance {
+  /** The rule id; a sensor line's `trigger_instance_id` refers to it. */
+  readonly id: number;
+  /** The trigger ref, e.g. `core.intervaltimer`. */
+  readonly ref: string;
+  readonly rule_ref: string;
+  /** The rule's trigger_params. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Set for a one-shot trigger that already fired, so the sensor never fires it twice. */
+  readonly fired?: boolean;
+}
+
+/** How to start a sensor; resolved by the sensor service from the pack. */
+export interface SensorLaunch {
+  readonly ref: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** Trigger refs this sensor serves; lines naming any other trigger are skipped. */
+  readonly triggerTypes: readonly string[];
+  /** The sensor reads `{"type":"triggers",…}` lines on stdin instead of being restarted on rule changes. */
+  readonly liveUpdates: boolean;
+}
+
+/** One valid stdout line: an event for the sensor service to store. */
+export interface SensorEmission {
+  readonly triggerRef: string;
+  /** The targeted rule id, or null when the event is for every rule on the trigger. */
+  readonly triggerInstanceId: number | null;
+  readonly payload: unknown;
+}
+
+export const SENSOR_STATES = ['stopped', 'starting', 'running', 'backoff', 'stopping'] as const;
+export type SensorState = (typeof SENSOR_STATES)[number];
+
+export interface SensorExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** ISO timestamp. */
+  readonly at: string;
+}
+
+export interface SensorStatus {
+  readonly ref: string;
+  readonly state: SensorState;
+  readonly pid: number | null;
+  /** Automatic restarts after unexpected exits (restarts for rule changes are not counted). */
+  readonly restarts: number;
+  readonly consecutiveFailures: number;
+  /** The most recent exit of any kind, including spawn failures (code and signal null). */
+  readonly lastExit: SensorExit | null;
+  /** ISO timestamp of the pending restart while in `backoff`. */
+  readonly nextRestartAt: string | null;
+  readonly instances: number;
+}
+
+export interface SensorAlert {
+  readonly sensorRef: string;
+  readonly consecutiveFailures: number;
+  readonly lastExit: SensorExit | null;
+  readonly message: string;
+}
+
+export const SENSOR_LOG_STREAMS = ['stderr', 'attune'] as const;
+export type SensorLogStream = (typeof SENSOR_LOG_STREAMS)[number];
+
+export interface SensorLogEntry {
+  /** ISO timestamp. */
+  readonly at: string;
+  /** `stderr`: the sensor's own output; `attune`: what the supervisor noticed (skipped lines, exits). */
+  readonly stream: SensorLogStream;
+  readonly line: string;
+}
+
+export interface SensorProcessOptions {
+  readonly launch: SensorLaunch;
+  /** ATTUNE_SENSOR_REF, ATTUNE_API_URL, ATTUNE_LOG_LEVEL and the minimal PATH/HOME/LANG/TMPDIR, chosen by the caller. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Called one emission at a time, in stdout order; the next is not handled until this settles. */
+  readonly onEvent: (emission: SensorEmission) => Promise<void>;
+  /** Called once per failure streak, when consecutive failures reach `alertAfterFailures`. */
+  readonly onAlert: (alert: SensorAlert) => Promise<void>;
+  readonly log: Logger;
+  /** First restart delay after a crash (default 5000); doubles per consecutive failure. */
+  readonly restartBaseMs?: number;
+  /** Restart delay cap (default 300000). */
+  readonly restartMaxMs?: number;
+  /** Consecutive failures that raise the alert (default 3). */
+  readonly alertAfterFailures?: number;
+  /** Time between SIGTERM and SIGKILL to the process group on stop (default 2000). */
+  readonly killGraceMs?: number;
+  /** Log lines kept in memory (default 1000). */
+  readonly logLines?: number;
+  /** Also append every log line to this file. */
+  readonly logFile?: string;
+  /** A process that ran this long ends the failure streak (default 60000). */
+  readonly stableAfterMs?: number;
+}

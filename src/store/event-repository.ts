@@ -1,0 +1,181 @@
+import type { Kysely, Selectable } from 'kysely';
+import {
+  type Enforcement,
+  type EnforcementStatus,
+  type Event,
+  type EventId,
+  type ExecutionId,
+  type RuleId,
+  enforcementId,
+  eventId,
+  executionId,
+  ruleId,
+} from '../domain/index.js';
+import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import type { Database, EnforcementTable, EventTable } from './schema.js';
+
+export interface NewEvent {
+  readonly triggerRef: string;
+  readonly payload: unknown;
+  readonly source: string;
+  readonly ruleRef?: string | null;
+}
+
+export interface EventFilter extends PageRequest {
+  readonly triggerRef?: string;
+  readonly ruleRef?: string;
+}
+
+export interface EnforcementFilter extends PageRequest {
+  readonly ruleRef?: string;
+  readonly eventId?: EventId;
+}
+
+export function toEvent(row: Selectable<EventTable>): Event {
+  return {
+    id: eventId(row.id),
+    triggerRef: row.trigger_ref,
+    payload: fromJson(row.payload),
+    source: row.source,
+    ruleRef: row.rule_ref,
+    processedAt: row.processed_at,
+    created: row.created,
+  };
+}
+
+export function toEnforcement(row: Selectable<EnforcementTable>): Enforcement {
+  return {
+    id: enforcementId(row.id),
+    ruleId: ruleId(row.rule_id),
+    ruleRef: row.rule_ref,
+    eventId: eventId(row.event_id),
+    status: row.status as EnforcementStatus,
+    executionId: row.execution_id === null ? null : executionId(row.execution_id),
+    failure: row.failure,
+    created: row.created,
+    updated: row.updated,
+  };
+}
+
+/** Events (immutable once stored) and the enforcements rules write for them. */
+export class EventRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(input: NewEvent): Promise<Event> {
+    const row = await this.#db
+      .insertInto('events')
+      .values({
+        trigger_ref: input.triggerRef,
+        payload: toJson(input.payload),
+        source: input.source,
+        rule_ref: input.ruleRef ?? null,
+        processed_at: null,
+        created: nowIso(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEvent(row);
+  }
+
+  async get(id: EventId): Promise<Event | undefined> {
+    const row = await this.#db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  async list(filter: EventFilter): Promise<Page<Event>> {
+    let query = this.#db.selectFrom('events');
+    if (filter.triggerRef !== undefined) query = query.where('trigger_ref', '=', filter.triggerRef);
+    if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
+    const rows = await query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    return { items: rows.map(toEvent), total: Number(total) };
+  }
+
+  /** Whether any event of `triggerRef` targeted `ruleRef` (a one-shot timer that already fired). */
+  async existsFor(triggerRef: string, ruleRef: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('events')
+      .select('id')
+      .where('rule_ref', '=', ruleRef)
+      .where('trigger_ref', '=', triggerRef)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Marks an event handled by the rule engine; false when it already was. */
+  async markProcessed(id: EventId): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('events')
+      .set({ processed_at: nowIso() })
+      .where('id', '=', id)
+      .where('processed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Events the rule engine has not handled, created before `before`, by id after `afterId`. */
+  async findUnprocessed(before: string, limit: number, afterId = 0): Promise<readonly Event[]> {
+    const rows = await this.#db
+      .selectFrom('events')
+      .selectAll()
+      .where('processed_at', 'is', null)
+      .where('created', '<', before)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /**
+   * Writes the enforcement of (rule, event) unless one exists — the unique constraint makes a
+   * redelivered event unable to enforce a rule twice. Returns undefined when it already existed.
+   */
+  async createEnforcement(input: {
+    ruleId: RuleId;
+    ruleRef: string;
+    eventId: EventId;
+    status: EnforcementStatus;
+    failure?: string | null;
+  }): Promise<Enforcement | undefined> {
+    const now = nowIso();
+    const row = await this.#db
+      .insertInto('enforcements')
+      .values({
+        rule_id: input.ruleId,
+        rule_ref: input.ruleRef,
+        event_id: input.eventId,
+        status: input.status,
+        execution_id: null,
+        failure: input.failure ?? null,
+        created: now,
+        updated: now,
+      })
+      .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return row && toEnforcement(row);
+  }
+
+  async linkExecution(enforcement: Enforcement['id'], execution: ExecutionId): Promise<void> {
+    await this.#db
+      .updateTable('enforcements')
+      .set({ execution_id: execution, updated: nowIso() })
+      .where('id', '=', enforcement)
+      .execute();
+  }
+
+  async listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>> {
+    let query = this.#db.selectFrom('enforcements');
+    if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
+    if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
+    const rows = await query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+    return { items: rows.map(toEnforcement), total: Number(total) };
+  }
+}

@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessBus } from '../bus/index.js';
+import { ExecutionRequests } from '../executor/index.js';
+import { PackRegistry } from '../packs/index.js';
+import { EventIngest } from '../sensors/index.js';
+import { Store, sqliteDialect } from '../store/index.js';
+import { RuleEngine } from './rule-engine.js';
+import { RuleService } from './rule-service.js';
+
+const CORE = path.resolve(import.meta.dirname, '../../packs/core');
+const log = pino({ level: 'silent' });
+
+describe('RuleEngine', () => {
+  let dir: string;
+  let store: Store;
+  let bus: InProcessBus;
+  let engine: RuleEngine;
+  let rules: RuleService;
+  let ingest: EventIngest;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'attune-rules-'));
+    const pack = path.join(dir, 'probe');
+    mkdirSync(path.join(pack, 'triggers'), { recursive: true });
+    writeFileSync(path.join(pack, 'pack.yaml'), 'ref: probe\nversion: 1.0.0\n');
+    writeFileSync(path.join(pack, 'triggers', 'hit.yaml'), 'name: hit\n');
+    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    bus = new InProcessBus();
+    const registry = new PackRegistry({ store, bus, log });
+    await registry.register(CORE);
+    await registry.register(pack);
+    const executions = new ExecutionRequests({ store, bus, log });
+    engine = new RuleEngine({ store, bus, log, executions, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
+    rules = new RuleService({ store, bus, log });
+    ingest = new EventIngest({ store, bus, log });
+  });
+
+  afterEach(async () => {
+    await engine.stop();
+    await bus.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const hit = async (payload: unknown) => {
+    const event = await ingest.emit({ triggerRef: 'probe.hit', payload, source: 'test' });
+    if (!event) throw new Error('event not stored');
+    return event;
+  };
+
+  it('writes one enforcement and one execution per matching rule, even when an event is processed twice', async () => {
+    await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    await rules.create({ ref: 'probe.b', trigger_ref: 'probe.hit', action_ref: 'core.noop', conditions: 'event.payload.n > 1' });
+    const event = await hit({ n: 1 });
+    await engine.process(event);
+    await engine.process(event);
+    const executions = await store.executions.list({ limit: 10, offset: 0 });
+    expect(executions.items.map((e) => e.ruleRef)).toEqual(['probe.a']);
+    expect(executions.items[0]).toMatchObject({ eventId: event.id, status: 'requested' });
+    const enforcements = await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id });
+    expect(enforcements.items).toHaveLength(1);
+    expect(enforcements.items[0]).toMatchObject({ ruleRef: 'probe.a', status: 'scheduled', executionId: executions.items[0]?.id });
+  });
+
+  it('records a failed enforcement, and no execution, when the rendered parameters are invalid', async () => {
+    await rules.create({ ref: 'probe.sleepy', trigger_ref: 'probe.hit', action_ref: 'core.sleep', action_params: { seconds: '{{ event.payload.s }}' } });
+    const event = await hit({ s: 'soon' });
+    await engine.process(event);
+    const [enforcement] = (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id })).items;
+    expect(enforcement).toMatchObject({ status: 'failed', executionId: null });
+    expect(enforcement?.failure).toContain('seconds');
+    expect((await store.executions.list({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('only applies the targeted rule to an event that names one', async () => {
+    await rules.create({ ref: 'probe.x', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    await rules.create({ ref: 'probe.y', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    const event = await ingest.emit({ triggerRef: 'probe.hit', payload: {}, source: 'test', ruleRef: 'probe.y' });
+    if (!event) throw new Error('event not stored');
+    await engine.process(event);
+    const executions = await store.executions.list({ limit: 10, offset: 0 });
+    expect(executions.items.map((e) => e.ruleRef)).toEqual(['probe.y']);
+  });
+
+  it('re-drives events a crash left unprocessed', async () => {
+    await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    await hit({});
+    await hit({});
+    await engine.start();
+    expect(await engine.redrive(0)).toBe(2); // their messages went nowhere: no consumer was bound yet
+    for (;;) {
+      const { total } = await store.executions.list({ limit: 1, offset: 0 });
+      if (total === 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await store.events.findUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
+  });
+});

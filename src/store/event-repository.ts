@@ -124,7 +124,7 @@ export class EventRepository {
       .selectFrom('events')
       .selectAll()
       .where('processed_at', 'is', null)
-      .where('created', '<', before)
+      .where('created', '<=', before)
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)

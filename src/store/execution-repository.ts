@@ -155,7 +155,7 @@ export class ExecutionRepository {
       .selectFrom('executions')
       .selectAll()
       .where('status', 'in', statuses)
-      .where('updated', '<', updatedBefore)
+      .where('updated', '<=', updatedBefore)
       .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)

@@ -34,8 +34,11 @@ export interface RunningAttune {
   output(): string;
 }
 
-/** Spawns `attune up` in a fresh temp data dir and waits until it serves /api/v1/health. */
-export async function startAttune(cleanup: Cleanup, http: HttpClient): Promise<RunningAttune> {
+/**
+ * Spawns `attune up` in a fresh temp data dir and waits until it serves /api/v1/health. `nodeArgs`
+ * go to node before the script (e.g. `--cpu-prof`).
+ */
+export async function startAttune(cleanup: Cleanup, http: HttpClient, nodeArgs: readonly string[] = []): Promise<RunningAttune> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'));
   cleanup.trackDir(home);
   let tail = '';
@@ -44,7 +47,7 @@ export async function startAttune(cleanup: Cleanup, http: HttpClient): Promise<R
   };
 
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [ATTUNE_BIN, 'up', '--home', home], { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ATTUNE_BIN, 'up', '--home', home], { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.trackChild(child);
   child.stdout.on('data', keepTail);
   child.stderr.on('data', keepTail);
@@ -115,4 +118,24 @@ export function readMemoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
   }
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+}
+
+/** Reads a memory field of a process at a fixed interval until stopped: RSS under load. */
+export class MemorySampler {
+  readonly samples: number[] = [];
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pid: number, field: 'VmRSS' | 'VmHWM', intervalMs: number) {
+    const read = () => {
+      const mb = readMemoryMb(pid, field);
+      if (mb !== undefined) this.samples.push(mb);
+    };
+    read();
+    this.#timer = setInterval(read, intervalMs);
+  }
+
+  stop(): number[] {
+    clearInterval(this.#timer);
+    return this.samples;
+  }
 }

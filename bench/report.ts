@@ -1,7 +1,9 @@
 import os from 'node:os';
+import type { LatencyResult, PipelineResult } from './pipeline.js';
 import type { Options } from './run.js';
-import type { Summary } from './stats.js';
+import type { Distribution, Summary } from './stats.js';
 import type { ThroughputSummary } from './throughput.js';
+import type { TimerResult } from './timer.js';
 
 /** The machine the figures belong to; recorded with every result. */
 export function machine() {
@@ -22,15 +24,31 @@ export interface BenchResults {
   readonly host: ReturnType<typeof machine>;
   readonly options: Options;
   readonly seconds: string;
-  readonly coldStart: Summary;
+  readonly coldStart: Summary | undefined;
   readonly idleRss: Summary | undefined;
-  readonly cliRun: Summary;
-  readonly throughput: { readonly noop: ThroughputSummary; readonly echo: ThroughputSummary; readonly peakRss: Summary | undefined };
+  readonly cliRun: Summary | undefined;
+  readonly throughput: { readonly noop: ThroughputSummary; readonly echo: ThroughputSummary; readonly peakRss: Summary | undefined } | undefined;
+  readonly pipeline: PipelineGroup | undefined;
+  readonly latency: LatencyResult | undefined;
+  readonly timer: TimerResult | undefined;
+}
+
+/** The pipeline group's figures: one `attune up`, `core.noop` then `core.echo`. */
+export interface PipelineGroup {
+  readonly noop: PipelineResult;
+  readonly echo: PipelineResult;
+  /** VmRSS with the bench pack and rules loaded, before any event. */
+  readonly idleRssMb: number | undefined;
+  /** VmRSS sampled every 250 ms while both runs went on. */
+  readonly rssDuringLoadMb: Distribution | undefined;
+  /** VmHWM after both runs. */
+  readonly peakRssAfterLoadMb: number | undefined;
 }
 
 type Row = readonly [name: string, summary: Summary | undefined, unit: string, note?: string];
 
 function printTable(rows: readonly Row[]): void {
+  if (rows.length === 0) return;
   const lines = rows.map(([name, s, unit, note]) => [
     name,
     s === undefined ? 'n/a' : String(s.median),
@@ -39,57 +57,136 @@ function printTable(rows: readonly Row[]): void {
     String(s?.samples.length ?? 0),
     note ?? '',
   ]);
-  const header = ['benchmark', 'median', 'unit', 'min – max', 'n', 'notes'];
+  printColumns(['benchmark', 'median', 'unit', 'min – max', 'n', 'notes'], lines);
+}
+
+/** A figure of one run: a single value, or a distribution shown as p50 / p99 / max. */
+type Figure = readonly [name: string, value: number | Distribution | undefined, unit: string, note?: string];
+
+function printFigures(rows: readonly Figure[]): void {
+  if (rows.length === 0) return;
+  const cell = (v: number | undefined) => (v === undefined ? '' : String(v));
+  const lines = rows.map(([name, v, unit, note]) => {
+    if (typeof v === 'number' || v === undefined) return [name, v === undefined ? 'n/a' : String(v), '', '', unit, '', note ?? ''];
+    return [name, cell(v.p50), cell(v.p99), cell(v.max), unit, String(v.n), note ?? ''];
+  });
+  printColumns(['figure', 'value/p50', 'p99', 'max', 'unit', 'n', 'notes'], lines);
+}
+
+function printColumns(header: readonly string[], lines: readonly (readonly string[])[]): void {
+  const numeric = new Set(header.map((h, i) => (['median', 'value/p50', 'p99', 'max', 'n'].includes(h) ? i : -1)));
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
   const format = (cells: readonly string[]) =>
     cells
-      .map((cell, i) => (i === 1 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
   process.stdout.write(`\n${format(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const line of lines) process.stdout.write(`${format(line)}\n`);
 }
 
-/** The readable table, the machine line, then the one JSON line that tools read (always last). */
+/** The readable tables, the machine line, then the one JSON line that tools read (always last). */
 export function printReport(r: BenchResults): void {
-  const { options, host, throughput } = r;
+  const { options, host, throughput, pipeline, latency, timer } = r;
   const failedNote = (t: ThroughputSummary) => `${t.completed} completed, ${t.failed} failed`;
-  printTable([
-    ['cold start of attune up', r.coldStart, 'ms'],
-    ['idle RSS of attune up', r.idleRss, 'MB', `after ${options.idleMs} ms idle`],
-    ['attune run core.echo (CLI)', r.cliRun, 'ms', 'spawn to exit'],
-    ['core.noop throughput', throughput.noop.perSecond, 'exec/s', `${options.noopCount}/run, ${failedNote(throughput.noop)}`],
-    ['core.echo throughput', throughput.echo.perSecond, 'exec/s', `${options.echoCount}/run, ${failedNote(throughput.echo)}`],
-    ['peak RSS after throughput', throughput.peakRss, 'MB', 'VmHWM of attune up'],
-  ]);
-  for (const [name, t] of [['core.noop', throughput.noop], ['core.echo', throughput.echo]] as const) {
-    for (const [reason, n] of Object.entries(t.failures)) process.stdout.write(`  ${name} failure ×${n}: ${reason}\n`);
+  const rows: Row[] = [];
+  if (r.coldStart !== undefined) {
+    rows.push(['cold start of attune up', r.coldStart, 'ms'], ['idle RSS of attune up', r.idleRss, 'MB', `after ${options.idleMs} ms idle`]);
   }
+  if (r.cliRun !== undefined) rows.push(['attune run core.echo (CLI)', r.cliRun, 'ms', 'spawn to exit']);
+  if (throughput !== undefined) {
+    rows.push(
+      ['core.noop throughput', throughput.noop.perSecond, 'exec/s', `${options.noopCount}/run, ${failedNote(throughput.noop)}`],
+      ['core.echo throughput', throughput.echo.perSecond, 'exec/s', `${options.echoCount}/run, ${failedNote(throughput.echo)}`],
+      ['peak RSS after throughput', throughput.peakRss, 'MB', 'VmHWM of attune up'],
+    );
+  }
+  printTable(rows);
+  if (throughput !== undefined) {
+    for (const [name, t] of [['core.noop', throughput.noop], ['core.echo', throughput.echo]] as const) {
+      for (const [reason, n] of Object.entries(t.failures)) process.stdout.write(`  ${name} failure ×${n}: ${reason}\n`);
+    }
+  }
+
+  const figures: Figure[] = [];
+  if (pipeline !== undefined) {
+    for (const p of [pipeline.noop, pipeline.echo]) {
+      const checks = `${p.injected} events, ${p.completed} completed, ${p.missing} missing, ${p.duplicates} duplicate`;
+      figures.push(
+        [`pipeline ${p.action_ref}: events injected`, p.injected_per_s, 'events/s', `${p.injectors} loops, ${p.inject_seconds} s, ${p.throttled_seconds} s throttled (backlog ≤ ${p.max_backlog})`],
+        [`pipeline ${p.action_ref}: executions completed`, p.completed_per_s, 'exec/s', `${checks}; first inject → last finish ${p.pipeline_seconds} s`],
+        [`pipeline ${p.action_ref}: event → finished`, p.event_to_finished_ms, 'ms', 'under saturation (queueing)'],
+      );
+    }
+    figures.push(
+      ['RSS of attune up before load', pipeline.idleRssMb === undefined ? undefined : Number(pipeline.idleRssMb.toFixed(1)), 'MB', 'pack + 4 rules, 1 s idle'],
+      ['RSS of attune up during load', pipeline.rssDuringLoadMb, 'MB', 'VmRSS every 250 ms'],
+      ['peak RSS after load', pipeline.peakRssAfterLoadMb === undefined ? undefined : Number(pipeline.peakRssAfterLoadMb.toFixed(1)), 'MB', 'VmHWM of attune up'],
+    );
+  }
+  if (latency !== undefined) {
+    const note = `core.noop at ${latency.rate_per_s}/s for ${latency.seconds} s; ${latency.completed}/${latency.injected} completed`;
+    figures.push(
+      ['event stored → execution created', latency.event_to_execution_created_ms, 'ms', note],
+      ['event stored → execution started', latency.event_to_started_ms, 'ms', 'pickup'],
+      ['event stored → execution finished', latency.event_to_finished_ms, 'ms'],
+    );
+  }
+  if (timer !== undefined) {
+    figures.push(
+      ['timer fire offset (fired − scheduled)', timer.fire_offset_ms, 'ms', `1 s interval for ${timer.seconds} s; ${timer.fires} fires of ${timer.expected} expected`],
+      ['timer schedule off its grid', timer.grid_offset_ms, 'ms', '|scheduled − (first + k·1 s)|'],
+      ['timer drift over the run', timer.drift_ms, 'ms', 'last scheduled − (first + (n−1)·1 s)'],
+      ['timer fired → event stored', timer.fired_to_stored_ms, 'ms'],
+      ['RSS of the timer sensor', timer.sensor_rss_mb, 'MB', 'VmRSS every 1 s'],
+      ['RSS of attune up with the timer', timer.attune_rss_mb, 'MB', 'VmRSS every 1 s'],
+    );
+  }
+  printFigures(figures);
   process.stdout.write(
     `\n${host.cpu} ×${host.cpus}, ${host.memory_gb} GB, ${host.os}, Node ${host.node}; ` +
-      `load ${host.load_avg_1m} at start; ${r.date}; took ${r.seconds} s\n\n`,
+      `load ${host.load_avg_1m} at start, ${Number(os.loadavg()[0]!.toFixed(2))} at the end; ${r.date}; took ${r.seconds} s\n\n`,
   );
 
   const report = {
     bench: 'attune',
     date: r.date,
-    machine: host,
+    machine: { ...host, load_avg_1m_end: Number(os.loadavg()[0]!.toFixed(2)) },
     settings: {
+      groups: [...options.groups],
       runs: options.runs,
       cli_runs: options.cliRuns,
       noop_count: options.noopCount,
       echo_count: options.echoCount,
       concurrency: options.concurrency,
       idle_ms: options.idleMs,
+      pipeline_seconds: options.pipelineSeconds,
+      injectors: options.injectors,
+      max_backlog: options.maxBacklog,
+      latency_rate: options.latencyRate,
+      latency_seconds: options.latencySeconds,
+      timer_seconds: options.timerSeconds,
       worker_concurrency: process.env.ATTUNE__WORKER__CONCURRENCY ?? 'default (16)',
     },
     results: {
-      cold_start_ms: r.coldStart,
+      cold_start_ms: r.coldStart ?? null,
       idle_rss_mb: r.idleRss ?? null,
-      cli_run_echo_ms: r.cliRun,
-      noop_exec_per_s: { ...throughput.noop.perSecond, completed: throughput.noop.completed, failed: throughput.noop.failed },
-      echo_exec_per_s: { ...throughput.echo.perSecond, completed: throughput.echo.completed, failed: throughput.echo.failed },
-      peak_rss_after_throughput_mb: throughput.peakRss ?? null,
+      cli_run_echo_ms: r.cliRun ?? null,
+      noop_exec_per_s: throughput === undefined ? null : { ...throughput.noop.perSecond, completed: throughput.noop.completed, failed: throughput.noop.failed },
+      echo_exec_per_s: throughput === undefined ? null : { ...throughput.echo.perSecond, completed: throughput.echo.completed, failed: throughput.echo.failed },
+      peak_rss_after_throughput_mb: throughput?.peakRss ?? null,
+      pipeline:
+        pipeline === undefined
+          ? null
+          : {
+              noop: pipeline.noop,
+              echo: pipeline.echo,
+              idle_rss_mb: pipeline.idleRssMb ?? null,
+              rss_during_load_mb: pipeline.rssDuringLoadMb ?? null,
+              peak_rss_after_load_mb: pipeline.peakRssAfterLoadMb ?? null,
+            },
+      latency: latency ?? null,
+      timer: timer ?? null,
     },
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -4,13 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ATTUNE_BIN, readMemoryMb, startAttune, stopAttune, type RunningAttune } from './attune-process.js';
-import { Cleanup } from './cleanup.js';
+import { ATTUNE_BIN, MemorySampler, readMemoryMb, startAttune, stopAttune, type RunningAttune } from './attune-process.js';
+import { createRule, registerBenchPack } from './api.js';
+import { Cleanup, isAlive } from './cleanup.js';
 import { timeCliRun } from './cli-round-trip.js';
 import { HttpClient } from './http-client.js';
-import { machine, printReport } from './report.js';
-import { sleep, summarize, type Summary } from './stats.js';
+import { measureLatency, measurePipeline, warmUp, type LatencyResult, type PipelineResult } from './pipeline.js';
+import { machine, printReport, type PipelineGroup } from './report.js';
+import { distribution, sleep, summarize, type Summary } from './stats.js';
 import { measureThroughput, summarizeThroughput, type ThroughputResult } from './throughput.js';
+import { measureTimer, SENSOR_MARKER, type TimerResult } from './timer.js';
+
+/** The benchmark groups, in the order they run; `--only` and `--skip` take a comma-separated list. */
+export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'timer'] as const;
+export type Group = (typeof GROUPS)[number];
 
 export interface Options {
   readonly runs: number;
@@ -19,6 +26,15 @@ export interface Options {
   readonly echoCount: number;
   readonly concurrency: number;
   readonly idleMs: number;
+  readonly groups: ReadonlySet<Group>;
+  readonly pipelineSeconds: number;
+  readonly injectors: number;
+  readonly maxBacklog: number;
+  readonly latencyRate: number;
+  readonly latencySeconds: number;
+  readonly timerSeconds: number;
+  /** Directory for a V8 CPU profile of the `attune up` that runs the pipeline group. */
+  readonly cpuProfDir: string | undefined;
 }
 
 function parseOptions(): Options {
@@ -30,8 +46,25 @@ function parseOptions(): Options {
       echo: { type: 'string', default: '500' },
       concurrency: { type: 'string', default: '16' },
       'idle-ms': { type: 'string', default: '2000' },
+      only: { type: 'string' },
+      skip: { type: 'string' },
+      'pipeline-seconds': { type: 'string', default: '10' },
+      injectors: { type: 'string', default: '16' },
+      backlog: { type: 'string', default: '1000' },
+      'latency-rate': { type: 'string', default: '10' },
+      'latency-seconds': { type: 'string', default: '20' },
+      'timer-seconds': { type: 'string', default: '60' },
+      'cpu-prof': { type: 'string' },
     },
   });
+  const groupList = (name: string, value: string): Group[] =>
+    value.split(',').map((g) => {
+      const group = g.trim() as Group;
+      if (!GROUPS.includes(group)) throw new Error(`--${name}: unknown group "${g}"; the groups are ${GROUPS.join(', ')}`);
+      return group;
+    });
+  const groups = new Set<Group>(values.only === undefined ? GROUPS : groupList('only', values.only));
+  if (values.skip !== undefined) for (const group of groupList('skip', values.skip)) groups.delete(group);
   const positive = (name: string, value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a whole number above 0, got "${value}"`);
@@ -44,6 +77,14 @@ function parseOptions(): Options {
     echoCount: positive('echo', values.echo),
     concurrency: positive('concurrency', values.concurrency),
     idleMs: positive('idle-ms', values['idle-ms']),
+    groups,
+    pipelineSeconds: positive('pipeline-seconds', values['pipeline-seconds']),
+    injectors: positive('injectors', values.injectors),
+    maxBacklog: values.backlog === '0' ? 0 : positive('backlog', values.backlog),
+    latencyRate: positive('latency-rate', values['latency-rate']),
+    latencySeconds: positive('latency-seconds', values['latency-seconds']),
+    timerSeconds: positive('timer-seconds', values['timer-seconds']),
+    cpuProfDir: values['cpu-prof'],
   };
 }
 
@@ -56,8 +97,13 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-async function withAttune<T>(cleanup: Cleanup, http: HttpClient, use: (attune: RunningAttune) => Promise<T>): Promise<T> {
-  const attune = await startAttune(cleanup, http);
+async function withAttune<T>(
+  cleanup: Cleanup,
+  http: HttpClient,
+  use: (attune: RunningAttune) => Promise<T>,
+  nodeArgs: readonly string[] = [],
+): Promise<T> {
+  const attune = await startAttune(cleanup, http, nodeArgs);
   try {
     return await use(attune);
   } finally {
@@ -118,6 +164,115 @@ async function benchThroughput(options: Options, cleanup: Cleanup, http: HttpCli
   return { noop: summarizeThroughput(noop), echo: summarizeThroughput(echo), peakRss: peakRssMb.length > 0 ? summarize(peakRssMb) : undefined };
 }
 
+/**
+ * One fresh `attune up` with the bench pack: an idle RSS reading, a warm-up, then `core.noop` and
+ * `core.echo` rules fed by injector loops, with VmRSS sampled throughout and VmHWM read at the end.
+ */
+async function benchPipeline(options: Options, cleanup: Cleanup): Promise<PipelineGroup> {
+  collectGarbage();
+  const http = new HttpClient({ maxSockets: options.injectors + 2 });
+  const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+  try {
+    return await withAttune(
+      cleanup,
+      http,
+      async (attune) => {
+        await registerBenchPack(http, attune, cleanup);
+        const rules = [
+          { ref: 'benchpack.noop', triggerRef: 'benchpack.load_noop', actionRef: 'core.noop' },
+          { ref: 'benchpack.echo', triggerRef: 'benchpack.load_echo', actionRef: 'core.echo', actionParams: { message: 'hi' } },
+          { ref: 'benchpack.warm_noop', triggerRef: 'benchpack.warm_noop', actionRef: 'core.noop' },
+          { ref: 'benchpack.warm_echo', triggerRef: 'benchpack.warm_echo', actionRef: 'core.echo', actionParams: { message: 'hi' } },
+        ];
+        for (const rule of rules) await createRule(http, attune, rule);
+        await sleep(1000);
+        const idleRss = readMemoryMb(attune.pid, 'VmRSS');
+        progress(`pipeline: attune up with 4 rules, idle RSS ${idleRss?.toFixed(1) ?? 'n/a'} MB; warming up`);
+        await warmUp(http, attune, 'benchpack.warm_noop', 'benchpack.warm_noop', 500, options.injectors);
+        await warmUp(http, attune, 'benchpack.warm_echo', 'benchpack.warm_echo', 50, options.injectors);
+
+        const sampler = new MemorySampler(attune.pid, 'VmRSS', 250);
+        const results: PipelineResult[] = [];
+        for (const rule of rules.slice(0, 2)) {
+          const result = await measurePipeline(http, attune, {
+            ruleRef: rule.ref,
+            triggerRef: rule.triggerRef,
+            actionRef: rule.actionRef,
+            seconds: options.pipelineSeconds,
+            injectors: options.injectors,
+            maxBacklog: options.maxBacklog,
+          });
+          results.push(result);
+          progress(
+            `pipeline ${rule.actionRef}: ${result.injected} events at ${result.injected_per_s}/s, ` +
+              `${result.completed} completed at ${result.completed_per_s}/s (drain ${result.drain_seconds} s), ` +
+              `${result.missing} missing, ${result.duplicates} duplicates`,
+          );
+        }
+        const rssSamples = sampler.stop();
+        const peak = readMemoryMb(attune.pid, 'VmHWM');
+        progress(`pipeline: VmRSS during load max ${Math.max(...rssSamples).toFixed(1)} MB, VmHWM ${peak?.toFixed(1) ?? 'n/a'} MB`);
+        return {
+          noop: results[0]!,
+          echo: results[1]!,
+          idleRssMb: idleRss,
+          rssDuringLoadMb: distribution(rssSamples),
+          peakRssAfterLoadMb: peak,
+        };
+      },
+      nodeArgs,
+    );
+  } finally {
+    http.close();
+  }
+}
+
+async function benchLatency(options: Options, cleanup: Cleanup, http: HttpClient): Promise<LatencyResult> {
+  collectGarbage();
+  return withAttune(cleanup, http, async (attune) => {
+    await registerBenchPack(http, attune, cleanup);
+    await createRule(http, attune, { ref: 'benchpack.latency', triggerRef: 'benchpack.latency', actionRef: 'core.noop' });
+    await createRule(http, attune, { ref: 'benchpack.warm_noop', triggerRef: 'benchpack.warm_noop', actionRef: 'core.noop' });
+    await warmUp(http, attune, 'benchpack.warm_noop', 'benchpack.warm_noop', 200, 4);
+    await sleep(500);
+    const result = await measureLatency(http, attune, {
+      ruleRef: 'benchpack.latency',
+      triggerRef: 'benchpack.latency',
+      ratePerSecond: options.latencyRate,
+      seconds: options.latencySeconds,
+    });
+    const d = (x: LatencyResult['event_to_started_ms']) => (x === undefined ? 'n/a' : `p50 ${x.p50} / p99 ${x.p99} / max ${x.max} ms`);
+    progress(`latency at ${options.latencyRate}/s: event → started ${d(result.event_to_started_ms)}; → finished ${d(result.event_to_finished_ms)}`);
+    return result;
+  });
+}
+
+async function benchTimer(options: Options, cleanup: Cleanup, http: HttpClient): Promise<TimerResult> {
+  collectGarbage();
+  let sensorPid: number | undefined;
+  const result = await withAttune(cleanup, http, async (attune) => {
+    await registerBenchPack(http, attune, cleanup);
+    progress(`timer: a 1 s interval timer for ${options.timerSeconds} s`);
+    const timer = await measureTimer(http, attune, cleanup, options.timerSeconds);
+    sensorPid = timer.sensor_pid;
+    return timer;
+  });
+  // attune up stops its sensors on SIGTERM; one left alive is a bug worth shouting about.
+  if (sensorPid !== undefined) {
+    await sleep(200);
+    if (isAlive(sensorPid, SENSOR_MARKER)) {
+      process.stderr.write(`bench: the timer sensor (pid ${sensorPid}) outlived attune up; killing it\n`);
+      cleanup.killPid(sensorPid);
+      process.exitCode = 1;
+    } else {
+      cleanup.killPid(sensorPid); // forget it
+    }
+  }
+  const d = (x: TimerResult['fire_offset_ms']) => (x === undefined ? 'n/a' : `p50 ${x.p50} / p99 ${x.p99} / max ${x.max} ms`);
+  progress(`timer: ${result.fires} fires of ${result.expected} expected, offset ${d(result.fire_offset_ms)}, drift ${result.drift_ms} ms`);
+  return result;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   if (!existsSync(ATTUNE_BIN)) throw new Error(`${ATTUNE_BIN} not found: run \`npm run build\` first (npm run bench does)`);
@@ -136,14 +291,23 @@ async function main(): Promise<void> {
   const host = machine();
   process.stderr.write(`Attune benchmark on ${host.cpu} ×${host.cpus}, ${host.memory_gb} GB, Node ${host.node}\n`);
   const startedAt = performance.now();
+  const run = (group: Group) => options.groups.has(group);
   try {
-    const { coldStart, idleRss } = await benchStartAndMemory(options, cleanup, http);
-    const cliRun = await benchCliRoundTrip(options, cleanup, http);
-    const throughput = await benchThroughput(options, cleanup, http);
+    const start = run('start') ? await benchStartAndMemory(options, cleanup, http) : undefined;
+    const cliRun = run('cli') ? await benchCliRoundTrip(options, cleanup, http) : undefined;
+    const throughput = run('throughput') ? await benchThroughput(options, cleanup, http) : undefined;
+    const pipeline = run('pipeline') ? await benchPipeline(options, cleanup) : undefined;
+    const latency = run('latency') ? await benchLatency(options, cleanup, http) : undefined;
+    const timer = run('timer') ? await benchTimer(options, cleanup, http) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart, idleRss, cliRun, throughput });
-    if (throughput.noop.failed + throughput.echo.failed > 0) process.exitCode = 1;
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, timer });
+    const failed =
+      (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
+      (pipeline === undefined ? 0 : [pipeline.noop, pipeline.echo].reduce((n, p) => n + p.missing + p.duplicates + (p.injected - p.completed), 0)) +
+      (latency === undefined ? 0 : latency.missing + latency.duplicates + (latency.injected - latency.completed)) +
+      (timer === undefined ? 0 : timer.duplicate_fires + timer.missed_fires);
+    if (failed > 0) process.exitCode = 1;
   } finally {
     http.close();
     cleanup.releaseAll();

@@ -10,7 +10,7 @@ import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
-import { PackRegistry, listPackDirs } from './packs/index.js';
+import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
@@ -54,8 +54,9 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
 
-  const packs = new PackRegistry({ store, bus, log });
-  const executions = new ExecutionRequests({ store, bus, log });
+  const catalog = new PackCatalog({ store, bus });
+  const packs = new PackRegistry({ store, bus, log, catalog });
+  const executions = new ExecutionRequests({ store, bus, log, catalog });
   const rules = new RuleService({ store, bus, log });
   const ingest = new EventIngest({ store, bus, log });
   const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
@@ -83,7 +84,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     baseEnv: options.baseEnv,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url });
+  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog });
+  await catalog.start(`catalog.${workerId}`);
   await worker.start();
   await executor.start();
   await ruleEngine.start();
@@ -102,6 +104,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await ruleEngine.stop();
       await worker.stop();
       await executor.stop();
+      await catalog.stop();
       await bus.close();
       await store.close();
     })());

@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerActionCommands } from './commands/action.js';
+import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
 import { registerPackCommands } from './commands/pack.js';
+import { registerRuleCommands } from './commands/rule.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSensorCommands } from './commands/sensor.js';
+import { registerTriggerCommands } from './commands/trigger.js';
 import { registerUpCommand } from './commands/up.js';
 import { OUTPUT_MODES } from './output.js';
 
@@ -25,6 +29,10 @@ export function buildProgram(): Command {
   registerActionCommands(program);
   registerRunCommand(program);
   registerExecutionCommands(program);
+  registerRuleCommands(program);
+  registerTriggerCommands(program);
+  registerEventCommands(program);
+  registerSensorCommands(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import {
   checkParameters,
   isTerminal,
 } from '../domain/index.js';
+import type { PackCatalog } from '../packs/index.js';
 import type { NewExecution, Store } from '../store/index.js';
 
 export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'actionRef'> {
@@ -17,6 +18,7 @@ export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'act
 
 export interface ExecutionRequestsOptions {
   readonly store: Store;
+  readonly catalog: PackCatalog;
   readonly bus: Bus;
   readonly log: Logger;
 }
@@ -33,9 +35,11 @@ export class ExecutionRequests {
   readonly #store: Store;
   readonly #bus: Bus;
   readonly #log: Logger;
+  readonly #catalog: PackCatalog;
 
   constructor(options: ExecutionRequestsOptions) {
     this.#store = options.store;
+    this.#catalog = options.catalog;
     this.#bus = options.bus;
     this.#log = options.log;
   }
@@ -45,7 +49,7 @@ export class ExecutionRequests {
    * Throws ERR_ACTION_NOT_FOUND or ERR_ACTION_PARAMETERS_INVALID (naming the parameter).
    */
   async validateParameters(actionRef: string, parameters: unknown): Promise<Record<string, unknown>> {
-    const action = await this.#store.actions.findByRef(actionRef);
+    const action = await this.#catalog.action(actionRef);
     if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${actionRef}"`);
     const checked = checkParameters(action.parameters, parameters ?? {});
     if (!checked.ok) {

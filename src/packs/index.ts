@@ -8,3 +8,4 @@ export type {
 } from './pack-definition.js';
 export { ACTION_DEFAULTS } from './pack-definition.js';
 export { CORE_PACK_REF, PackRegistry, listPackDirs, type PackRegistryOptions } from './pack-registry.js';
+export { PackCatalog } from './pack-catalog.js';

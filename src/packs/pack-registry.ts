@@ -5,6 +5,7 @@ import type { Bus } from '../bus/index.js';
 import { AppError, type Pack } from '../domain/index.js';
 import type { ActionInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
+import type { PackCatalog } from './pack-catalog.js';
 import type { ActionDefinition, PackDefinition } from './pack-definition.js';
 import type { KnownComponents } from './reference-checks.js';
 
@@ -15,6 +16,8 @@ export interface PackRegistryOptions {
   readonly store: Store;
   readonly bus: Bus;
   readonly log: Logger;
+  /** Told at once when packs change here; other processes learn it from the bus. */
+  readonly catalog?: PackCatalog;
 }
 
 function toActionInput(def: ActionDefinition, packRef: string): ActionInput {
@@ -31,11 +34,13 @@ export class PackRegistry {
   readonly #store: Store;
   readonly #bus: Bus;
   readonly #log: Logger;
+  readonly #catalog: PackCatalog | undefined;
 
   constructor(options: PackRegistryOptions) {
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log;
+    this.#catalog = options.catalog;
   }
 
   async register(dir: string): Promise<Pack> {
@@ -43,6 +48,7 @@ export class PackRegistry {
     const definition = await loadPack(root, { known: await this.#installedOutside(root) });
     const pack = await this.#write(definition);
     const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
+    this.#catalog?.invalidate();
     this.#log.info({ packRef: pack.ref, path: pack.path, ...counts }, 'pack registered');
     await this.#bus.publish('pack.registered', { packRef: pack.ref });
     return pack;
@@ -52,6 +58,7 @@ export class PackRegistry {
     if (ref === CORE_PACK_REF) throw new AppError('ERR_PACK_PROTECTED', 'the core pack cannot be removed');
     const deleted = await this.#store.packs.deleteByRef(ref);
     if (!deleted) throw new AppError('ERR_PACK_NOT_FOUND', `no pack "${ref}"`);
+    this.#catalog?.invalidate();
     this.#log.info({ packRef: ref }, 'pack removed');
     await this.#bus.publish('pack.deleted', { packRef: ref });
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
 import { type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
+import type { PackCatalog } from '../packs/index.js';
 import type { Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
@@ -12,6 +13,7 @@ export interface WorkerServiceOptions {
   readonly log: Logger;
   readonly config: WorkerConfig;
   readonly runner: ActionRunner;
+  readonly catalog: PackCatalog;
   readonly workerId: string;
   /** Passed to actions as ATTUNE_API_URL. */
   readonly apiUrl: string;
@@ -77,9 +79,9 @@ export class WorkerService {
   }
 
   async #execute(execution: Execution): Promise<RunOutcome> {
-    const { store, runner, apiUrl } = this.#options;
-    const action = await store.actions.findByRef(execution.actionRef);
-    const pack = action && (await store.packs.findByRef(action.packRef));
+    const { store, runner, apiUrl, catalog } = this.#options;
+    const action = await catalog.action(execution.actionRef);
+    const pack = action && (await catalog.pack(action.packRef));
     if (!action || !pack) {
       return { status: 'failed', result: { error: `action "${execution.actionRef}" is no longer registered` } };
     }
@@ -90,7 +92,8 @@ export class WorkerService {
       ATTUNE_API_URL: apiUrl,
     };
     if (execution.ruleRef) env.ATTUNE_RULE = execution.ruleRef;
-    const event = execution.eventId === null ? undefined : await store.events.get(execution.eventId);
+    // Builtins run in-process and get no environment: spare them the event lookup.
+    const event = execution.eventId === null || action.runnerType === 'builtin' ? undefined : await store.events.get(execution.eventId);
     if (event) env.ATTUNE_TRIGGER = event.triggerRef;
     const running = runner.start({
       executionId: execution.id,

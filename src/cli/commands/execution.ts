@@ -3,13 +3,14 @@ import { EXECUTION_STATUSES } from '../../domain/statuses.js';
 import type { ExecutionJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { printResultOutput } from '../execute.js';
-import { type Column, formatDuration, formatTimestamp, writeErr, writeOut } from '../output.js';
+import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
 
 const EXECUTION_COLUMNS: readonly Column<ExecutionJson>[] = [
   { header: 'id', value: (execution) => String(execution.id) },
   { header: 'action', value: (execution) => execution.action_ref },
   { header: 'status', value: (execution) => execution.status },
+  { header: 'rule', value: (execution) => formatScalar(execution.rule_ref) },
   { header: 'created', value: (execution) => formatTimestamp(execution.created) },
   { header: 'duration', value: (execution) => formatDuration(durationOf(execution)) },
 ];
@@ -43,7 +44,7 @@ export function registerExecutionCommands(program: Command): void {
     .option('--parent <id>', 'only children of this execution', parsePositiveInteger('--parent'))
     .option('--limit <n>', 'at most this many executions', parsePositiveInteger('--limit'))
     .option('--offset <n>', 'skip this many executions', parsePositiveInteger('--offset', true))
-    .addHelpText('after', '\nExample:\n  $ attune execution list --status failed --limit 10')
+    .addHelpText('after', '\nExamples:\n  $ attune execution list --status failed --limit 10\n  $ attune execution list --rule examples.tick')
     .action(async (options: ListOptions, command: Command) => {
       const context = createContext(command);
       const query = {

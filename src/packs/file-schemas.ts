@@ -72,7 +72,7 @@ export const SENSOR_FILE_SCHEMA = {
   additionalProperties: false,
   properties: {
     ...componentKeys,
-    runner_type: { enum: [...RUNNER_TYPES] },
+    runner_type: { enum: RUNNER_TYPES.filter((r) => r !== 'builtin') }, // a sensor is always a process
     entry_point: { type: 'string', minLength: 1 },
     trigger_types: { type: 'array', minItems: 1, items: text },
     parameters: flatSchema,

@@ -2,11 +2,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { AppError, type Pack } from '../domain/index.js';
+import { AppError, type Pack, checkParameters } from '../domain/index.js';
 import type { ActionInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
 import type { PackCatalog } from './pack-catalog.js';
-import type { ActionDefinition, PackDefinition } from './pack-definition.js';
+import type { ActionDefinition, PackDefinition, RuleDefinition } from './pack-definition.js';
 import type { KnownComponents } from './reference-checks.js';
 
 /** The core pack cannot be removed: Attune's own triggers and actions live in it. */
@@ -45,8 +45,9 @@ export class PackRegistry {
 
   async register(dir: string): Promise<Pack> {
     const root = path.resolve(dir);
-    const definition = await loadPack(root, { known: await this.#installedOutside(root) });
-    const pack = await this.#write(definition);
+    const known = await this.#installedOutside(root);
+    const definition = await loadPack(root, { known });
+    const pack = await this.#write(definition, known);
     const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
     this.#catalog?.invalidate();
     this.#log.info({ packRef: pack.ref, path: pack.path, ...counts }, 'pack registered');
@@ -92,7 +93,13 @@ export class PackRegistry {
   }
 
   /** Writes the pack in dependency order — triggers, actions, rules, sensors — in one transaction. */
-  #write(definition: PackDefinition): Promise<Pack> {
+  #write(definition: PackDefinition, known: KnownComponents): Promise<Pack> {
+    const schemas = new Map([...known.triggers, ...definition.triggers.map((t) => [t.ref, t.parameters] as const)]);
+    // trigger_params are stored with the trigger's defaults, as a rule saved through the API is.
+    const withDefaults = (rule: Pick<RuleDefinition, 'triggerRef' | 'triggerParams'>) => {
+      const checked = checkParameters(schemas.get(rule.triggerRef) ?? {}, rule.triggerParams);
+      return checked.ok ? checked.value : { ...rule.triggerParams };
+    };
     return this.#store.transaction(async (tx) => {
       const pack = await tx.packs.upsert(definition.meta, definition.path);
       const packRef = pack.ref;
@@ -100,7 +107,7 @@ export class PackRegistry {
       await tx.actions.replaceForPack(pack.id, definition.actions.map((def) => toActionInput(def, packRef)));
       await tx.rules.replaceForPack(
         pack.id,
-        definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, packRef, origin: 'pack' as const })),
+        definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, triggerParams: withDefaults(r), packRef, origin: 'pack' as const })),
       );
       await tx.triggers.replaceSensorsForPack(pack.id, definition.sensors.map(({ file: _f, name: _n, ...s }) => ({ ...s, packRef })));
       return pack;

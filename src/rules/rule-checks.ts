@@ -4,6 +4,8 @@ import { CelError, compileRule } from './cel/index.js';
 /** One thing wrong with a rule, at a path of its fields (`['trigger_params', 'unit']`). */
 export interface RuleProblem {
   readonly path: readonly string[];
+  /** The field as users read it: `trigger_params.unit`, `conditions[0]`, `action_params.message`. */
+  readonly field: string;
   readonly message: string;
 }
 
@@ -35,18 +37,25 @@ export function checkRule(
 ): CheckedRule {
   const problems: RuleProblem[] = [];
   let triggerParams: Record<string, unknown> = { ...rule.triggerParams };
-  if (!installed.triggerSchema) problems.push({ path: ['trigger_ref'], message: `no trigger "${rule.triggerRef}" is installed` });
-  if (!installed.hasAction) problems.push({ path: ['action_ref'], message: `no action "${rule.actionRef}" is installed` });
+  if (!installed.triggerSchema) problems.push({ path: ['trigger_ref'], field: 'trigger_ref', message: `no trigger "${rule.triggerRef}" is installed` });
+  if (!installed.hasAction) problems.push({ path: ['action_ref'], field: 'action_ref', message: `no action "${rule.actionRef}" is installed` });
   if (installed.triggerSchema) {
     const checked = checkParameters(installed.triggerSchema, rule.triggerParams);
     if (checked.ok) triggerParams = checked.value;
-    else for (const p of checked.problems) problems.push({ path: ['trigger_params', ...p.parameter.split('.').filter(Boolean)], message: p.message });
+    else {
+      for (const p of checked.problems) {
+        const path = ['trigger_params', ...p.parameter.split('.').filter(Boolean)];
+        problems.push({ path, field: path.join('.'), message: p.message });
+      }
+    }
   }
   try {
     compileRule({ conditions: rule.conditions, actionParams: rule.actionParams });
   } catch (error) {
     if (!(error instanceof CelError)) throw error;
-    for (const issue of error.issues) problems.push({ path: celFieldPath(issue.field), message: `${issue.expression}: ${issue.message}` });
+    for (const issue of error.issues) {
+      problems.push({ path: celFieldPath(issue.field), field: issue.field, message: `${issue.expression}: ${issue.message}` });
+    }
   }
   return { problems, triggerParams };
 }

@@ -93,7 +93,7 @@ export class RuleService {
       { triggerSchema: trigger?.parameters, hasAction: action !== undefined },
     );
     if (problems.length > 0) {
-      const details = problems.map((p) => ({ field: p.path.join('.'), message: p.message }));
+      const details = problems.map((p) => ({ field: p.field, message: p.message }));
       const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
       throw new AppError('ERR_RULE_INVALID', `${details[0]?.field}: ${details[0]?.message}${more}`, { details });
     }

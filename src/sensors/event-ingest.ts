@@ -42,13 +42,18 @@ export class EventIngest {
     if (!(await this.#knownTriggers()).has(input.triggerRef)) {
       throw new AppError('ERR_EVENT_INVALID', `no trigger "${input.triggerRef}" is installed`);
     }
-    if (input.ruleRef && ONE_SHOT_TRIGGERS.has(input.triggerRef) && (await this.#store.events.existsFor(input.triggerRef, input.ruleRef))) {
+    if (input.ruleRef && ONE_SHOT_TRIGGERS.has(input.triggerRef) && (await this.#alreadyFired(input.triggerRef, input.ruleRef))) {
       this.#log.info({ triggerRef: input.triggerRef, ruleRef: input.ruleRef }, 'one-shot trigger already fired; event dropped');
       return undefined;
     }
     const event = await this.#store.events.create(input);
     await this.#bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
     return event;
+  }
+
+  async #alreadyFired(triggerRef: string, ruleRef: string): Promise<boolean> {
+    const rule = await this.#store.rules.findByRef(ruleRef);
+    return this.#store.events.existsFor(triggerRef, ruleRef, rule?.created);
   }
 
   #knownTriggers(): Promise<ReadonlySet<string>> {

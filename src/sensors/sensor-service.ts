@@ -92,7 +92,7 @@ export class SensorService {
     const sensors = (await store.triggers.listSensors()).filter((s) => s.enabled);
     const rules = await store.rules.listEnabled();
     for (const [ref, supervised] of this.#supervised) {
-      if (sensors.some((s) => s.ref === ref && s.updated === supervised.sensor.updated)) continue;
+      if (sensors.some((s) => s.ref === ref && launchKey(s) === launchKey(supervised.sensor))) continue;
       this.#supervised.delete(ref); // removed, disabled or changed: stop the old process
       await supervised.process.stop();
     }
@@ -109,7 +109,7 @@ export class SensorService {
   async #instancesFor(sensor: Sensor, rules: readonly Rule[]): Promise<TriggerInstance[]> {
     const instances: TriggerInstance[] = [];
     for (const rule of rules.filter((r) => sensor.triggerTypes.includes(r.triggerRef))) {
-      const fired = ONE_SHOT_TRIGGERS.has(rule.triggerRef) && (await this.#options.store.events.existsFor(rule.triggerRef, rule.ref));
+      const fired = ONE_SHOT_TRIGGERS.has(rule.triggerRef) && (await this.#options.store.events.existsFor(rule.triggerRef, rule.ref, rule.created));
       instances.push({ id: rule.id, ref: rule.triggerRef, rule_ref: rule.ref, config: rule.triggerParams, ...(fired ? { fired } : {}) });
     }
     return instances;
@@ -120,8 +120,8 @@ export class SensorService {
     const pack = await store.packs.findByRef(sensor.packRef);
     if (!pack) return undefined;
     const cwd = path.join(pack.path, 'sensors');
-    const runner = sensor.runnerType === 'builtin' ? 'node' : sensor.runnerType;
-    const resolved = await resolveLaunch(runner, path.resolve(cwd, sensor.entryPoint), process.execPath, baseEnv.PATH);
+    if (sensor.runnerType === 'builtin') return undefined; // refused at pack load: a sensor is a process
+    const resolved = await resolveLaunch(sensor.runnerType, path.resolve(cwd, sensor.entryPoint), process.execPath, baseEnv.PATH);
     if (!resolved.ok) {
       this.#log.error({ sensorRef: sensor.ref, error: resolved.error }, 'sensor cannot be started');
       return undefined;
@@ -166,4 +166,9 @@ export class SensorService {
       payload: { kind: 'sensor_failing', sensor_ref: alert.sensorRef, consecutive_failures: alert.consecutiveFailures, message: alert.message },
     });
   }
+}
+
+/** What a sensor's process depends on; a pack reload that changes none of it leaves it running. */
+function launchKey(sensor: Sensor): string {
+  return JSON.stringify([sensor.runnerType, sensor.entryPoint, sensor.triggerTypes, sensor.liveUpdates, sensor.parameters]);
 }

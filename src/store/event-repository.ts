@@ -95,13 +95,17 @@ export class EventRepository {
     return { items: rows.map(toEvent), total: Number(total) };
   }
 
-  /** Whether any event of `triggerRef` targeted `ruleRef` (a one-shot timer that already fired). */
-  async existsFor(triggerRef: string, ruleRef: string): Promise<boolean> {
+  /**
+   * Whether an event of `triggerRef` targeted `ruleRef` since `since` (a one-shot timer that
+   * already fired for this rule — not for an earlier, deleted rule of the same ref).
+   */
+  async existsFor(triggerRef: string, ruleRef: string, since = ''): Promise<boolean> {
     const row = await this.#db
       .selectFrom('events')
       .select('id')
       .where('rule_ref', '=', ruleRef)
       .where('trigger_ref', '=', triggerRef)
+      .where('created', '>=', since)
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;

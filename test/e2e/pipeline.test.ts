@@ -55,17 +55,27 @@ describe('the event pipeline through attune up', () => {
   const createRule = (rule: Record<string, unknown>) => attune.api<{ data: { ref: string; id: number } }>('POST', '/api/v1/rules', rule);
 
   it('runs a 1-second interval rule, stops the timer sensor when disabled, and resumes when enabled', async () => {
-    const created = await createRule({
-      ref: 'probe.tick',
-      trigger_ref: 'core.intervaltimer',
-      trigger_params: { unit: 'seconds', interval: 1 },
-      action_ref: 'core.echo',
-      action_params: { message: 'tick {{ event.payload.execution_count }}' },
-    });
-    expect(created.status).toBe(201);
-    const completed = (page: Page<ExecutionBody>) => page.data.filter((e) => e.status === 'completed');
-    const first = await until(() => executionsOf('probe.tick'), (page) => completed(page).length >= 3);
-    const outputs = completed(first).map((e) => e.result?.stdout ?? '');
+    const file = path.join(home, 'tick.yaml');
+    writeFileSync(
+      file,
+      [
+        'ref: probe.tick',
+        'trigger_ref: core.intervaltimer',
+        'trigger_params: {unit: seconds, interval: 1}',
+        'action_ref: core.echo',
+        'action_params:',
+        '  message: "tick {{ event.payload.execution_count }}"',
+        '',
+      ].join('\n'),
+    );
+    const created = await attune.cli(['rule', 'create', file]);
+    expect(created.code, created.stderr).toBe(0);
+    const listed = () => attune.cli(['execution', 'list', '--rule', 'probe.tick', '--status', 'completed', '-o', 'json']);
+    const completed = await until(
+      async () => JSON.parse((await listed()).stdout) as ExecutionBody[],
+      (list) => list.length >= 3,
+    );
+    const outputs = completed.map((e) => e.result?.stdout ?? '');
     for (const output of outputs) expect(output).toMatch(/^tick \d+\n$/);
     const counts = outputs.map((o) => Number(o.slice(5))).sort((a, b) => a - b);
     expect(new Set(counts).size).toBe(counts.length);

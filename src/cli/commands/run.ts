@@ -12,7 +12,7 @@ export function registerRunCommand(program: Command): void {
     .option('--no-wait', 'print the new execution and return without waiting')
     .addHelpText(
       'after',
-      ['', 'Examples:', '  $ attune run core.echo message="hello world"', '  $ attune run core.http url=https://example.com -o json'].join('\n'),
+      ['', 'Examples:', '  $ attune run core.echo message="hello world"', '  $ attune run core.http_request url=https://example.com -o json'].join('\n'),
     )
     .action(async (actionRef: string, params: string[], options: { wait: boolean; timeout?: number }, command: Command) => {
       const context = createContext(command);

@@ -106,6 +106,8 @@ function renderEntries(entries: readonly (readonly [string, ParamNode])[], activ
 function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'list';
+  if (typeof value === 'bigint') return 'int'; // CEL ints arrive as bigint
+  if (typeof value === 'number') return 'double';
   return typeof value === 'object' ? 'map' : typeof value;
 }
 

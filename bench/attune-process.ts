@@ -47,7 +47,10 @@ export async function startAttune(cleanup: Cleanup, http: HttpClient, nodeArgs: 
   };
 
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, ATTUNE_BIN, 'up', '--home', home], { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  // Started as a user starts it: the bin itself, whose #! line carries Attune's Node flags.
+  // Extra Node arguments (profiling) need Node named explicitly.
+  const [command, args] = nodeArgs.length === 0 ? [ATTUNE_BIN, []] : [process.execPath, [...nodeArgs, ATTUNE_BIN]];
+  const child = spawn(command, [...args, 'up', '--home', home], { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.trackChild(child);
   child.stdout.on('data', keepTail);
   child.stderr.on('data', keepTail);

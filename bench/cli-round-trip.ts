@@ -9,9 +9,9 @@ const CLI_TIMEOUT_MS = 30_000;
  * Node start-up, CLI loading, the API round trips and waiting for the execution to finish.
  */
 export async function timeCliRun(attune: RunningAttune, cleanup: Cleanup): Promise<number> {
-  const args = [ATTUNE_BIN, '--home', attune.home, 'run', 'core.echo', 'message=hello'];
+  const args = ['--home', attune.home, 'run', 'core.echo', 'message=hello'];
   const startedAt = performance.now();
-  const child = spawn(process.execPath, args, { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(ATTUNE_BIN, args, { env: attuneEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.trackChild(child);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,8 @@ export interface StartOptions {
 export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
   const { log } = options;
   const file = sqlitePath(config);
-  if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'only SQLite databases are supported so far (database.url)');
+  if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
+  if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
   const store = await Store.open(sqliteDialect(file));
   const bus = new InProcessBus({
     maxAttempts: config.bus.max_attempts,
@@ -164,6 +165,7 @@ function assertNotRunning(home: string): void {
 export async function runUp(options: { home?: string; configFile?: string }): Promise<void> {
   const config = loadConfig(options);
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  chmodSync(config.home, 0o700); // history, logs and parameters live here: the owner's alone
   assertNotRunning(config.home);
   const log = createLogger(config);
   const attune = await startAttune(config, { log, baseEnv: inheritedEnvironment() });

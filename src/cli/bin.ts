@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 import { buildProgram } from './program.js';
 import { writeErr } from './output.js';
 import { describeError } from './report-error.js';

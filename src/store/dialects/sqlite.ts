@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type SqliteDatabase as KyselySqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
@@ -44,6 +44,7 @@ export function sqliteDialect(file: string): StoreDialect {
     createKyselyDialect() {
       if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
       const database = new SqliteDatabase(file);
+      if (file !== ':memory:') chmodSync(file, 0o600);
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = NORMAL');
       database.pragma('foreign_keys = ON');

@@ -2,11 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { ENFORCEMENT_STATUSES, type Enforcement, type Event, type Rule, type Sensor, type Trigger } from '../domain/index.js';
 import type { SensorLogEntry, SensorStatus } from '../sensors/index.js';
 
+import { FreeObject, NullableInt, NullableString, Timestamp } from './dto.js';
+
 /** JSON shapes of the event pipeline: triggers, sensors, rules, events, enforcements. */
-const FreeObject = Type.Record(Type.String(), Type.Unknown());
-const Timestamp = Type.String({ format: 'date-time' });
-const NullableString = Type.Union([Type.String(), Type.Null()]);
-const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 
 export const TriggerDto = Type.Object(
   {

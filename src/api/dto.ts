@@ -5,9 +5,10 @@ import { type Action, EXECUTION_STATUSES, type Execution, type Pack } from '../d
  * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
  * mappers below produce them from domain entities.
  */
-const FreeObject = Type.Record(Type.String(), Type.Unknown());
-const Timestamp = Type.String({ format: 'date-time' });
-const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+export const FreeObject = Type.Record(Type.String(), Type.Unknown());
+export const Timestamp = Type.String({ format: 'date-time' });
+export const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
+export const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 export const PackDto = Type.Object(
   {
@@ -57,11 +58,11 @@ export const ExecutionDto = Type.Object(
     timeout_seconds: NullableInt,
     result: Type.Union([FreeObject, Type.Null()]),
     rule_id: NullableInt,
-    rule_ref: Type.Union([Type.String(), Type.Null()]),
+    rule_ref: NullableString,
     enforcement_id: NullableInt,
     event_id: NullableInt,
     parent_id: NullableInt,
-    worker_id: Type.Union([Type.String(), Type.Null()]),
+    worker_id: NullableString,
     attempt: Type.Integer(),
     created: Timestamp,
     updated: Timestamp,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 // Deep imports on purpose: the domain index also loads ajv (~60 ms), and CLI startup is benchmarked.
 import { AppError, isErrorCode } from '../domain/errors.js';
-import type { ListPage } from './api-types.js';
+import type { ErrorJson, ListPage } from './api-types.js';
 import { type HttpResponse, sendHttpRequest } from './http-transport.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
@@ -101,11 +101,7 @@ export function toApiError(status: number, text: string, url: string): AppError 
   return new AppError('ERR_INTERNAL', message);
 }
 
-interface ErrorBody {
-  readonly code: string;
-  readonly message: string;
-  readonly details?: unknown;
-}
+type ErrorBody = ErrorJson['error'];
 
 function readErrorBody(text: string): ErrorBody | undefined {
   let parsed: unknown;

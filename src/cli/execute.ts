@@ -77,11 +77,26 @@ export async function reportFinished(context: CliContext, execution: ExecutionJs
 export async function printResultOutput(execution: ExecutionJson): Promise<void> {
   const result = execution.result;
   if (!result) return;
-  if (result.stdout) {
-    writeOut(result.stdout);
+  const stdout = resultString(execution, 'stdout');
+  if (stdout) {
+    writeOut(stdout);
   } else if (hasContent(result.data)) {
     writeOut(await toYaml(result.data));
   }
+}
+
+/**
+ * The API types an execution's result as a free object (runners fill it); these read the
+ * well-known fields the CLI shows, ignoring any of the wrong type.
+ */
+export function resultString(execution: ExecutionJson, key: 'stdout' | 'stderr' | 'error'): string | undefined {
+  const value = execution.result?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function resultDurationMs(execution: ExecutionJson): number | undefined {
+  const value = execution.result?.duration_ms;
+  return typeof value === 'number' ? value : undefined;
 }
 
 /** `{}`, `[]` and null carry nothing worth a line (e.g. core.noop). */
@@ -92,7 +107,8 @@ function hasContent(data: unknown): boolean {
 }
 
 function printFailure(execution: ExecutionJson): void {
-  const result = execution.result;
-  if (result?.stderr) writeErr(result.stderr);
-  if (result?.error) writeErr(`error: ${result.error}`);
+  const stderr = resultString(execution, 'stderr');
+  const error = resultString(execution, 'error');
+  if (stderr) writeErr(stderr);
+  if (error) writeErr(`error: ${error}`);
 }

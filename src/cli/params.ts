@@ -1,6 +1,5 @@
 import { AppError } from '../domain/errors.js';
 import type { ParameterType } from '../domain/index.js';
-import type { ParameterSpecJson } from './api-types.js';
 
 export interface Assignment {
   readonly key: string;
@@ -19,11 +18,12 @@ export function parseAssignments(args: readonly string[]): Assignment[] {
 /**
  * Converts raw values by the action's declared parameter types: strings stay as typed (even
  * "42"), every other type is JSON. Unknown names are sent as strings so the API names them in
- * its own validation error.
+ * its own validation error. `specs` is the action's `parameters` map, which the API types as a
+ * free object, so each entry's `type` is read defensively.
  */
 export function convertParameters(
   assignments: readonly Assignment[],
-  specs: Readonly<Record<string, ParameterSpecJson>>,
+  specs: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { key, value } of assignments) {
@@ -33,14 +33,20 @@ export function convertParameters(
   return out;
 }
 
-function convertValue(key: string, value: string, spec: ParameterSpecJson | undefined): unknown {
-  const type = spec?.type ?? 'string';
+function convertValue(key: string, value: string, spec: unknown): unknown {
+  const type = declaredType(spec);
   if (type === 'string') return value;
   try {
     return JSON.parse(value) as unknown;
   } catch {
     throw new AppError('ERR_CLI_USAGE', `parameter "${key}" is of type ${type}: "${value}" is not valid JSON${example(type)}`);
   }
+}
+
+/** A spec's `type` when it declares one as a string; otherwise the value is sent as typed. */
+function declaredType(spec: unknown): string {
+  if (typeof spec === 'object' && spec !== null && 'type' in spec && typeof spec.type === 'string') return spec.type;
+  return 'string';
 }
 
 const EXAMPLES = {

@@ -29,12 +29,18 @@ export interface Pack {
   readonly updated: string;
 }
 
-export interface Action {
-  readonly id: ActionId;
+/** What every component of a pack has: a ref, its pack, a label and a description. */
+export interface PackComponent {
   readonly ref: string;
   readonly packRef: string;
   readonly label: string;
   readonly description: string;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface Action extends PackComponent {
+  readonly id: ActionId;
   readonly runnerType: RunnerType;
   readonly entryPoint: string;
   readonly parameters: FlatSchema;
@@ -44,8 +50,6 @@ export interface Action {
   readonly outputFormat: OutputFormat;
   readonly timeoutSeconds: number;
   readonly maxRetries: number;
-  readonly created: string;
-  readonly updated: string;
 }
 
 /** What a finished (or abandoned) execution recorded. */
@@ -81,25 +85,15 @@ export interface Execution {
 
 export type PackMeta = Pick<Pack, 'ref' | 'label' | 'description' | 'version' | 'author' | 'confSchema' | 'config'>;
 
-export interface Trigger {
+export interface Trigger extends PackComponent {
   readonly id: TriggerId;
-  readonly ref: string;
-  readonly packRef: string;
-  readonly label: string;
-  readonly description: string;
   readonly type: string;
   readonly parameters: FlatSchema;
   readonly output: FlatSchema;
-  readonly created: string;
-  readonly updated: string;
 }
 
-export interface Sensor {
+export interface Sensor extends PackComponent {
   readonly id: SensorId;
-  readonly ref: string;
-  readonly packRef: string;
-  readonly label: string;
-  readonly description: string;
   readonly runnerType: RunnerType;
   readonly entryPoint: string;
   readonly triggerTypes: readonly string[];
@@ -107,19 +101,13 @@ export interface Sensor {
   readonly enabled: boolean;
   /** The sensor reads `{"type":"triggers",…}` lines on stdin instead of being restarted. */
   readonly liveUpdates: boolean;
-  readonly created: string;
-  readonly updated: string;
 }
 
 export const RULE_ORIGINS = ['pack', 'api'] as const;
 export type RuleOrigin = (typeof RULE_ORIGINS)[number];
 
-export interface Rule {
+export interface Rule extends PackComponent {
   readonly id: RuleId;
-  readonly ref: string;
-  readonly packRef: string;
-  readonly label: string;
-  readonly description: string;
   readonly triggerRef: string;
   readonly triggerParams: Readonly<Record<string, unknown>>;
   readonly conditions: readonly string[];
@@ -127,8 +115,6 @@ export interface Rule {
   readonly actionParams: Readonly<Record<string, unknown>>;
   readonly enabled: boolean;
   readonly origin: RuleOrigin;
-  readonly created: string;
-  readonly updated: string;
 }
 
 export interface Event {

@@ -1,76 +1,24 @@
-import type {
-  FlatSchema,
-  OutputFormat,
-  PackMeta,
-  ParameterDelivery,
-  ParameterFormat,
-  RunnerType,
-} from '../domain/index.js';
+import type { Action, PackComponent, PackMeta, Rule, Sensor, Trigger } from '../domain/index.js';
 
 /**
- * What `loadPack` returns: a pack read from disk, validated, with defaults applied. Pure data, no
- * database ids; registration turns it into stored entities. Every `file` is relative to the pack
- * directory (e.g. `actions/echo.yaml`).
+ * A component as read from its file: the stored entity without what the database adds (id,
+ * timestamps) or registration decides (its pack, a rule's origin), plus its short name and the
+ * file it came from, relative to the pack directory (e.g. `actions/echo.yaml`).
  */
-export interface ActionDefinition {
-  readonly ref: string;
+type FromFile<T extends PackComponent> = Omit<T, 'id' | 'packRef' | 'created' | 'updated' | 'origin'> & {
   readonly name: string;
-  readonly label: string;
-  readonly description: string;
-  readonly runnerType: RunnerType;
-  /** A file under `actions/`, or the builtin function's name for the `builtin` runner. */
-  readonly entryPoint: string;
-  readonly parameters: FlatSchema;
-  readonly output: FlatSchema;
-  readonly parameterDelivery: ParameterDelivery;
-  readonly parameterFormat: ParameterFormat;
-  readonly outputFormat: OutputFormat;
-  readonly timeoutSeconds: number;
-  readonly maxRetries: number;
   readonly file: string;
-}
+};
 
-export interface TriggerDefinition {
-  readonly ref: string;
-  readonly name: string;
-  readonly label: string;
-  readonly description: string;
-  readonly type: string;
-  readonly parameters: FlatSchema;
-  readonly output: FlatSchema;
-  readonly file: string;
-}
-
-export interface SensorDefinition {
-  readonly ref: string;
-  readonly name: string;
-  readonly label: string;
-  readonly description: string;
-  readonly runnerType: RunnerType;
-  /** A file under `sensors/` (or the builtin's name for the `builtin` runner). */
-  readonly entryPoint: string;
-  readonly triggerTypes: readonly string[];
-  readonly parameters: FlatSchema;
-  readonly enabled: boolean;
-  /** Reads `{"type":"triggers",…}` lines on stdin when rules change, instead of a restart. */
-  readonly liveUpdates: boolean;
-  readonly file: string;
-}
-
-export interface RuleDefinition {
-  readonly ref: string;
-  readonly name: string;
-  readonly label: string;
-  readonly description: string;
-  readonly triggerRef: string;
-  readonly triggerParams: Readonly<Record<string, unknown>>;
-  /** CEL expressions that must all hold; a single string in YAML becomes a one-element list. */
-  readonly conditions: readonly string[];
-  readonly actionRef: string;
-  readonly actionParams: Readonly<Record<string, unknown>>;
-  readonly enabled: boolean;
-  readonly file: string;
-}
+/**
+ * What `loadPack` returns: a pack read from disk, validated, with defaults applied. Pure data;
+ * registration turns it into stored entities.
+ */
+export type ActionDefinition = FromFile<Action>;
+export type TriggerDefinition = FromFile<Trigger>;
+export type SensorDefinition = FromFile<Sensor>;
+/** `conditions`: CEL expressions that must all hold; a single string in YAML becomes a list. */
+export type RuleDefinition = FromFile<Rule>;
 
 export interface PackDefinition {
   /** Absolute path of the pack directory. */

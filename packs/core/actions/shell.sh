@@ -1,22 +1,13 @@
 #!/usr/bin/env bash
 # core.shell: runs the command line `cmd` with bash, optionally in directory `cwd`.
 # Running `cmd` is the purpose of this action (like StackStorm's core.local); nothing else is ever
-# evaluated. Parameters arrive on stdin as dotenv lines `name=value` (see echo.sh for the encoding).
+# evaluated.
 set -euo pipefail
+source "${BASH_SOURCE[0]%/*}/lib/params.sh"
+read_params
 
-cmd=''
-cwd=''
-while IFS= read -r line || [[ -n $line ]]; do
-  [[ $line == *=* ]] || continue
-  name=${line%%=*}
-  raw=${line#*=}
-  printf -v value '%b' "$raw"
-  case $name in
-    cmd) cmd=$value ;;
-    cwd) cwd=$value ;;
-  esac
-done
-
+cmd=${PARAMS[cmd]-}
+cwd=${PARAMS[cwd]-}
 if [[ -z $cmd ]]; then
   printf 'core.shell: cmd is required\n' >&2
   exit 2

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXECUTION_STATUSES } from '../../domain/statuses.js';
 import type { ExecutionJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
-import { printResultOutput } from '../execute.js';
+import { printResultOutput, resultDurationMs, resultString } from '../execute.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
 
@@ -16,7 +16,8 @@ const EXECUTION_COLUMNS: readonly Column<ExecutionJson>[] = [
 ];
 
 function durationOf(execution: ExecutionJson): number | undefined {
-  if (execution.result?.duration_ms !== undefined) return execution.result.duration_ms;
+  const reported = resultDurationMs(execution);
+  if (reported !== undefined) return reported;
   if (!execution.started_at || !execution.finished_at) return undefined;
   return Date.parse(execution.finished_at) - Date.parse(execution.started_at);
 }
@@ -84,8 +85,10 @@ export function registerExecutionCommands(program: Command): void {
         return;
       }
       await printResultOutput(found);
-      if (found.result.stderr) writeErr(found.result.stderr);
-      if (found.result.error) writeErr(`error: ${found.result.error}`);
+      const stderr = resultString(found, 'stderr');
+      const error = resultString(found, 'error');
+      if (stderr) writeErr(stderr);
+      if (error) writeErr(`error: ${error}`);
     });
 
   execution

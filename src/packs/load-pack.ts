@@ -187,9 +187,15 @@ function checkRulesAndSensors(
   },
   known: KnownComponents | undefined,
 ): void {
+  // Refs into this pack were checked by checkLocalRefs: count them as present here, not twice.
+  const ownRefs = context.localRefs.filter((local) => parseRef(local.ref)?.pack === context.packRef);
   const all: KnownComponents | undefined = known && {
-    triggers: new Map([...known.triggers, ...definitionsOf(loaded.triggers).map((t) => [t.ref, t.parameters] as const)]),
-    actions: new Set([...known.actions, ...refsOf(loaded.actions)]),
+    triggers: new Map([
+      ...known.triggers,
+      ...ownRefs.filter((r) => r.kind === 'triggers').map((r) => [r.ref, {}] as const),
+      ...definitionsOf(loaded.triggers).map((t) => [t.ref, t.parameters] as const),
+    ]),
+    actions: new Set([...known.actions, ...ownRefs.filter((r) => r.kind === 'actions').map((r) => r.ref)]),
   };
   for (const { definition, source } of loaded.rules) {
     if (!definition || !source) continue;

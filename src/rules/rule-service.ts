@@ -68,6 +68,8 @@ export class RuleService {
   }
 
   async setEnabled(ref: string, enabled: boolean): Promise<Rule> {
+    // A rule may outlive the pack of its trigger or action: enabling it checks it again.
+    if (enabled) await this.#validate(toSpec(await this.get(ref)), 'api');
     const rule = await this.#store.rules.setEnabled(ref, enabled);
     if (!rule) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
     this.#log.info({ ruleRef: ref, enabled }, enabled ? 'rule enabled' : 'rule disabled');

@@ -1,0 +1,170 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+
+/** Distinct SQL texts kept prepared; the repositories issue a few dozen, `IN (…)` lists a few more. */
+const STATEMENT_CACHE_SIZE = 256;
+
+interface Batch {
+  readonly committed: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface TurnConnection extends DatabaseConnection {
+  release(): void;
+}
+
+/** SQLite has one connection: callers take turns, in order. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.#tail;
+    this.#tail = new Promise((resolve) => (release = resolve));
+    return previous.then(() => release);
+  }
+}
+
+/**
+ * A Kysely driver for better-sqlite3 that commits in groups.
+ *
+ * Every write joins an open batch transaction, which commits once the event loop has nothing
+ * else to run; the write's promise resolves only after that commit, so no caller acts on a write
+ * a crash could still lose. An explicit transaction is a savepoint inside the batch, holding the
+ * connection alone until it is released (or rolled back, undoing only its own work); its commit
+ * resolves with the batch's. SQLite writes every page a commit touched, and the pipeline's
+ * writes touch the same few pages, so one commit for many writes costs about as much as one.
+ *
+ * Statements are kept prepared: Kysely prepares every query afresh, which costs as much as
+ * running a small one (safe: better-sqlite3 runs a statement to completion synchronously, and
+ * nothing here streams).
+ */
+export class GroupCommitSqliteDriver implements Driver {
+  readonly #db: BetterSqlite3.Database;
+  readonly #mutex = new Mutex();
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  #inTransaction = false;
+  #batch: Batch | undefined;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  async init(): Promise<void> {}
+
+  /** Each turn at the connection gets its own handle, so releasing it twice is harmless. */
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const unlock = await this.#mutex.lock();
+    let held = true;
+    const release = () => {
+      if (held) unlock();
+      held = false;
+    };
+    const connection: TurnConnection = {
+      release,
+      executeQuery: <R>(query: CompiledQuery) => this.#execute<R>(query, release),
+      streamQuery: () => {
+        throw new Error('the SQLite store does not stream');
+      },
+    };
+    return connection;
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as TurnConnection).release();
+  }
+
+  async beginTransaction(): Promise<void> {
+    this.#openBatch();
+    this.#run('savepoint attune_tx');
+    this.#inTransaction = true;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const batch = this.#openBatch();
+    this.#run('release attune_tx');
+    this.#inTransaction = false;
+    // Others may add to the batch while this transaction waits for it to be durable.
+    await this.releaseConnection(connection);
+    await batch.committed;
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    this.#inTransaction = false;
+    if (!this.#db.inTransaction) return;
+    this.#run('rollback to attune_tx');
+    this.#run('release attune_tx');
+  }
+
+  async destroy(): Promise<void> {
+    this.#inTransaction = false;
+    this.#commitBatch();
+    this.#db.close();
+  }
+
+  #execute<R>(query: CompiledQuery, release: () => void): Promise<QueryResult<R>> {
+    try {
+      const statement = this.#prepare(query.sql);
+      if (this.#inTransaction || statement.readonly) return Promise.resolve(toResult<R>(statement, query.parameters));
+      const { committed } = this.#openBatch();
+      const result = toResult<R>(statement, query.parameters);
+      release(); // the statement is done: others may join the batch while this write waits for it
+      return committed.then(() => result);
+    } catch (error) {
+      // SQLite undoes just the failed statement; the batch and its other writes go on.
+      return Promise.reject(error);
+    }
+  }
+
+  #openBatch(): Batch {
+    if (this.#batch) return this.#batch;
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    this.#run('begin');
+    this.#batch = { committed, resolve, reject };
+    setImmediate(() => this.#commitBatch());
+    return this.#batch;
+  }
+
+  #commitBatch(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    if (this.#inTransaction) {
+      // Committing now would make half a transaction durable: wait until it ends.
+      setImmediate(() => this.#commitBatch());
+      return;
+    }
+    this.#batch = undefined;
+    try {
+      this.#run('commit');
+      batch.resolve();
+    } catch (error) {
+      if (this.#db.inTransaction) this.#run('rollback');
+      batch.reject(error);
+    }
+  }
+
+  #run(sql: string): void {
+    this.#prepare(sql).run();
+  }
+
+  #prepare(sql: string): BetterSqlite3.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement) {
+      this.#statements.delete(sql); // re-inserted below: the map's order is least recently used first
+    } else {
+      statement = this.#db.prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value as string);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
+  }
+}
+
+function toResult<R>(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<R> {
+  if (statement.reader) return { rows: statement.all(...parameters) as R[] };
+  const { changes, lastInsertRowid } = statement.run(...parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { packId } from '../../domain/index.js';
 import { Store } from '../store.js';
 import { sqliteDialect } from './sqlite.js';
 
@@ -45,10 +46,10 @@ describe('GroupCommitSqliteDriver', () => {
 
   it('fails only the write that broke a constraint; the rest of its batch commits', async () => {
     const store = await Store.open(sqliteDialect(file));
-    const pack = await store.packs.upsert(META, '/p');
+    await store.packs.upsert(META, '/p');
     const ok = store.executions.create({ actionRef: 'demo.ok', parameters: {} });
     // pack_id 999 does not exist: the foreign key rejects this insert.
-    const bad = store.triggers.replaceForPack(999 as typeof pack.id, [
+    const bad = store.triggers.replaceForPack(packId(999), [
       { ref: 'demo.t', packRef: 'demo', label: 't', description: '', type: 'x', parameters: {}, output: {} },
     ]);
     await expect(bad).rejects.toThrow(/FOREIGN KEY/);

@@ -28,6 +28,9 @@ function installValidators(app: FastifyInstance): void {
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) addFormats(ajv);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  // Response schemas document the API (OpenAPI); bodies are sent with JSON.stringify, which
+  // spares compiling a serializer per route at start and never drops a field a schema missed.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 }
 
 export interface ApiOptions {

@@ -12,6 +12,7 @@ import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
 import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
+import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
 import { ActionRunner, WorkerService } from './worker/index.js';
@@ -56,8 +57,9 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
 
   const catalog = new PackCatalog({ store, bus });
+  const secrets = SecretBox.forHome(config.home);
   const packs = new PackRegistry({ store, bus, log, catalog });
-  const executions = new ExecutionRequests({ store, bus, log, catalog });
+  const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log });
   const ingest = new EventIngest({ store, bus, log });
   const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
@@ -85,7 +87,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     baseEnv: options.baseEnv,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog });
+  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
   await catalog.start(`catalog.${workerId}`);
   await worker.start();
   await executor.start();

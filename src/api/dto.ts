@@ -1,5 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { type Action, EXECUTION_STATUSES, type Execution, type Pack } from '../domain/index.js';
+import { type Action, EXECUTION_STATUSES, type Execution, type Pack, REDACTED } from '../domain/index.js';
+import { isSealed } from '../secrets/index.js';
 
 /**
  * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
@@ -128,12 +129,17 @@ export function toActionDto(action: Action) {
   };
 }
 
+/** Secret parameters are stored sealed; the API shows that one was given, never its value. */
+function redactSealed(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
+}
+
 export function toExecutionDto(execution: Execution) {
   return {
     id: execution.id,
     action_ref: execution.actionRef,
     status: execution.status,
-    parameters: execution.parameters,
+    parameters: redactSealed(execution.parameters),
     timeout_seconds: execution.timeoutSeconds,
     result: execution.result,
     rule_id: execution.ruleId,

@@ -129,11 +129,3 @@ export function secretParameters(flat: FlatSchema): readonly string[] {
 }
 
 export const REDACTED = '********';
-
-export function redactParameters(flat: FlatSchema, parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const secrets = secretParameters(flat);
-  if (secrets.length === 0) return { ...parameters };
-  const copy: Record<string, unknown> = { ...parameters };
-  for (const name of secrets) if (name in copy) copy[name] = REDACTED;
-  return copy;
-}

@@ -9,6 +9,7 @@ import {
   isTerminal,
 } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
+import type { SecretBox } from '../secrets/index.js';
 import type { NewExecution, Store } from '../store/index.js';
 
 export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'actionRef'> {
@@ -19,6 +20,8 @@ export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'act
 export interface ExecutionRequestsOptions {
   readonly store: Store;
   readonly catalog: PackCatalog;
+  /** Seals the parameters an action marks secret before they are stored. */
+  readonly secrets: SecretBox;
   readonly bus: Bus;
   readonly log: Logger;
 }
@@ -36,8 +39,10 @@ export class ExecutionRequests {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #catalog: PackCatalog;
+  readonly #secrets: SecretBox;
 
   constructor(options: ExecutionRequestsOptions) {
+    this.#secrets = options.secrets;
     this.#store = options.store;
     this.#catalog = options.catalog;
     this.#bus = options.bus;
@@ -45,8 +50,9 @@ export class ExecutionRequests {
   }
 
   /**
-   * Checks parameters against the action's schema and returns them with defaults applied.
-   * Throws ERR_ACTION_NOT_FOUND or ERR_ACTION_PARAMETERS_INVALID (naming the parameter).
+   * Checks parameters against the action's schema and returns them ready to store: defaults
+   * applied and secret values sealed. Throws ERR_ACTION_NOT_FOUND or
+   * ERR_ACTION_PARAMETERS_INVALID (naming the parameter).
    */
   async validateParameters(actionRef: string, parameters: unknown): Promise<Record<string, unknown>> {
     const action = await this.#catalog.action(actionRef);
@@ -57,7 +63,7 @@ export class ExecutionRequests {
       const message = first ? `parameter "${first.parameter}" ${first.message}` : 'invalid parameters';
       throw new AppError('ERR_ACTION_PARAMETERS_INVALID', message, { details: checked.problems });
     }
-    return checked.value;
+    return this.#secrets.sealParameters(action.parameters, checked.value);
   }
 
   async request(request: ExecutionRequest): Promise<Execution> {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../bus/index.js';
 import { ExecutionRequests } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
+import { SecretBox } from '../secrets/index.js';
 import { EventIngest } from '../sensors/index.js';
 import { Store, sqliteDialect } from '../store/index.js';
 import { RuleEngine } from './rule-engine.js';
@@ -34,7 +35,7 @@ describe('RuleEngine', () => {
     const registry = new PackRegistry({ store, bus, log, catalog });
     await registry.register(CORE);
     await registry.register(pack);
-    const executions = new ExecutionRequests({ store, bus, log, catalog });
+    const executions = new ExecutionRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
     engine = new RuleEngine({ store, bus, log, executions, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
     rules = new RuleService({ store, bus, log });
     ingest = new EventIngest({ store, bus, log });

@@ -3,6 +3,7 @@ import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
 import { type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
+import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
@@ -14,6 +15,8 @@ export interface WorkerServiceOptions {
   readonly config: WorkerConfig;
   readonly runner: ActionRunner;
   readonly catalog: PackCatalog;
+  /** Opens sealed secret parameters for the action, and for nothing else. */
+  readonly secrets: SecretBox;
   readonly workerId: string;
   /** Passed to actions as ATTUNE_API_URL. */
   readonly apiUrl: string;
@@ -99,7 +102,7 @@ export class WorkerService {
       executionId: execution.id,
       action,
       packPath: pack.path,
-      parameters: execution.parameters,
+      parameters: this.#options.secrets.openParameters(execution.parameters),
       timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
     });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,27 @@ describe('running actions through attune up', () => {
     expect((await attune.api('GET', '/api/v1/actions/hello.greet')).status).toBe(404);
     const core = await attune.cli(['pack', 'remove', 'core']);
     expect(core.stderr).toContain('ERR_PACK_PROTECTED');
+  });
+
+  it('never stores or shows a secret parameter in clear, yet hands it to the action', async () => {
+    const dir = path.join(attune.home, 'vault-pack');
+    mkdirSync(path.join(dir, 'actions'), { recursive: true });
+    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: vault\nversion: 0.1.0\n');
+    writeFileSync(path.join(dir, 'actions', 'login.js'), 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s);console.log(p.user+":"+(p.token==="hunter2-".repeat(3)?"ok":"wrong"))});\n');
+    writeFileSync(
+      path.join(dir, 'actions', 'login.yaml'),
+      'name: login\nrunner_type: node\nentry_point: login.js\nparameters:\n  user: {type: string}\n  token: {type: string, secret: true}\n',
+    );
+    expect((await attune.cli(['pack', 'register', dir])).code).toBe(0);
+    const secret = 'hunter2-'.repeat(3);
+    const run = await attune.cli(['run', 'vault.login', 'user=ann', `token=${secret}`, '-o', 'json']);
+    const execution = JSON.parse(run.stdout) as ExecutionBody;
+    expect(execution.result?.stdout).toBe('ann:ok\n');
+    expect(execution.parameters).toEqual({ user: 'ann', token: '********' });
+    for (const file of ['attune.db', 'attune.db-wal']) {
+      const bytes = existsSync(path.join(attune.home, file)) ? readFileSync(path.join(attune.home, file)) : Buffer.alloc(0);
+      expect(bytes.includes(secret)).toBe(false);
+    }
   });
 
   it('serves its OpenAPI document and interactive docs', async () => {

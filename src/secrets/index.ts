@@ -1,0 +1,1 @@
+export { SEALED_KEY, SecretBox, isSealed, type Sealed } from './secret-box.js';

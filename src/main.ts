@@ -15,7 +15,7 @@ import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, WorkerService } from './worker/index.js';
+import { ActionRunner, WorkerService, killOrphanedAction } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,7 +52,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     maxAttempts: config.bus.max_attempts,
     onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
   });
-  const executor = new ExecutorService({ store, bus, log, config: config.executor });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
 

@@ -63,6 +63,16 @@ export interface ExecutionResult {
   readonly error?: string;
 }
 
+/**
+ * Who an action's process is, well enough to find it again after Attune itself was killed: its
+ * pid (also its process group), its start time in clock ticks since boot, and the boot's id.
+ */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly start: string;
+  readonly boot: string;
+}
+
 export interface Execution {
   readonly id: ExecutionId;
   readonly actionRef: string;
@@ -76,6 +86,8 @@ export interface Execution {
   readonly eventId: EventId | null;
   readonly parentId: ExecutionId | null;
   readonly workerId: string | null;
+  /** The running action's process, while a worker runs it as one. */
+  readonly process: ProcessIdentity | null;
   readonly attempt: number;
   readonly created: string;
   readonly updated: string;

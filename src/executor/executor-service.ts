@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
-import { ACTIVE_STATUSES, type ExecutionId, executionId } from '../domain/index.js';
+import { ACTIVE_STATUSES, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from './periodic-task.js';
 
@@ -10,6 +10,8 @@ export interface ExecutorServiceOptions {
   readonly bus: Bus;
   readonly log: Logger;
   readonly config: ExecutorConfig;
+  /** Ends what is left of an orphan's process, if it still runs; true when it did. */
+  readonly reapOrphan?: (process: ProcessIdentity) => boolean;
 }
 
 /** Rows re-driven per supervisor pass, so a backlog never floods the bus at once. */
@@ -29,6 +31,7 @@ export class ExecutorService {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #config: ExecutorConfig;
+  readonly #reapOrphan: ((process: ProcessIdentity) => boolean) | undefined;
   #consumer: Consumer | undefined;
   readonly #supervisor: PeriodicTask;
 
@@ -37,6 +40,7 @@ export class ExecutorService {
     this.#bus = options.bus;
     this.#log = options.log.child({ svc: 'executor' });
     this.#config = options.config;
+    this.#reapOrphan = options.reapOrphan;
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.redrive(), this.#log);
   }
 
@@ -62,9 +66,11 @@ export class ExecutorService {
       const orphans = await this.#store.executions.findByStatus(ACTIVE_STATUSES, REDRIVE_BATCH);
       if (orphans.length === 0) return count;
       for (const orphan of orphans) {
+        const reaped = orphan.process !== null && (this.#reapOrphan?.(orphan.process) ?? false);
+        const error = reaped ? `${reason}; its process was still running and has been killed` : reason;
         const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
           finished: true,
-          result: { ...orphan.result, error: reason },
+          result: { ...orphan.result, error },
         });
         if (!moved) continue;
         count++;

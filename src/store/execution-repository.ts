@@ -6,6 +6,7 @@ import {
   type ExecutionId,
   type ExecutionResult,
   type ExecutionStatus,
+  type ProcessIdentity,
   type RuleId,
   enforcementId,
   eventId,
@@ -58,6 +59,7 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
     eventId: nullable(row.event_id, eventId),
     parentId: nullable(row.parent_id, executionId),
     workerId: row.worker_id,
+    process: fromJson(row.process),
     attempt: row.attempt,
     created: row.created,
     updated: row.updated,
@@ -89,6 +91,7 @@ export class ExecutionRepository {
         event_id: input.eventId ?? null,
         parent_id: input.parentId ?? null,
         worker_id: null,
+        process: null,
         attempt: 0,
         created: now,
         updated: now,
@@ -142,6 +145,16 @@ export class ExecutionRepository {
       .returningAll()
       .executeTakeFirst();
     return row && toExecution(row);
+  }
+
+  /** Records the process running an execution (while it is running or being cancelled). */
+  async recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void> {
+    await this.#db
+      .updateTable('executions')
+      .set({ process: toJson(identity) })
+      .where('id', '=', id)
+      .where('status', 'in', ['running', 'canceling'])
+      .execute();
   }
 
   /** Executions in `statuses` not touched since `updatedBefore` (ISO time), by id after `afterId`. */

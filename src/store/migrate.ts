@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import type { DialectKind } from './dialect.js';
 import * as initial from './migrations/001-initial.js';
 import * as rulesPipeline from './migrations/002-rules-pipeline.js';
+import * as executionProcess from './migrations/003-execution-process.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: DialectKind): Record<string, Migration> {
   return {
     '001-initial': { up: (db) => initial.up(db, dialect) },
     '002-rules-pipeline': { up: (db) => rulesPipeline.up(db) },
+    '003-execution-process': { up: (db) => executionProcess.up(db) },
   };
 }
 

@@ -115,6 +115,7 @@ export interface ExecutionTable {
   event_id: number | null;
   parent_id: number | null;
   worker_id: string | null;
+  process: string | null;
   attempt: number;
   created: string;
   updated: string;

@@ -17,3 +17,4 @@ export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { isErrno, signalGroup } from './process-group.js';
 export { buildChildEnv } from './runners/child-env.js';
 export { resolveLaunch } from './runners/launch-plan.js';
+export { identifyProcess, killOrphanedAction } from './process-identity.js';

@@ -143,6 +143,7 @@ class ProcessRun {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       this.#child = child;
+      if (child.pid !== undefined) this.#req.onSpawn?.(child.pid);
       let exit: ChildExit | undefined;
       let openStreams = 2;
       const settle = (): void => {

@@ -12,6 +12,8 @@ export interface RunRequest {
   readonly timeoutSeconds: number;
   /** ATTUNE_* variables computed by the caller (ATTUNE_ACTION, ATTUNE_PACK_REF, ATTUNE_EXEC_ID, …). */
   readonly env: Readonly<Record<string, string>>;
+  /** Told the pid (and process group) of the action's process as soon as it is spawned. */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export const RUN_OUTCOME_STATUSES = ['completed', 'failed', 'timeout', 'cancelled'] as const;

@@ -6,6 +6,7 @@ import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
+import { identifyProcess } from './process-identity.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
 
 export interface WorkerServiceOptions {
@@ -105,6 +106,7 @@ export class WorkerService {
       parameters: this.#options.secrets.openParameters(execution.parameters),
       timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
+      onSpawn: (pid) => this.#recordProcess(execution.id, pid),
     });
     this.#running.set(execution.id, running);
     if (this.#pendingCancels.delete(execution.id) || this.#stopping) running.cancel();
@@ -113,6 +115,16 @@ export class WorkerService {
     } finally {
       this.#running.delete(execution.id);
     }
+  }
+
+  /** Remembers the action's process so a restart after a crash can end it (see killOrphanedAction). */
+  #recordProcess(id: ExecutionId, pid: number): void {
+    const identity = identifyProcess(pid);
+    if (!identity) return;
+    this.#options.store.executions.recordProcess(id, identity).catch((error: unknown) => {
+      // Only the clean-up after a crash needs this; the run itself goes on.
+      this.#log.warn({ err: error, executionId: id }, 'could not record the action process');
+    });
   }
 
   async #finish(execution: Execution, outcome: RunOutcome): Promise<void> {

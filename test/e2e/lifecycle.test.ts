@@ -30,6 +30,14 @@ async function startSleeper(attune: AttuneProcess): Promise<{ id: number; pid: n
   }
 }
 
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await sleep(50);
+  }
+}
+
 describe('attune up lifecycle', () => {
   const processes: AttuneProcess[] = [];
   const track = (p: AttuneProcess) => (processes.push(p), p);
@@ -67,21 +75,22 @@ describe('attune up lifecycle', () => {
     expect(execution.status).toBe('abandoned');
   });
 
-  it('marks an execution left running by a killed process as abandoned at the next start', async () => {
+  it('marks an execution left running by a killed process as abandoned, and ends its orphaned action', async () => {
     const home = makeHome();
     writeSleeperPack(home);
     const attune = track(new AttuneProcess(home));
     await attune.start();
     const { id, pid } = await startSleeper(attune);
     await attune.stop('SIGKILL');
-    // The action's process group outlives a SIGKILLed parent; end it so the test leaves nothing behind.
-    process.kill(-pid, 'SIGKILL');
+    // The action runs in its own process group, so it outlives the SIGKILLed attune up.
+    expect(isAlive(pid)).toBe(true);
 
     const restarted = track(new AttuneProcess(home));
     await restarted.start();
     const execution = (await restarted.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`)).body.data;
     expect(execution.status).toBe('abandoned');
-    expect(execution.result?.error).toContain('abandoned');
+    expect(execution.result?.error).toContain('has been killed');
+    await until(() => Promise.resolve(isAlive(pid)), (alive) => !alive);
   });
 
   it('refuses a second attune up on the same data dir', async () => {

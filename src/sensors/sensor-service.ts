@@ -110,7 +110,9 @@ export class SensorService {
     const instances: TriggerInstance[] = [];
     for (const rule of rules.filter((r) => sensor.triggerTypes.includes(r.triggerRef))) {
       const fired = ONE_SHOT_TRIGGERS.has(rule.triggerRef) && (await this.#options.store.events.existsFor(rule.triggerRef, rule.ref, rule.created));
-      instances.push({ id: rule.id, ref: rule.triggerRef, rule_ref: rule.ref, config: rule.triggerParams, ...(fired ? { fired } : {}) });
+      // An interval counts from the rule's last change (its enabling), across restarts of Attune.
+      const anchor = rule.triggerRef === 'core.intervaltimer' ? { anchor_at: rule.updated } : {};
+      instances.push({ id: rule.id, ref: rule.triggerRef, rule_ref: rule.ref, config: rule.triggerParams, ...anchor, ...(fired ? { fired } : {}) });
     }
     return instances;
   }

@@ -1,8 +1,9 @@
 import type { TriggerInstance } from './sensor-types.js';
 
-/** The wire shape of one instance: `{id, ref, rule_ref, config}` plus `fired` only when true. */
+/** The wire shape of one instance: `{id, ref, rule_ref, config}`, `anchor_at` when set, `fired` when true. */
 function toWire(instance: TriggerInstance): Record<string, unknown> {
   const wire: Record<string, unknown> = { id: instance.id, ref: instance.ref, rule_ref: instance.rule_ref, config: instance.config };
+  if (instance.anchor_at !== undefined) wire.anchor_at = instance.anchor_at;
   if (instance.fired === true) wire.fired = true;
   return wire;
 }

@@ -11,6 +11,8 @@ export interface TriggerInstance {
   readonly config: Readonly<Record<string, unknown>>;
   /** Set for a one-shot trigger that already fired, so the sensor never fires it twice. */
   readonly fired?: boolean;
+  /** For an interval: the instant it counts from (when its rule was enabled), ISO 8601. */
+  readonly anchor_at?: string;
 }
 
 /** How to start a sensor; resolved by the sensor service from the pack. */

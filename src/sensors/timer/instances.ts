@@ -15,6 +15,11 @@ interface InstanceCommon {
    * exists for the rule: a datetime (one-shot) instance must then never fire.
    */
   readonly isFired: boolean;
+  /**
+   * Top-level `"anchor_at"` (ISO 8601): the instant an interval counts from, set by the sensor
+   * service to when the rule was enabled, so the grid survives restarts. Absent: start time.
+   */
+  readonly anchorAt: number | undefined;
 }
 
 export type IntervalInstance = InstanceCommon & { readonly ref: 'core.intervaltimer'; readonly spec: IntervalSpec };
@@ -68,7 +73,7 @@ export function parseTimerInstances(raw: unknown): ParsedInstances {
 
 export function parseTimerInstance(entry: unknown): ParseResult<TimerInstance> {
   if (!isPlainObject(entry)) return { ok: false, error: 'trigger instance must be a JSON object' };
-  const { id, ref, rule_ref: ruleRef, fired } = entry;
+  const { id, ref, rule_ref: ruleRef, fired, anchor_at: anchor } = entry;
   const config = entry['config'] ?? {};
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
     return { ok: false, error: `id must be a non-negative integer, got ${JSON.stringify(id)}` };
@@ -79,7 +84,9 @@ export function parseTimerInstance(entry: unknown): ParseResult<TimerInstance> {
   if (ruleRef !== undefined && typeof ruleRef !== 'string') return { ok: false, error: 'rule_ref must be a string' };
   if (fired !== undefined && typeof fired !== 'boolean') return { ok: false, error: 'fired must be a boolean' };
   if (!isPlainObject(config)) return { ok: false, error: 'config must be a JSON object' };
-  const common: InstanceCommon = { id, ruleRef, configKey: canonicalJson(config), isFired: fired === true };
+  const anchorAt = typeof anchor === 'string' ? Date.parse(anchor) : undefined;
+  if (anchor !== undefined && !Number.isFinite(anchorAt)) return { ok: false, error: 'anchor_at must be an ISO 8601 instant' };
+  const common: InstanceCommon = { id, ruleRef, configKey: canonicalJson(config), isFired: fired === true, anchorAt };
   return withSpec(common, ref, config);
 }
 

@@ -53,3 +53,13 @@ describe('createIntervalSchedule', () => {
     expect(at).toBe(anchor + 1_000_000);
   });
 });
+
+describe('an interval anchored before it starts', () => {
+  it('keeps the grid of its anchor and begins with the first tick still ahead', () => {
+    const spec = { unit: 'seconds' as const, interval: 10, periodMs: 10_000 };
+    const anchor = Date.UTC(2026, 0, 1);
+    const schedule = createIntervalSchedule(spec, anchor, anchor + 105_000); // started 10.5 periods late
+    expect(schedule.first()).toBe(anchor + 110_000);
+    expect(schedule.next(anchor + 110_001)).toBe(anchor + 120_000);
+  });
+});

@@ -60,13 +60,15 @@ export function intervalInstant(anchor: number, periodMs: number, k: number): nu
 
 /**
  * Anchored schedule: fires at `anchor + k·period` for k = 1, 2, … where the
- * anchor is the instant the instance started. After a late wake-up (process
- * suspended, event loop blocked) the next k is the first one after the
- * wake-up: missed ticks are skipped rather than fired in a burst, and the
- * grid stays where it was. execution_count counts fires, not ticks.
+ * anchor is when the rule was enabled (or, without one, the instant the
+ * instance started). Started after its anchor, it begins with the first tick
+ * still ahead; after a late wake-up (process suspended, event loop blocked) the
+ * next k is the first one after the wake-up: missed ticks are skipped rather
+ * than fired in a burst, and the grid stays where it was. execution_count
+ * counts fires, not ticks.
  */
-export function createIntervalSchedule(spec: IntervalSpec, anchor: number): TimerSchedule {
-  let k = 1;
+export function createIntervalSchedule(spec: IntervalSpec, anchor: number, startedAt = anchor): TimerSchedule {
+  let k = Math.max(1, Math.floor((startedAt - anchor) / spec.periodMs) + 1);
   return {
     first: () => intervalInstant(anchor, spec.periodMs, k),
     next: (firedAt) => {

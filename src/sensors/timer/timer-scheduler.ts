@@ -157,7 +157,7 @@ function isUnchanged(current: TimerInstance, next: TimerInstance): boolean {
 function createSchedule(instance: TimerInstance, startedAt: number): TimerSchedule {
   switch (instance.ref) {
     case 'core.intervaltimer':
-      return createIntervalSchedule(instance.spec, startedAt);
+      return createIntervalSchedule(instance.spec, instance.anchorAt ?? startedAt, startedAt);
     case 'core.crontimer':
       return createCronSchedule(instance.spec, startedAt);
     case 'core.datetimetimer':

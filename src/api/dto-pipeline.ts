@@ -2,17 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { ENFORCEMENT_STATUSES, type Enforcement, type Event, type Rule, type Sensor, type Trigger } from '../domain/index.js';
 import type { SensorLogEntry, SensorStatus } from '../sensors/index.js';
 
-import { FreeObject, NullableInt, NullableString, Timestamp } from './dto.js';
+import { ComponentFields, FreeObject, NullableInt, NullableString, Timestamp } from './dto.js';
 
 /** JSON shapes of the event pipeline: triggers, sensors, rules, events, enforcements. */
 
 export const TriggerDto = Type.Object(
   {
-    id: Type.Integer(),
-    ref: Type.String(),
-    pack_ref: Type.String(),
-    label: Type.String(),
-    description: Type.String(),
+    ...ComponentFields,
     type: Type.String(),
     parameters: FreeObject,
     output: FreeObject,
@@ -34,11 +30,7 @@ const SensorStatusDto = Type.Object({
 
 export const SensorDto = Type.Object(
   {
-    id: Type.Integer(),
-    ref: Type.String(),
-    pack_ref: Type.String(),
-    label: Type.String(),
-    description: Type.String(),
+    ...ComponentFields,
     runner_type: Type.String(),
     entry_point: Type.String(),
     trigger_types: Type.Array(Type.String()),
@@ -53,11 +45,7 @@ export const SensorLogDto = Type.Object({ at: Timestamp, stream: Type.String(), 
 
 export const RuleDto = Type.Object(
   {
-    id: Type.Integer(),
-    ref: Type.String(),
-    pack_ref: Type.String(),
-    label: Type.String(),
-    description: Type.String(),
+    ...ComponentFields,
     trigger_ref: Type.String(),
     trigger_params: FreeObject,
     conditions: Type.Array(Type.String()),

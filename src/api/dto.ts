@@ -11,6 +11,15 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 export const NullableString = Type.Union([Type.String(), Type.Null()]);
 
+/** The fields every pack component (action, trigger, sensor, rule) shows. */
+export const ComponentFields = {
+  id: Type.Integer(),
+  ref: Type.String(),
+  pack_ref: Type.String(),
+  label: Type.String(),
+  description: Type.String(),
+};
+
 export const PackDto = Type.Object(
   {
     id: Type.Integer(),
@@ -30,11 +39,7 @@ export const PackDto = Type.Object(
 
 export const ActionDto = Type.Object(
   {
-    id: Type.Integer(),
-    ref: Type.String(),
-    pack_ref: Type.String(),
-    label: Type.String(),
-    description: Type.String(),
+    ...ComponentFields,
     runner_type: Type.String(),
     entry_point: Type.String(),
     parameters: FreeObject,

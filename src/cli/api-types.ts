@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { ActionDto, ErrorDto, ExecutionDto, PackDto, Pagination as PaginationDto } from '../api/dto.js';
 import type { EnforcementDto, EventDto, RuleDto, SensorDto, SensorLogDto, TriggerDto } from '../api/dto-pipeline.js';
-import type { ParameterType } from '../domain/index.js';
+import type { ParameterSpec } from '../domain/index.js';
 
 /**
  * The REST API's JSON shapes as the CLI sees them (snake_case, plain ids), derived from the API's
@@ -31,19 +31,10 @@ export type EnforcementJson = Static<typeof EnforcementDto>;
 export type ErrorJson = Static<typeof ErrorDto>;
 
 /**
- * What the CLI reads from one entry of an action's `parameters` map. The API types those maps as
- * free objects, so callers narrow each entry (see `params.ts`) rather than trust this shape.
+ * What the CLI reads from one entry of an action's `parameters` map: the flat parameter spec.
+ * The API types those maps as free objects, so callers narrow each entry (see `params.ts`).
  */
-export interface ParameterSpecJson {
-  readonly type?: ParameterType;
-  readonly description?: string;
-  readonly default?: unknown;
-  readonly enum?: readonly unknown[];
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly required?: boolean;
-  readonly secret?: boolean;
-}
+export type ParameterSpecJson = Partial<ParameterSpec>;
 
 /** /health has no shared schema (it is defined inline in its route). */
 export interface HealthJson {

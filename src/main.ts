@@ -88,7 +88,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
-  await catalog.start(`catalog.${workerId}`);
+  await catalog.start();
   await worker.start();
   await executor.start();
   await ruleEngine.start();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Bus, Consumer } from '../bus/index.js';
 import type { Action, Pack } from '../domain/index.js';
 import type { Store } from '../store/index.js';
@@ -21,7 +22,9 @@ export class PackCatalog {
   }
 
   /** Follows pack changes made by other processes (this process calls `invalidate` itself). */
-  async start(queue: string): Promise<void> {
+  async start(): Promise<void> {
+    // Every catalog needs every change: a queue of its own, not one shared with other catalogs.
+    const queue = `catalog.${randomUUID()}`;
     this.#consumer = await this.#bus.consume(queue, ['pack.registered', 'pack.deleted'], () => Promise.resolve(this.invalidate()));
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
@@ -50,7 +51,7 @@ export class RuleEngine {
     this.#consumers.push(
       await bus.consume('rules.events', ['event.created'], (d) => this.#onEvent(d), { prefetch: EVENT_PREFETCH }),
       await bus.consume(
-        `rules.changes.${process.pid}`,
+        `rules.changes.${randomUUID()}`,
         ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
         () => Promise.resolve(this.invalidate()),
         { prefetch: 1 },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -53,7 +54,7 @@ export class SensorService {
     this.#apiUrl = apiUrl;
     await mkdir(this.#options.logDir, { recursive: true });
     this.#consumer = await this.#options.bus.consume(
-      `sensors.changes.${process.pid}`,
+      `sensors.changes.${randomUUID()}`,
       ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
       () => this.reconcile(),
     );

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import type { ApiContext } from './context.js';
 
 // ajv-formats is CommonJS; its default export is the plugin function.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
-import { installErrorHandlers } from './error-handler.js';
+import { installErrorHandlers, sendError, toAppError } from './error-handler.js';
 import { registerActionRoutes } from './routes/actions.js';
 import { registerExecutionRoutes } from './routes/executions.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -45,6 +45,13 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
     // Per-request log lines would dominate the log under load; errors are still logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    // Refs may be 255 characters long; the router's default cap on a path parameter is 100.
+    maxParamLength: 300,
+    // Errors the router raises before any route runs (a malformed URL, an over-long path
+    // parameter) get the same error body as every other error.
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply as FastifyReply, toAppError(error));
+    },
   }) as unknown as FastifyInstance;
   installValidators(app);
   installErrorHandlers(app);

@@ -94,7 +94,7 @@ export const pageOf = <T extends TSchema>(schema: T) => Type.Object({ data: Type
 
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
 };
 
 export function toPackDto(pack: Pack) {

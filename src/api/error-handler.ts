@@ -45,16 +45,21 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   return new AppError('ERR_INTERNAL', 'internal error', { cause: error });
 }
 
+/** The one error body: `{ "error": { code, message, details? } }` with the code's status. */
+export function sendError(reply: FastifyReply, appError: AppError): FastifyReply {
+  const body: { code: string; message: string; details?: unknown } = { code: appError.code, message: appError.message };
+  if (appError.details !== undefined) body.details = appError.details;
+  return reply.status(appError.httpStatus).send({ error: body });
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error);
     if (appError.httpStatus >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request rejected');
-    const body: { code: string; message: string; details?: unknown } = { code: appError.code, message: appError.message };
-    if (appError.details !== undefined) body.details = appError.details;
-    return reply.status(appError.httpStatus).send({ error: body });
+    return sendError(reply, appError);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
-    reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${request.method} ${request.url}` } }),
+    sendError(reply, new AppError('ERR_NOT_FOUND', `no route ${request.method} ${request.url}`)),
   );
 }

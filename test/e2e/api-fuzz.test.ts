@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttuneProcess } from './harness.js';
+
+/** A small seeded generator (mulberry32), so a failing request can be reproduced. */
+function generator(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ROUTES = [
+  'GET /api/v1/packs/{s}', 'POST /api/v1/packs/register', 'DELETE /api/v1/packs/{s}', 'GET /api/v1/actions/{s}',
+  'POST /api/v1/executions', 'GET /api/v1/executions', 'GET /api/v1/executions/{n}', 'POST /api/v1/executions/{n}/cancel',
+  'GET /api/v1/triggers/{s}', 'GET /api/v1/sensors/{s}/logs', 'GET /api/v1/rules', 'POST /api/v1/rules', 'PATCH /api/v1/rules/{s}',
+  'POST /api/v1/rules/{s}/enable', 'DELETE /api/v1/rules/{s}', 'GET /api/v1/events', 'POST /api/v1/events', 'GET /api/v1/enforcements',
+  'POST /api/v1/webhooks/{s}',
+];
+const STRINGS = ['core', 'core.echo', 'examples.tick', '', '%00', '..%2F..', 'a'.repeat(400), '%E0%A4%A', 'x y', '-1', '1e400', 'null', 'deploy', '☃'];
+const NUMBERS = ['1', '0', '-1', '2147483648', 'abc', '1.5', '1e400', '99999'];
+const VALUES: unknown[] = [null, true, 0, -1, 1.5, 1e308, '', 'x', 'core.echo', [], [1], {}, { a: 1 }, 'a'.repeat(3000), '{{ event.payload }}', '{{', 'event.x >> 1'];
+const KEYS = ['action_ref', 'parameters', 'timeout_seconds', 'path', 'ref', 'trigger_ref', 'trigger_params', 'conditions', 'action_params', 'enabled', 'payload', 'rule_ref', 'x'];
+const QUERY = ['limit', 'offset', 'status', 'action_ref', 'rule_ref', 'parent', 'pack', 'trigger_ref', 'enabled', 'event'];
+
+describe('API under random malformed input', () => {
+  const attune = new AttuneProcess();
+  beforeAll(async () => {
+    await attune.start();
+  });
+  afterAll(() => attune.cleanup());
+
+  it('answers 600 random requests without a 5xx, every error in the one error shape', async () => {
+    const random = generator(20261129);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+    const body = (): string => {
+      if (random() < 0.15) return pick(['', '{', 'null', '[]', '"x"', '1', '{"a":']);
+      const entries = Array.from({ length: Math.floor(random() * 5) }, () => [pick(KEYS), random() < 0.3 ? { message: pick(VALUES), interval: pick(VALUES) } : pick(VALUES)]);
+      return JSON.stringify(Object.fromEntries(entries));
+    };
+    for (let i = 0; i < 600; i++) {
+      const [method, template] = pick(ROUTES).split(' ') as [string, string];
+      const route = template.replace('{s}', encodeURIComponent(pick(STRINGS)).replaceAll('%25', '%')).replace('{n}', pick(NUMBERS));
+      const query = random() < 0.5 ? `?${pick(QUERY)}=${encodeURIComponent(pick([...NUMBERS, ...STRINGS]))}` : '';
+      const withBody = method !== 'GET' && method !== 'DELETE';
+      const response = await fetch(`${attune.url}${route}${query}`, {
+        method,
+        headers: withBody ? { 'content-type': random() < 0.9 ? 'application/json' : 'text/plain' } : {},
+        body: withBody ? body() : null,
+      });
+      const text = await response.text();
+      const request = `${method} ${route}${query}`;
+      expect(response.status, `${request} → ${text.slice(0, 200)}`).toBeLessThan(500);
+      if (response.status >= 400) expect((JSON.parse(text) as { error: { code: string } }).error.code, request).toMatch(/^ERR_[A-Z_]+$/);
+    }
+  });
+});

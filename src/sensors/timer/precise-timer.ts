@@ -12,7 +12,7 @@
  * the remaining outliers (1–4 ms, only when the CPU is oversubscribed) are the
  * process being descheduled, which no lead fixes. Waking earlier than the lead
  * (Node's early fire, or a long wait split into chunks) just re-arms for the
- * remainder. `node dist/sensors/timer/measure-offsets.js` re-measures.
+ * remainder. `npm run bench -- --only timer` re-measures.
  */
 
 /** Opaque handle returned by {@link Clock.setTimeout}. */

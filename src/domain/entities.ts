@@ -61,6 +61,17 @@ export interface ExecutionResult {
   readonly data?: unknown;
   readonly duration_ms?: number;
   readonly error?: string;
+  /** Earlier attempts of an action retried under its `max_retries`, oldest first. */
+  readonly previous_attempts?: readonly AttemptSummary[];
+}
+
+/** What one failed attempt of a retried execution left behind. */
+export interface AttemptSummary {
+  readonly attempt: number;
+  readonly status: 'failed' | 'timeout';
+  readonly exit_code?: number | null;
+  readonly error?: string;
+  readonly duration_ms?: number;
 }
 
 /**

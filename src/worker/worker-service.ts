@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
+import { type AttemptSummary, type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
@@ -79,7 +79,28 @@ export class WorkerService {
     if (!claimed) return; // another worker has it, or it was cancelled: a duplicate message
     await this.#publishStatus(claimed, 'running');
     const outcome = await this.#execute(claimed);
-    await this.#finish(claimed, outcome);
+    if (await this.#retry(claimed, outcome)) return;
+    await this.#finish(claimed, withHistory(claimed, outcome));
+  }
+
+  /**
+   * Runs a failed or timed-out action again while its attempts stay within `max_retries`: the
+   * execution goes back to `scheduled` (the next claim counts the attempt) and keeps a summary
+   * of this attempt. A cancelled run, or one stopped by a shutdown, is never retried.
+   */
+  async #retry(execution: Execution, outcome: RunOutcome): Promise<boolean> {
+    if (this.#stopping || (outcome.status !== 'failed' && outcome.status !== 'timeout')) return false;
+    const action = await this.#options.catalog.action(execution.actionRef);
+    if (!action || execution.attempt > action.maxRetries) return false;
+    const { exit_code, error, duration_ms } = outcome.result;
+    const summary: AttemptSummary = { attempt: execution.attempt, status: outcome.status, exit_code, error, duration_ms };
+    const previous = [...(execution.result?.previous_attempts ?? []), summary];
+    const again = await this.#options.store.executions.transition(execution.id, ['running'], 'scheduled', { result: { previous_attempts: previous } });
+    if (!again) return false; // a cancel arrived meanwhile: finish it instead
+    this.#log.info({ executionId: execution.id, attempt: execution.attempt, status: outcome.status }, 'execution retried');
+    await this.#publishStatus(again, 'scheduled');
+    await this.#options.bus.publish('execution.dispatch', { executionId: execution.id });
+    return true;
   }
 
   async #execute(execution: Execution): Promise<RunOutcome> {
@@ -165,4 +186,10 @@ export class WorkerService {
       actionRef: execution.actionRef,
     });
   }
+}
+
+/** The final result, carrying the summaries of earlier attempts when the action was retried. */
+function withHistory(execution: Execution, outcome: RunOutcome): RunOutcome {
+  const previous = execution.result?.previous_attempts;
+  return previous ? { ...outcome, result: { ...outcome.result, previous_attempts: previous } } : outcome;
 }

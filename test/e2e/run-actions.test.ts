@@ -151,6 +151,28 @@ describe('running actions through attune up', () => {
     }
   });
 
+  it('retries a failing action up to its max_retries, keeping what each attempt left', async () => {
+    const dir = path.join(attune.home, 'retry-pack');
+    mkdirSync(path.join(dir, 'actions'), { recursive: true });
+    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: retry\nversion: 0.1.0\n');
+    // Fails on its first run in a directory, succeeds on the next.
+    writeFileSync(path.join(dir, 'actions', 'second.sh'), 'if [ -e "$ATTUNE_EXEC_ID.ran" ]; then echo fine; else touch "$ATTUNE_EXEC_ID.ran"; echo nope >&2; exit 4; fi\n');
+    writeFileSync(path.join(dir, 'actions', 'second.yaml'), 'name: second\nrunner_type: shell\nentry_point: second.sh\nmax_retries: 2\n');
+    writeFileSync(path.join(dir, 'actions', 'never.sh'), 'exit 5\n');
+    writeFileSync(path.join(dir, 'actions', 'never.yaml'), 'name: never\nrunner_type: shell\nentry_point: never.sh\nmax_retries: 1\n');
+    expect((await attune.cli(['pack', 'register', dir])).code).toBe(0);
+
+    type Retried = ExecutionBody & { attempt: number; result: { previous_attempts?: { attempt: number; status: string; exit_code: number }[] } };
+    const second = JSON.parse((await attune.cli(['run', 'retry.second', '-o', 'json'])).stdout) as Retried;
+    expect(second).toMatchObject({ status: 'completed', attempt: 2 });
+    expect(second.result.stdout).toBe('fine\n');
+    expect(second.result.previous_attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'failed', exit_code: 4 })]);
+
+    const never = JSON.parse((await attune.cli(['run', 'retry.never', '-o', 'json'])).stdout) as Retried;
+    expect(never).toMatchObject({ status: 'failed', attempt: 2 });
+    expect(never.result.previous_attempts?.map((a) => a.attempt)).toEqual([1]);
+  });
+
   it('serves its OpenAPI document and interactive docs', async () => {
     const spec = await attune.api<{ openapi: string; paths: Record<string, unknown> }>('GET', '/api-spec/openapi.json');
     expect(spec.status).toBe(200);

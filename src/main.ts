@@ -73,6 +73,9 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     logDir: path.join(config.home, 'logs', 'sensors'),
     baseEnv: options.baseEnv,
   });
+  // Packs before the API listens, so the first request already finds the core actions.
+  const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
+  await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const api = await buildApi(
     { store, packs, executions, rules, ingest, sensors, services, version: VERSION },
@@ -92,8 +95,6 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await worker.start();
   await executor.start();
   await ruleEngine.start();
-  const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
-  await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   // Whatever a crash left half-way is driven on from the database: nothing is lost.
   await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
   await executor.redrive(0, Number.POSITIVE_INFINITY);

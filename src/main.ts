@@ -41,9 +41,8 @@ export interface StartOptions {
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
 }
 
-/** Starts every service of the embedded mode in this process (DESIGN §2). */
-export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
-  const { log } = options;
+/** The two adapters of the embedded mode: the SQLite store and the in-process bus. */
+async function openAdapters(config: Config, log: Logger): Promise<{ store: Store; bus: InProcessBus }> {
   const file = sqlitePath(config);
   if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
   if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
@@ -52,6 +51,13 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     maxAttempts: config.bus.max_attempts,
     onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
   });
+  return { store, bus };
+}
+
+/** Starts every service of the embedded mode in this process (DESIGN §2). */
+export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
+  const { log } = options;
+  const { store, bus } = await openAdapters(config, log);
   const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');

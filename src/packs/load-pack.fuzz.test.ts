@@ -4,16 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../domain/index.js';
 import { loadPack } from './load-pack.js';
-
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 const KEYS = ['name', 'ref', 'runner_type', 'entry_point', 'parameters', 'timeout_seconds', 'output_format', 'trigger_ref', 'action_ref', 'conditions', 'action_params', 'trigger_types', 'enabled', 'x'];
 const SCALARS = ['shell', 'builtin', 'run.sh', 'demo.a', 'core.noop', '"{{ event.payload }}"', '{{', '-1', '1e9', 'null', '~', 'true', "'quoted'", '[a, b]', '{a: 1}', '"a: b"', '&anchor x', '*anchor', '!!binary aGk=', 'event.x >> 1', '""'];
@@ -24,7 +15,7 @@ describe('loadPack on random files', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('either loads or reports ERR_PACK_INVALID with located issues, for 200 random packs', async () => {
-    const random = generator(42);
+    const random = seededRandom(42);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const file = (): string =>
       Array.from({ length: 1 + Math.floor(random() * 6) }, () => {

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttuneProcess } from './harness.js';
-
-/** A small seeded generator (mulberry32), so a failing request can be reproduced. */
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seeded-random.js';
 
 const ROUTES = [
   'GET /api/v1/packs/{s}', 'POST /api/v1/packs/register', 'DELETE /api/v1/packs/{s}', 'GET /api/v1/actions/{s}',
@@ -33,7 +23,7 @@ describe('API under random malformed input', () => {
   afterAll(() => attune.cleanup());
 
   it('answers 600 random requests without a 5xx, every error in the one error shape', async () => {
-    const random = generator(20261129);
+    const random = seededRandom(20261129);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const body = (): string => {
       if (random() < 0.15) return pick(['', '{', 'null', '[]', '"x"', '1', '{"a":']);

@@ -15,7 +15,7 @@ import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, WorkerService, killOrphanedAction } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, killOrphanedAction } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -90,10 +90,12 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await listen(api, config);
   const url = apiUrl(api, config);
 
+  const spawner = new Spawner();
   const runner = new ActionRunner({
     maxOutputBytes: config.worker.max_output_bytes,
     killGraceMs: config.worker.kill_grace_ms,
     baseEnv: options.baseEnv,
+    spawner,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
@@ -113,6 +115,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await sensors.stop();
       await ruleEngine.stop();
       await worker.stop();
+      spawner.close();
       await executor.stop();
       await catalog.stop();
       await bus.close();

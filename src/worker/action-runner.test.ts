@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
 import { findExecutable } from './runners/launch-plan.js';
-import { ActionRunner, type RunOutcome, type RunRequest } from './index.js';
+import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 
 const SCRIPTS: Record<string, string> = {
   'echo-stdin.sh': 'cat\n',
@@ -40,8 +40,11 @@ const SCRIPTS: Record<string, string> = {
 };
 
 let packPath: string;
+/** Every test runs twice: spawning from this process, and through the spawner helper process. */
+const MODES = ['in-process spawn', 'spawner helper'] as const;
+let spawner: Spawner | undefined;
 const runner = (maxOutputBytes = 64 * 1024): ActionRunner =>
-  new ActionRunner({ maxOutputBytes, killGraceMs: 300, baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' } });
+  new ActionRunner({ maxOutputBytes, killGraceMs: 300, baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' }, ...(spawner ? { spawner } : {}) });
 
 beforeAll(async () => {
   packPath = await mkdtemp(join(tmpdir(), 'attune-worker-test-'));
@@ -116,168 +119,178 @@ async function expectDead(pids: readonly number[]): Promise<void> {
 
 const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefined;
 
-describe('ActionRunner runners', () => {
-  const params = { message: 'hello', count: 2 };
-
-  it('runs a shell action with its parameters as JSON on stdin', async () => {
-    const outcome = await run({ runnerType: 'shell', entryPoint: 'echo-stdin.sh' }, params);
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.exit_code).toBe(0);
-    expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
-    expect(outcome.result.duration_ms).toBeGreaterThanOrEqual(0);
+describe.each(MODES)('%s', (mode) => {
+  beforeAll(() => {
+    spawner = mode === 'spawner helper' ? new Spawner() : undefined;
+  });
+  afterAll(() => {
+    spawner?.close();
+    spawner = undefined;
   });
 
-  it('runs a node action with the running node binary', async () => {
-    const outcome = await run({ runnerType: 'node', entryPoint: 'echo-stdin.js' }, params);
-    expect(outcome.status).toBe('completed');
-    expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
+  describe('ActionRunner runners', () => {
+    const params = { message: 'hello', count: 2 };
+
+    it('runs a shell action with its parameters as JSON on stdin', async () => {
+      const outcome = await run({ runnerType: 'shell', entryPoint: 'echo-stdin.sh' }, params);
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.exit_code).toBe(0);
+      expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
+      expect(outcome.result.duration_ms).toBeGreaterThanOrEqual(0);
+    });
+
+    it('runs a node action with the running node binary', async () => {
+      const outcome = await run({ runnerType: 'node', entryPoint: 'echo-stdin.js' }, params);
+      expect(outcome.status).toBe('completed');
+      expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
+    });
+
+    it.skipIf(!hasPython)('runs a python action with python3', async () => {
+      const outcome = await run({ runnerType: 'python', entryPoint: 'echo-stdin.py' }, params);
+      expect(outcome.result.stderr).toBe('');
+      expect(outcome.status).toBe('completed');
+      expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
+    });
+
+    it('fails a python action clearly when python3 is not on PATH', async () => {
+      const outcome = await new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: { PATH: '/nonexistent' } })
+        .start(request({ runnerType: 'python', entryPoint: 'echo-stdin.py' })).done;
+      expect(outcome.status).toBe('failed');
+      expect(outcome.result.error).toMatch(/python3.*not found/);
+    });
+
+    it('runs a native executable directly', async () => {
+      const outcome = await run({ runnerType: 'native', entryPoint: 'native.sh' });
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.stdout).toBe('native 7\n');
+    });
+
+    it('fails with the file named when a native entry point is not executable', async () => {
+      const outcome = await run({ runnerType: 'native', entryPoint: 'not-executable.sh' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.result.error).toContain('not-executable.sh');
+      expect(outcome.result.error).toContain('EACCES');
+    });
+
+    it('fails with the file named when the entry point does not exist', async () => {
+      const outcome = await run({ runnerType: 'shell', entryPoint: 'missing.sh' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.result.error).toContain('missing.sh');
+    });
+
+    it('refuses an entry point outside the actions directory', async () => {
+      const outcome = await run({ runnerType: 'shell', entryPoint: '../../etc/passwd' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.result.error).toContain('outside');
+    });
+
+    it('passes ATTUNE_* variables and withholds the rest of the worker environment', async () => {
+      const outcome = await run({ entryPoint: 'env.sh' });
+      expect(outcome.result.stdout).toBe('ATTUNE_ACTION=test.action\nSECRET=unset\n');
+    });
   });
 
-  it.skipIf(!hasPython)('runs a python action with python3', async () => {
-    const outcome = await run({ runnerType: 'python', entryPoint: 'echo-stdin.py' }, params);
-    expect(outcome.result.stderr).toBe('');
-    expect(outcome.status).toBe('completed');
-    expect(JSON.parse(outcome.result.stdout ?? '')).toEqual(params);
+  describe('ActionRunner parameters', () => {
+    const marker = join(tmpdir(), `attune-injection-${randomUUID()}`);
+    const nasty = `it's "quoted"\nsecond line\r\nback\\slash \\n $(touch ${marker}) \`touch ${marker}\` ${'$'}HOME %s ünïcødé`;
+
+    it('delivers a hostile JSON parameter intact and never evaluates it', async () => {
+      const outcome = await run({ parameterFormat: 'json' }, { message: nasty, nested: { list: [nasty] } });
+      expect(outcome.status).toBe('completed');
+      expect(JSON.parse(outcome.result.stdout ?? '')).toEqual({ message: nasty, nested: { list: [nasty] } });
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it('delivers a hostile dotenv parameter that bash decodes with printf %b', async () => {
+      const outcome = await run({ parameterFormat: 'dotenv', entryPoint: 'dotenv-message.sh' }, { message: nasty, other: 1 });
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.stdout).toBe(nasty);
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it('delivers YAML parameters', async () => {
+      const outcome = await run({ parameterFormat: 'yaml', outputFormat: 'yaml' }, { message: nasty, n: 3 });
+      expect(outcome.result.data).toEqual({ message: nasty, n: 3 });
+    });
+
+    it('writes parameters to a private file for file delivery and removes it afterwards', async () => {
+      const outcome = await run({ parameterDelivery: 'file', entryPoint: 'params-file.sh' }, { message: 'via file' });
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.stdout).toBe('stdin=[]\n{"message":"via file"}');
+    });
+
+    it('does not fail when the action never reads stdin', async () => {
+      const outcome = await run({ entryPoint: 'ignore-stdin.sh' }, { big: 'x'.repeat(1024 * 1024) });
+      expect(outcome.status).toBe('completed');
+    });
   });
 
-  it('fails a python action clearly when python3 is not on PATH', async () => {
-    const outcome = await new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: { PATH: '/nonexistent' } })
-      .start(request({ runnerType: 'python', entryPoint: 'echo-stdin.py' })).done;
-    expect(outcome.status).toBe('failed');
-    expect(outcome.result.error).toMatch(/python3.*not found/);
+  describe('ActionRunner results', () => {
+    it('marks a non-zero exit failed and keeps stderr', async () => {
+      const outcome = await run({ entryPoint: 'fail.sh' });
+      expect(outcome.status).toBe('failed');
+      expect(outcome.result.exit_code).toBe(3);
+      expect(outcome.result.stderr).toBe('about to fail\n');
+    });
+
+    it('caps output and appends a truncation marker', async () => {
+      const outcome = await runner(1000).start(request({ entryPoint: 'chatty.sh' })).done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.stdout).toBe(`${'x'.repeat(1000)}\n[attune: output truncated, 4000 bytes dropped]`);
+      expect(outcome.result.stderr).toBe('tail\n');
+    });
+
+    it('parses json output into result.data', async () => {
+      const outcome = await run({ entryPoint: 'json-out.sh', outputFormat: 'json' });
+      expect(outcome.result.data).toEqual({ answer: 42, list: [1, 2] });
+    });
+
+    it('parses jsonl output into an array, skipping blank lines', async () => {
+      const outcome = await run({ entryPoint: 'jsonl-out.sh', outputFormat: 'jsonl' });
+      expect(outcome.result.data).toEqual([{ n: 1 }, { n: 2 }]);
+    });
+
+    it('keeps the exit-code verdict when output cannot be parsed', async () => {
+      const outcome = await run({ entryPoint: 'bad-json.sh', outputFormat: 'json' });
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result.data).toBeUndefined();
+      expect(outcome.result.error).toMatch(/could not be parsed as json/);
+    });
   });
 
-  it('runs a native executable directly', async () => {
-    const outcome = await run({ runnerType: 'native', entryPoint: 'native.sh' });
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.stdout).toBe('native 7\n');
-  });
+  describe('ActionRunner stopping', () => {
+    it('times out, killing the whole process group', async () => {
+      const outcome = await runner().start(request({ entryPoint: 'sleepy-group.sh' }, {}, 1)).done;
+      expect(outcome.status).toBe('timeout');
+      expect(outcome.result.error).toMatch(/timed out/);
+      const pids = (outcome.result.stdout ?? '').trim().split(' ').map(Number);
+      expect(pids).toHaveLength(2);
+      await expectDead(pids);
+    });
 
-  it('fails with the file named when a native entry point is not executable', async () => {
-    const outcome = await run({ runnerType: 'native', entryPoint: 'not-executable.sh' });
-    expect(outcome.status).toBe('failed');
-    expect(outcome.result.error).toContain('not-executable.sh');
-    expect(outcome.result.error).toContain('EACCES');
-  });
+    it('cancels, killing the whole process group', async () => {
+      const pidFile = join(packPath, 'actions', 'cancel-pids.txt');
+      const running = runner().start(request({ entryPoint: 'cancel-me.sh' }, {}, 600));
+      for (let i = 0; i < 100 && !existsSync(pidFile); i += 1) await new Promise((r) => setTimeout(r, 50));
+      const pids = (await readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
+      running.cancel();
+      const outcome = await running.done;
+      expect(outcome.status).toBe('cancelled');
+      expect(outcome.result.error).toMatch(/cancelled/);
+      await expectDead(pids);
+    });
 
-  it('fails with the file named when the entry point does not exist', async () => {
-    const outcome = await run({ runnerType: 'shell', entryPoint: 'missing.sh' });
-    expect(outcome.status).toBe('failed');
-    expect(outcome.result.error).toContain('missing.sh');
-  });
+    it('does not wait for a background child that keeps the output pipes open', async () => {
+      const outcome = await run({ entryPoint: 'leaves-child.sh' });
+      expect(outcome.status).toBe('completed');
+      await expectDead([Number((outcome.result.stdout ?? '').trim())]);
+    });
 
-  it('refuses an entry point outside the actions directory', async () => {
-    const outcome = await run({ runnerType: 'shell', entryPoint: '../../etc/passwd' });
-    expect(outcome.status).toBe('failed');
-    expect(outcome.result.error).toContain('outside');
-  });
-
-  it('passes ATTUNE_* variables and withholds the rest of the worker environment', async () => {
-    const outcome = await run({ entryPoint: 'env.sh' });
-    expect(outcome.result.stdout).toBe('ATTUNE_ACTION=test.action\nSECRET=unset\n');
-  });
-});
-
-describe('ActionRunner parameters', () => {
-  const marker = join(tmpdir(), `attune-injection-${randomUUID()}`);
-  const nasty = `it's "quoted"\nsecond line\r\nback\\slash \\n $(touch ${marker}) \`touch ${marker}\` ${'$'}HOME %s ünïcødé`;
-
-  it('delivers a hostile JSON parameter intact and never evaluates it', async () => {
-    const outcome = await run({ parameterFormat: 'json' }, { message: nasty, nested: { list: [nasty] } });
-    expect(outcome.status).toBe('completed');
-    expect(JSON.parse(outcome.result.stdout ?? '')).toEqual({ message: nasty, nested: { list: [nasty] } });
-    expect(existsSync(marker)).toBe(false);
-  });
-
-  it('delivers a hostile dotenv parameter that bash decodes with printf %b', async () => {
-    const outcome = await run({ parameterFormat: 'dotenv', entryPoint: 'dotenv-message.sh' }, { message: nasty, other: 1 });
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.stdout).toBe(nasty);
-    expect(existsSync(marker)).toBe(false);
-  });
-
-  it('delivers YAML parameters', async () => {
-    const outcome = await run({ parameterFormat: 'yaml', outputFormat: 'yaml' }, { message: nasty, n: 3 });
-    expect(outcome.result.data).toEqual({ message: nasty, n: 3 });
-  });
-
-  it('writes parameters to a private file for file delivery and removes it afterwards', async () => {
-    const outcome = await run({ parameterDelivery: 'file', entryPoint: 'params-file.sh' }, { message: 'via file' });
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.stdout).toBe('stdin=[]\n{"message":"via file"}');
-  });
-
-  it('does not fail when the action never reads stdin', async () => {
-    const outcome = await run({ entryPoint: 'ignore-stdin.sh' }, { big: 'x'.repeat(1024 * 1024) });
-    expect(outcome.status).toBe('completed');
-  });
-});
-
-describe('ActionRunner results', () => {
-  it('marks a non-zero exit failed and keeps stderr', async () => {
-    const outcome = await run({ entryPoint: 'fail.sh' });
-    expect(outcome.status).toBe('failed');
-    expect(outcome.result.exit_code).toBe(3);
-    expect(outcome.result.stderr).toBe('about to fail\n');
-  });
-
-  it('caps output and appends a truncation marker', async () => {
-    const outcome = await runner(1000).start(request({ entryPoint: 'chatty.sh' })).done;
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.stdout).toBe(`${'x'.repeat(1000)}\n[attune: output truncated, 4000 bytes dropped]`);
-    expect(outcome.result.stderr).toBe('tail\n');
-  });
-
-  it('parses json output into result.data', async () => {
-    const outcome = await run({ entryPoint: 'json-out.sh', outputFormat: 'json' });
-    expect(outcome.result.data).toEqual({ answer: 42, list: [1, 2] });
-  });
-
-  it('parses jsonl output into an array, skipping blank lines', async () => {
-    const outcome = await run({ entryPoint: 'jsonl-out.sh', outputFormat: 'jsonl' });
-    expect(outcome.result.data).toEqual([{ n: 1 }, { n: 2 }]);
-  });
-
-  it('keeps the exit-code verdict when output cannot be parsed', async () => {
-    const outcome = await run({ entryPoint: 'bad-json.sh', outputFormat: 'json' });
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result.data).toBeUndefined();
-    expect(outcome.result.error).toMatch(/could not be parsed as json/);
-  });
-});
-
-describe('ActionRunner stopping', () => {
-  it('times out, killing the whole process group', async () => {
-    const outcome = await runner().start(request({ entryPoint: 'sleepy-group.sh' }, {}, 1)).done;
-    expect(outcome.status).toBe('timeout');
-    expect(outcome.result.error).toMatch(/timed out/);
-    const pids = (outcome.result.stdout ?? '').trim().split(' ').map(Number);
-    expect(pids).toHaveLength(2);
-    await expectDead(pids);
-  });
-
-  it('cancels, killing the whole process group', async () => {
-    const pidFile = join(packPath, 'actions', 'cancel-pids.txt');
-    const running = runner().start(request({ entryPoint: 'cancel-me.sh' }, {}, 600));
-    for (let i = 0; i < 100 && !existsSync(pidFile); i += 1) await new Promise((r) => setTimeout(r, 50));
-    const pids = (await readFile(pidFile, 'utf8')).trim().split(' ').map(Number);
-    running.cancel();
-    const outcome = await running.done;
-    expect(outcome.status).toBe('cancelled');
-    expect(outcome.result.error).toMatch(/cancelled/);
-    await expectDead(pids);
-  });
-
-  it('does not wait for a background child that keeps the output pipes open', async () => {
-    const outcome = await run({ entryPoint: 'leaves-child.sh' });
-    expect(outcome.status).toBe('completed');
-    await expectDead([Number((outcome.result.stdout ?? '').trim())]);
-  });
-
-  it('ignores cancel after the run has ended', async () => {
-    const running = runner().start(request({ entryPoint: 'ignore-stdin.sh' }));
-    const outcome = await running.done;
-    running.cancel();
-    expect(outcome.status).toBe('completed');
+    it('ignores cancel after the run has ended', async () => {
+      const running = runner().start(request({ entryPoint: 'ignore-stdin.sh' }));
+      const outcome = await running.done;
+      running.cancel();
+      expect(outcome.status).toBe('completed');
+    });
   });
 });

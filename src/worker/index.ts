@@ -18,3 +18,4 @@ export { isErrno, signalGroup } from './process-group.js';
 export { buildChildEnv } from './runners/child-env.js';
 export { resolveLaunch } from './runners/launch-plan.js';
 export { identifyProcess, killOrphanedAction } from './process-identity.js';
+export { Spawner } from './spawner/spawner-client.js';

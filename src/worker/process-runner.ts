@@ -7,6 +7,7 @@ import { isErrno, signalGroup } from './process-group.js';
 import { buildChildEnv } from './runners/child-env.js';
 import { resolveEntryPath, resolveLaunch, type LaunchCommand, type ProcessRunnerType } from './runners/launch-plan.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
+import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
 
 export interface ProcessRunnerOptions {
@@ -18,6 +19,8 @@ export interface ProcessRunnerOptions {
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   /** How long to wait for stdout/stderr to close after the child exits (default 200 ms). */
   readonly drainMs?: number;
+  /** Starts processes from the spawner helper instead of this process (see spawner-main.ts). */
+  readonly spawner?: Spawner;
 }
 
 interface ChildExit {
@@ -52,7 +55,10 @@ class ProcessRun {
   readonly #stdout: OutputCapture;
   readonly #stderr: OutputCapture;
   readonly #timers = new Set<NodeJS.Timeout>();
-  #child: ChildProcess | undefined;
+  /** The action's pid, which is also its process group. */
+  #pid: number | undefined;
+  /** Output captured by the spawner helper, which replaces the local captures. */
+  #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
   #hasExited = false;
   #startedAt = 0;
@@ -71,9 +77,9 @@ class ProcessRun {
   requestStop(reason: StopReason): void {
     if (this.#stopReason !== undefined || this.#hasExited) return;
     this.#stopReason = reason;
-    // Before spawn there is nothing to signal: #run checks #stopReason before spawning.
-    if (this.#child?.pid === undefined) return;
-    this.#escalate(this.#child.pid, reason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
+    // Before spawn there is nothing to signal: #run checks #stopReason before and after spawning.
+    if (this.#pid === undefined) return;
+    this.#escalate(this.#pid, reason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
   }
 
   #escalate(pgid: number, signals: readonly NodeJS.Signals[]): void {
@@ -106,7 +112,7 @@ class ProcessRun {
     if ('error' in prepared) return this.#finish({ error: prepared.error });
     try {
       if (this.#stopReason !== undefined) return this.#finish({ error: describeStop(this.#stopReason, this.#req.timeoutSeconds) });
-      const exit = await this.#spawnAndWait(prepared);
+      const exit = this.#opts.spawner ? await this.#spawnViaHelper(this.#opts.spawner, prepared) : await this.#spawnAndWait(prepared);
       return this.#outcome(exit, prepared.launch);
     } catch (err) {
       // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value).
@@ -142,7 +148,7 @@ class ProcessRun {
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      this.#child = child;
+      this.#pid = child.pid;
       if (child.pid !== undefined) this.#req.onSpawn?.(child.pid);
       let exit: ChildExit | undefined;
       let openStreams = 2;
@@ -173,6 +179,36 @@ class ProcessRun {
         settle();
       });
     });
+  }
+
+  /** The same run, with the process started, fed and captured by the spawner helper. */
+  async #spawnViaHelper(spawner: Spawner, prepared: Prepared): Promise<ChildExit> {
+    const spawned = spawner.spawn({
+      command: prepared.launch.command,
+      args: prepared.launch.args,
+      cwd: prepared.cwd,
+      env: prepared.env,
+      stdin: prepared.stdin,
+      maxOutputBytes: this.#opts.maxOutputBytes,
+      drainMs: this.#opts.drainMs ?? DEFAULT_DRAIN_MS,
+    });
+    const pid = await spawned.pid;
+    if (pid !== undefined) {
+      this.#pid = pid;
+      this.#req.onSpawn?.(pid);
+      this.#armTimeout();
+      // A cancel that came while the helper was starting it takes effect now.
+      if (this.#stopReason !== undefined) this.#escalate(pid, this.#stopReason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
+    }
+    const exited = await spawned.exit.catch((error: unknown) => {
+      // The helper died with the action running: end the action's group here, then fail the run.
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+      throw error;
+    });
+    this.#hasExited = true;
+    this.#captured = { stdout: exited.stdout, stderr: exited.stderr };
+    const spawnError = exited.spawnError && Object.assign(new Error(exited.spawnError.message), { code: exited.spawnError.code });
+    return { code: exited.code, signal: exited.signal, ...(spawnError ? { spawnError } : {}) };
   }
 
   #pipeOutput(child: ChildProcess, onClose: () => void): void {
@@ -209,12 +245,16 @@ class ProcessRun {
     }, this.#opts.drainMs ?? DEFAULT_DRAIN_MS);
   }
 
+  #stdoutText(): string {
+    return this.#captured?.stdout ?? this.#stdout.text();
+  }
+
   #finish(extra: Partial<ExecutionResult>, status?: RunOutcome['status']): RunOutcome {
     const result: ExecutionResult = {
       exit_code: null,
       signal: null,
-      stdout: this.#stdout.text(),
-      stderr: this.#stderr.text(),
+      stdout: this.#stdoutText(),
+      stderr: this.#captured?.stderr ?? this.#stderr.text(),
       duration_ms: Math.round(performance.now() - this.#startedAt),
       ...extra,
     };
@@ -232,7 +272,7 @@ class ProcessRun {
     }
     // Output that fails to parse does not fail the run: the exit code is the action's verdict
     // (DESIGN §6), and result.error records the parse problem next to the raw stdout.
-    const parsed = parseOutput(this.#req.action.outputFormat, this.#stdout.text());
+    const parsed = parseOutput(this.#req.action.outputFormat, this.#stdoutText());
     return this.#finish({ ...base, ...parsed }, exit.code === 0 ? 'completed' : 'failed');
   }
 }

@@ -29,6 +29,16 @@ describe('Spawner', () => {
     spawner.close();
   });
 
+  it('stops an idle helper, and starts one again when needed', async () => {
+    const spawner = new Spawner({ idleMs: 50 });
+    await spawner.spawn(request(['-c', 'true'])).exit;
+    const first = spawner.helperPid as number;
+    for (let i = 0; i < 100 && alive(first); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(first)).toBe(false);
+    expect((await spawner.spawn(request(['-c', 'echo back'])).exit).stdout).toBe('back\n');
+    spawner.close();
+  });
+
   it('reports a program that cannot start', async () => {
     const spawner = new Spawner();
     const spawned = spawner.spawn({ ...request([]), command: '/nonexistent/program' });

@@ -13,6 +13,8 @@ function helperPath(): string {
 
 /** Node flags of the helper: it holds little, so a small young generation keeps it small. */
 const HELPER_EXEC_ARGV = ['--max-semi-space-size=1'];
+/** An idle helper is stopped after this long, so an idle Attune does not keep its ~45 MB. */
+const HELPER_IDLE_MS = 30_000;
 
 export interface SpawnedProcess {
   /** The pid (and process group id), or undefined if the program could not be started. */
@@ -43,9 +45,16 @@ export class Spawner {
   #helper: ChildProcess | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idleMs: number;
+
+  constructor(options: { readonly idleMs?: number } = {}) {
+    this.#idleMs = options.idleMs ?? HELPER_IDLE_MS;
+  }
 
   spawn(request: Omit<SpawnRequest, 'type' | 'id'>): SpawnedProcess {
     const id = this.#nextId++;
+    clearTimeout(this.#idleTimer);
     const helper = this.#ensureHelper();
     const pid = deferred<number | undefined>();
     const exit = deferred<Exited>();
@@ -61,7 +70,8 @@ export class Spawner {
 
   /** Stops the helper; any action it still runs is killed by it as it goes. */
   close(): void {
-    this.#helper?.disconnect();
+    clearTimeout(this.#idleTimer);
+    if (this.#helper?.connected) this.#helper.disconnect();
     this.#helper = undefined;
   }
 
@@ -87,6 +97,10 @@ export class Spawner {
     this.#pending.delete(reply.id);
     pending.resolvePid(undefined); // no-op when the pid was already given
     pending.resolveExit(reply);
+    if (this.#pending.size === 0) {
+      this.#idleTimer = setTimeout(() => this.close(), this.#idleMs);
+      this.#idleTimer.unref();
+    }
   }
 
   #onHelperExit(helper: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -9,7 +9,7 @@ import {
   actionId,
 } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { fromJson, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { ActionTable, Database } from './schema.js';
 
 /** An action as registration writes it: everything but the generated columns. */
@@ -72,9 +72,7 @@ export class ActionRepository {
   async list(filter: ActionFilter): Promise<Page<Action>> {
     let query = this.#db.selectFrom('actions');
     if (filter.packRef !== undefined) query = query.where('pack_ref', '=', filter.packRef);
-    const rows = await query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toAction), total: Number(total) };
+    return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toAction);
   }
 
   /** Every action ref with the ref of its pack. */

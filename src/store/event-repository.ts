@@ -11,7 +11,7 @@ import {
   executionId,
   ruleId,
 } from '../domain/index.js';
-import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 
 export interface NewEvent {
@@ -90,9 +90,7 @@ export class EventRepository {
     let query = this.#db.selectFrom('events');
     if (filter.triggerRef !== undefined) query = query.where('trigger_ref', '=', filter.triggerRef);
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
-    const rows = await query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toEvent), total: Number(total) };
+    return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toEvent);
   }
 
   /**
@@ -178,8 +176,6 @@ export class EventRepository {
     let query = this.#db.selectFrom('enforcements');
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
     if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
-    const rows = await query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toEnforcement), total: Number(total) };
+    return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toEnforcement);
   }
 }

@@ -13,7 +13,7 @@ import {
   executionId,
   ruleId,
 } from '../domain/index.js';
-import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 
 export interface NewExecution {
@@ -114,9 +114,7 @@ export class ExecutionRepository {
     if (filter.actionRef !== undefined) query = query.where('action_ref', '=', filter.actionRef);
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
     if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId);
-    const rows = await query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toExecution), total: Number(total) };
+    return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toExecution);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type Pack, type PackMeta, packId } from '../domain/index.js';
-import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, PackTable } from './schema.js';
 
 export function toPack(row: Selectable<PackTable>): Pack {
@@ -32,12 +32,8 @@ export class PackRepository {
   }
 
   async list(page: PageRequest): Promise<Page<Pack>> {
-    const rows = await this.#db.selectFrom('packs').selectAll().orderBy('ref').limit(page.limit).offset(page.offset).execute();
-    const { total } = await this.#db
-      .selectFrom('packs')
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow();
-    return { items: rows.map(toPack), total: Number(total) };
+    const query = this.#db.selectFrom('packs');
+    return readPage(query.selectAll().orderBy('ref').limit(page.limit).offset(page.offset).execute(), countRows(query), toPack);
   }
 
   async listAll(): Promise<readonly Pack[]> {

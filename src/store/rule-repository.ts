@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Rule, type RuleOrigin, ruleId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { fromJson, nowIso, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, RuleTable } from './schema.js';
 
 export type RuleInput = Omit<Rule, 'id' | 'created' | 'updated'>;
@@ -65,9 +65,7 @@ export class RuleRepository {
     if (filter.triggerRef !== undefined) query = query.where('trigger_ref', '=', filter.triggerRef);
     if (filter.actionRef !== undefined) query = query.where('action_ref', '=', filter.actionRef);
     if (filter.enabled !== undefined) query = query.where('enabled', '=', filter.enabled ? 1 : 0);
-    const rows = await query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toRule), total: Number(total) };
+    return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toRule);
   }
 
   /** Every enabled rule on one of `triggerRefs`. */

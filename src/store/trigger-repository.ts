@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Sensor, type Trigger, type RunnerType, sensorId, triggerId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { fromJson, type Page, type PageRequest, toJson } from './rows.js';
+import { countRows, fromJson, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, SensorTable, TriggerTable } from './schema.js';
 
 export type TriggerInput = Omit<Trigger, 'id' | 'created' | 'updated'>;
@@ -60,9 +60,7 @@ export class TriggerRepository {
   async list(filter: ComponentFilter): Promise<Page<Trigger>> {
     let query = this.#db.selectFrom('triggers');
     if (filter.packRef !== undefined) query = query.where('pack_ref', '=', filter.packRef);
-    const rows = await query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute();
-    const { total } = await query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
-    return { items: rows.map(toTrigger), total: Number(total) };
+    return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toTrigger);
   }
 
   async listAll(): Promise<readonly Trigger[]> {

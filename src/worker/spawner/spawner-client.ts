@@ -80,6 +80,8 @@ export class Spawner {
     const helper = fork(helperPath(), [], { execArgv: HELPER_EXEC_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     helper.on('message', (reply: SpawnerReply) => this.#onReply(reply));
     helper.once('exit', (code, signal) => this.#onHelperExit(helper, code, signal));
+    // The helper could not be started, or its channel failed: the runs it held fail, the worker lives on.
+    helper.on('error', () => this.#onHelperExit(helper, null, null));
     // The helper must not keep the worker's process alive on its own.
     helper.unref();
     helper.channel?.unref();

@@ -13,7 +13,9 @@ export interface ComponentRow {
 
 /**
  * Makes a pack's components of one kind exactly `rows`: rows no longer in the pack are deleted,
- * changed ones updated in place (keeping their ids), new ones inserted. `keepWhere` protects rows
+ * changed ones updated in place (keeping their ids), new ones inserted, and unchanged ones left
+ * alone — so `updated` says when a component last changed (an interval rule's timer counts from
+ * it) and a start that re-registers every pack writes nothing it need not. `protect` keeps rows
  * that belong to the pack but not to its files (rules created through the API).
  * A rule's `enabled` is the operator's choice once the rule exists, so a reload keeps it.
  */
@@ -37,10 +39,15 @@ export async function replacePackComponents(
   if (keep.length > 0) stale = stale.where('ref', 'not in', keep);
   if (options.protect) stale = stale.where(options.protect.column, '!=', options.protect.value);
   await stale.execute();
+  const stored = await loose.selectFrom(table).selectAll().where('pack_id', '=', pack).execute();
+  const storedByRef = new Map(stored.map((row) => [row.ref, row]));
   for (const row of rows) {
     const { ref, ...columns } = row;
+    const changed = Object.entries(columns).filter(([key]) => !options.insertOnly?.includes(key));
+    const current = storedByRef.get(ref);
+    if (current && changed.every(([key, value]) => current[key] === value)) continue;
     const values = { ...columns, pack_id: pack, updated: now };
-    const updates = Object.fromEntries(Object.entries(values).filter(([key]) => !options.insertOnly?.includes(key)));
+    const updates = { ...Object.fromEntries(changed), pack_id: pack, updated: now };
     await loose
       .insertInto(table)
       .values({ ref, created: now, ...values })

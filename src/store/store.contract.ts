@@ -81,6 +81,15 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       expect(await store.actions.findByRef('demo.b')).toBeUndefined();
     });
 
+    it('leaves an unchanged component untouched on re-registration, its updated time included', async () => {
+      const pack = await store.packs.upsert(META, '/p');
+      await store.actions.replaceForPack(pack.id, [action('demo.a')]);
+      const before = await store.actions.findByRef('demo.a');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.actions.replaceForPack(pack.id, [action('demo.a')]);
+      expect((await store.actions.findByRef('demo.a'))?.updated).toBe(before?.updated);
+    });
+
     it('keeps API-made rules and the operator’s enabled choice across a pack reload', async () => {
       const pack = await store.packs.upsert(META, '/p');
       await store.rules.replaceForPack(pack.id, [rule('demo.file')]);

@@ -23,10 +23,6 @@ export type PendingStatus = (typeof PENDING_STATUSES)[number];
 /** Statuses a worker holds: a process may be alive for them. */
 export const ACTIVE_STATUSES = ['running', 'canceling'] as const;
 
-export function isExecutionStatus(value: unknown): value is ExecutionStatus {
-  return typeof value === 'string' && (EXECUTION_STATUSES as readonly string[]).includes(value);
-}
-
 export function isTerminal(status: ExecutionStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }

@@ -9,7 +9,7 @@ import {
   actionId,
 } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { countRows, fromJson, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import { type ComponentFilter, countRows, fromJson, type Page, readPage, toJson } from './rows.js';
 import type { ActionTable, Database } from './schema.js';
 
 /** An action as registration writes it: everything but the generated columns. */
@@ -53,10 +53,6 @@ function toColumns(input: ActionInput) {
   };
 }
 
-export interface ActionFilter extends PageRequest {
-  readonly packRef?: string;
-}
-
 export class ActionRepository {
   readonly #db: Kysely<Database>;
 
@@ -69,7 +65,7 @@ export class ActionRepository {
     return row && toAction(row);
   }
 
-  async list(filter: ActionFilter): Promise<Page<Action>> {
+  async list(filter: ComponentFilter): Promise<Page<Action>> {
     let query = this.#db.selectFrom('actions');
     if (filter.packRef !== undefined) query = query.where('pack_ref', '=', filter.packRef);
     return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toAction);

@@ -20,6 +20,11 @@ export interface PageRequest {
   readonly offset: number;
 }
 
+/** A page of one pack's components, or of every pack's. */
+export interface ComponentFilter extends PageRequest {
+  readonly packRef?: string;
+}
+
 export interface Page<T> {
   readonly items: readonly T[];
   readonly total: number;

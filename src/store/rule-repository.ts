@@ -1,13 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Rule, type RuleOrigin, ruleId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import { type ComponentFilter, countRows, fromJson, nowIso, type Page, readPage, toJson } from './rows.js';
 import type { Database, RuleTable } from './schema.js';
 
 export type RuleInput = Omit<Rule, 'id' | 'created' | 'updated'>;
 
-export interface RuleFilter extends PageRequest {
-  readonly packRef?: string;
+export interface RuleFilter extends ComponentFilter {
   readonly triggerRef?: string;
   readonly actionRef?: string;
   readonly enabled?: boolean;

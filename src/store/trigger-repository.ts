@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Sensor, type Trigger, type RunnerType, sensorId, triggerId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { countRows, fromJson, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import { type ComponentFilter, countRows, fromJson, type Page, readPage, toJson } from './rows.js';
 import type { Database, SensorTable, TriggerTable } from './schema.js';
 
 export type TriggerInput = Omit<Trigger, 'id' | 'created' | 'updated'>;
@@ -38,10 +38,6 @@ export function toSensor(row: Selectable<SensorTable>): Sensor {
     created: row.created,
     updated: row.updated,
   };
-}
-
-export interface ComponentFilter extends PageRequest {
-  readonly packRef?: string;
 }
 
 /** Triggers and the sensors that emit them: both are read-mostly pack components. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, Consumer } from '../bus/index.js';
-import type { Action, Pack } from '../domain/index.js';
+import type { Action, Pack, Trigger } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 
 /**
- * Actions and packs by ref, read from the store once and kept until a pack is registered or
+ * Actions, packs and triggers by ref, read from the store once and kept until a pack is registered or
  * removed. Every execution looks its action up several times (request, dispatch, run), and
  * these rows change only with a pack, so the hot path reads memory instead of the database.
  * Only rows that exist are cached: a ref registered a moment ago is never reported missing.
@@ -14,6 +14,7 @@ export class PackCatalog {
   readonly #bus: Bus;
   #actions = new Map<string, Promise<Action | undefined>>();
   #packs = new Map<string, Promise<Pack | undefined>>();
+  #triggers = new Map<string, Promise<Trigger | undefined>>();
   #consumer: Consumer | undefined;
 
   constructor(options: { readonly store: Store; readonly bus: Bus }) {
@@ -35,6 +36,7 @@ export class PackCatalog {
   invalidate(): void {
     this.#actions = new Map();
     this.#packs = new Map();
+    this.#triggers = new Map();
   }
 
   action(ref: string): Promise<Action | undefined> {
@@ -43,6 +45,10 @@ export class PackCatalog {
 
   pack(ref: string): Promise<Pack | undefined> {
     return cached(this.#packs, ref, () => this.#store.packs.findByRef(ref));
+  }
+
+  trigger(ref: string): Promise<Trigger | undefined> {
+    return cached(this.#triggers, ref, () => this.#store.triggers.findByRef(ref));
   }
 }
 

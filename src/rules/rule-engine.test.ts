@@ -38,7 +38,7 @@ describe('RuleEngine', () => {
     const executions = new ExecutionRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
     engine = new RuleEngine({ store, bus, log, executions, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
     rules = new RuleService({ store, bus, log });
-    ingest = new EventIngest({ store, bus, log });
+    ingest = new EventIngest({ store, bus, log, catalog });
   });
 
   afterEach(async () => {

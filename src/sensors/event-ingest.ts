@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
 import { AppError, type Event } from '../domain/index.js';
+import type { PackCatalog } from '../packs/index.js';
 import type { NewEvent, Store } from '../store/index.js';
 
 /**
@@ -11,6 +12,8 @@ export const ONE_SHOT_TRIGGERS: ReadonlySet<string> = new Set(['core.datetimetim
 
 export interface EventIngestOptions {
   readonly store: Store;
+  /** Knows which triggers are installed, kept current as packs change. */
+  readonly catalog: PackCatalog;
   readonly bus: Bus;
   readonly log: Logger;
 }
@@ -24,22 +27,18 @@ export class EventIngest {
   readonly #store: Store;
   readonly #bus: Bus;
   readonly #log: Logger;
-  #triggers: Promise<ReadonlySet<string>> | undefined;
+  readonly #catalog: PackCatalog;
 
   constructor(options: EventIngestOptions) {
     this.#store = options.store;
+    this.#catalog = options.catalog;
     this.#bus = options.bus;
     this.#log = options.log.child({ svc: 'events' });
   }
 
-  /** Forgets the cached trigger list (after a pack is registered or removed). */
-  invalidate(): void {
-    this.#triggers = undefined;
-  }
-
   /** Stores and announces an event; undefined when a one-shot trigger already fired for the rule. */
   async emit(input: NewEvent): Promise<Event | undefined> {
-    if (!(await this.#knownTriggers()).has(input.triggerRef)) {
+    if (!(await this.#catalog.trigger(input.triggerRef))) {
       throw new AppError('ERR_EVENT_INVALID', `no trigger "${input.triggerRef}" is installed`);
     }
     if (input.ruleRef && ONE_SHOT_TRIGGERS.has(input.triggerRef) && (await this.#alreadyFired(input.triggerRef, input.ruleRef))) {
@@ -54,10 +53,5 @@ export class EventIngest {
   async #alreadyFired(triggerRef: string, ruleRef: string): Promise<boolean> {
     const rule = await this.#store.rules.findByRef(ruleRef);
     return this.#store.events.existsFor(triggerRef, ruleRef, rule?.created);
-  }
-
-  #knownTriggers(): Promise<ReadonlySet<string>> {
-    this.#triggers ??= this.#store.triggers.listAll().then((all) => new Set(all.map((t) => t.ref)));
-    return this.#triggers;
   }
 }

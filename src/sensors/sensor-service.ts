@@ -70,7 +70,6 @@ export class SensorService {
 
   /** Brings running sensors in line with the enabled rules; calls are serialised. */
   reconcile(): Promise<void> {
-    this.#options.ingest.invalidate();
     this.#reconciling = this.#reconciling.then(() => this.#reconcileNow());
     return this.#reconciling;
   }

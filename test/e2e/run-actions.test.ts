@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, writePack } from './harness.js';
 
 describe('running actions through attune up', () => {
   const attune = new AttuneProcess();
@@ -94,13 +94,11 @@ describe('running actions through attune up', () => {
 
   it('reports a malformed pack with file, line and field, and registers nothing', async () => {
     const dir = path.join(attune.home, 'broken-pack');
-    mkdirSync(path.join(dir, 'actions'), { recursive: true });
-    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: broken\nversion: 1.0.0\n');
-    writeFileSync(path.join(dir, 'actions', 'hi.sh'), 'echo hi\n');
-    writeFileSync(
-      path.join(dir, 'actions', 'hi.yaml'),
-      'name: hi\nrunner_type: shell\nentry_point: hi.sh\ntimeout_seconds: ten\n',
-    );
+    writePack(dir, {
+      'pack.yaml': 'ref: broken\nversion: 1.0.0\n',
+      'actions/hi.sh': 'echo hi\n',
+      'actions/hi.yaml': 'name: hi\nrunner_type: shell\nentry_point: hi.sh\ntimeout_seconds: ten\n',
+    });
     const result = await attune.cli(['pack', 'register', dir]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('ERR_PACK_INVALID');
@@ -112,13 +110,11 @@ describe('running actions through attune up', () => {
 
   it('registers, lists and removes a pack from a directory', async () => {
     const dir = path.join(attune.home, 'hello-pack');
-    mkdirSync(path.join(dir, 'actions'), { recursive: true });
-    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: hello\nversion: 0.1.0\ndescription: greets\n');
-    writeFileSync(path.join(dir, 'actions', 'greet.js'), 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify({hi:JSON.parse(s).name})));\n');
-    writeFileSync(
-      path.join(dir, 'actions', 'greet.yaml'),
-      'name: greet\nrunner_type: node\nentry_point: greet.js\noutput_format: json\nparameters:\n  name: {type: string, required: true}\n',
-    );
+    writePack(dir, {
+      'pack.yaml': 'ref: hello\nversion: 0.1.0\ndescription: greets\n',
+      'actions/greet.js': 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.stringify({hi:JSON.parse(s).name})));\n',
+      'actions/greet.yaml': 'name: greet\nrunner_type: node\nentry_point: greet.js\noutput_format: json\nparameters:\n  name: {type: string, required: true}\n',
+    });
     expect((await attune.cli(['pack', 'register', dir])).code).toBe(0);
     const run = await attune.cli(['run', 'hello.greet', 'name=World', '-o', 'json']);
     expect((JSON.parse(run.stdout) as ExecutionBody).result?.data).toEqual({ hi: 'World' });
@@ -132,13 +128,11 @@ describe('running actions through attune up', () => {
 
   it('never stores or shows a secret parameter in clear, yet hands it to the action', async () => {
     const dir = path.join(attune.home, 'vault-pack');
-    mkdirSync(path.join(dir, 'actions'), { recursive: true });
-    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: vault\nversion: 0.1.0\n');
-    writeFileSync(path.join(dir, 'actions', 'login.js'), 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s);console.log(p.user+":"+(p.token==="hunter2-".repeat(3)?"ok":"wrong"))});\n');
-    writeFileSync(
-      path.join(dir, 'actions', 'login.yaml'),
-      'name: login\nrunner_type: node\nentry_point: login.js\nparameters:\n  user: {type: string}\n  token: {type: string, secret: true}\n',
-    );
+    writePack(dir, {
+      'pack.yaml': 'ref: vault\nversion: 0.1.0\n',
+      'actions/login.js': 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const p=JSON.parse(s);console.log(p.user+":"+(p.token==="hunter2-".repeat(3)?"ok":"wrong"))});\n',
+      'actions/login.yaml': 'name: login\nrunner_type: node\nentry_point: login.js\nparameters:\n  user: {type: string}\n  token: {type: string, secret: true}\n',
+    });
     expect((await attune.cli(['pack', 'register', dir])).code).toBe(0);
     const secret = 'hunter2-'.repeat(3);
     const run = await attune.cli(['run', 'vault.login', 'user=ann', `token=${secret}`, '-o', 'json']);
@@ -153,13 +147,14 @@ describe('running actions through attune up', () => {
 
   it('retries a failing action up to its max_retries, keeping what each attempt left', async () => {
     const dir = path.join(attune.home, 'retry-pack');
-    mkdirSync(path.join(dir, 'actions'), { recursive: true });
-    writeFileSync(path.join(dir, 'pack.yaml'), 'ref: retry\nversion: 0.1.0\n');
-    // Fails on its first run in a directory, succeeds on the next.
-    writeFileSync(path.join(dir, 'actions', 'second.sh'), 'if [ -e "$ATTUNE_EXEC_ID.ran" ]; then echo fine; else touch "$ATTUNE_EXEC_ID.ran"; echo nope >&2; exit 4; fi\n');
-    writeFileSync(path.join(dir, 'actions', 'second.yaml'), 'name: second\nrunner_type: shell\nentry_point: second.sh\nmax_retries: 2\n');
-    writeFileSync(path.join(dir, 'actions', 'never.sh'), 'exit 5\n');
-    writeFileSync(path.join(dir, 'actions', 'never.yaml'), 'name: never\nrunner_type: shell\nentry_point: never.sh\nmax_retries: 1\n');
+    writePack(dir, {
+      'pack.yaml': 'ref: retry\nversion: 0.1.0\n',
+      // Fails on its first run in a directory, succeeds on the next.
+      'actions/second.sh': 'if [ -e "$ATTUNE_EXEC_ID.ran" ]; then echo fine; else touch "$ATTUNE_EXEC_ID.ran"; echo nope >&2; exit 4; fi\n',
+      'actions/second.yaml': 'name: second\nrunner_type: shell\nentry_point: second.sh\nmax_retries: 2\n',
+      'actions/never.sh': 'exit 5\n',
+      'actions/never.yaml': 'name: never\nrunner_type: shell\nentry_point: never.sh\nmax_retries: 1\n',
+    });
     expect((await attune.cli(['pack', 'register', dir])).code).toBe(0);
 
     type Retried = ExecutionBody & { attempt: number; result: { previous_attempts?: { attempt: number; status: string; exit_code: number }[] } };

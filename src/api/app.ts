@@ -46,7 +46,8 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     // Refs may be 255 characters long; the router's default cap on a path parameter is 100.
-    maxParamLength: 300,
+    // Router settings go under routerOptions: as top-level options they are deprecated (FSTDEP022).
+    routerOptions: { maxParamLength: 300 },
     // Errors the router raises before any route runs (a malformed URL, an over-long path
     // parameter) get the same error body as every other error.
     frameworkErrors: (error, _request, reply) => {

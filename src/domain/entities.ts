@@ -61,6 +61,8 @@ export interface ExecutionResult {
   readonly data?: unknown;
   readonly duration_ms?: number;
   readonly error?: string;
+  /** Part of the output was cut at the worker's output cap (`worker.max_output_bytes`). */
+  readonly truncated?: boolean;
   /** Earlier attempts of an action retried under its `max_retries`, oldest first. */
   readonly previous_attempts?: readonly AttemptSummary[];
 }

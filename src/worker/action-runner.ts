@@ -27,7 +27,7 @@ export class ActionRunner {
   start(req: RunRequest): RunningAction {
     const { runnerType } = req.action;
     return runnerType === 'builtin'
-      ? startBuiltinAction(req, this.#builtins)
+      ? startBuiltinAction(req, this.#builtins, this.#opts.maxOutputBytes)
       : startProcessAction(req, runnerType, this.#opts);
   }
 }

@@ -8,7 +8,23 @@ import { ActionRunner, createDefaultBuiltins, type BuiltinAction, type HttpReque
 let server: Server;
 let baseUrl: string;
 
+/** Streams `a`s until the client goes away: only a reader that stops at a cap ever finishes. */
+function streamEndlessly(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const chunk = Buffer.alloc(4096, 'a');
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+  };
+  res.on('drain', pump);
+  pump();
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
+  if (req.url === '/endless') return streamEndlessly(res);
+  if (req.url === '/euros') {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('€'.repeat(1000));
+    return;
+  }
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
   req.on('end', () => {
@@ -55,7 +71,8 @@ const builtins = new Map<string, BuiltinAction>([
   ['hang', waitForAbort(false)],
   ['deaf', waitForAbort(true)],
   ['throws', () => Promise.reject(new Error('builtin exploded'))],
-  ['context', (_params, ctx) => Promise.resolve({ data: { executionId: ctx.executionId }, stdout: 'hi' })],
+  ['context', (_params, ctx) => Promise.resolve({ data: { executionId: ctx.executionId, maxOutputBytes: ctx.maxOutputBytes }, stdout: 'hi' })],
+  ['bloated', () => Promise.resolve({ data: { blob: 'x'.repeat(5000) }, stdout: 'y'.repeat(5000) })],
 ]);
 const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: {}, builtins });
 const run = (entryPoint: string, parameters?: Record<string, unknown>, timeoutSeconds?: number) =>
@@ -75,7 +92,17 @@ describe('builtin actions', () => {
 
   it('passes the execution id and records stdout', async () => {
     const outcome = await run('context');
-    expect(outcome.result).toMatchObject({ data: { executionId: 9 }, stdout: 'hi' });
+    expect(outcome.result).toMatchObject({ data: { executionId: 9, maxOutputBytes: 1024 }, stdout: 'hi' });
+    expect(outcome.result.truncated).toBeUndefined();
+  });
+
+  it('caps what a builtin stores: stdout like a process, data over twice the cap dropped whole', async () => {
+    const outcome = await run('bloated');
+    expect(outcome.status).toBe('completed');
+    expect(outcome.result.data).toBeUndefined();
+    expect(outcome.result.error).toMatch(/exceeds 2048 bytes and was not stored/);
+    expect(outcome.result.stdout).toMatch(/^y{1024}\n\[attune: output truncated, 3976 bytes dropped\]$/);
+    expect(outcome.result.truncated).toBe(true);
   });
 
   it('fails with the message when a builtin throws', async () => {
@@ -124,6 +151,26 @@ describe('http_request builtin', () => {
   it('sends a raw string body', async () => {
     const outcome = await run('http_request', { url: `${baseUrl}/echo`, method: 'PUT', body: 'plain text' });
     expect((outcome.result.data as HttpRequestData).json).toMatchObject({ method: 'PUT', body: 'plain text' });
+  });
+
+  it('stops reading an endless body at the output cap and marks the result truncated', async () => {
+    const outcome = await run('http_request', { url: `${baseUrl}/endless` });
+    expect(outcome.status).toBe('completed');
+    const data = outcome.result.data as HttpRequestData;
+    expect(data).toMatchObject({ status_code: 200, body: 'a'.repeat(1024), json: null, truncated: true });
+    expect(outcome.result.truncated).toBe(true);
+  });
+
+  it('cuts a body at the cap without splitting a character', async () => {
+    const outcome = await run('http_request', { url: `${baseUrl}/euros` });
+    // 341 three-byte euro signs fit in 1024 bytes; the 342nd is dropped whole.
+    expect((outcome.result.data as HttpRequestData).body).toBe('€'.repeat(341));
+  });
+
+  it('keeps a body under the cap whole and says it was not truncated', async () => {
+    const outcome = await run('http_request', { url: `${baseUrl}/echo` });
+    expect((outcome.result.data as HttpRequestData).truncated).toBe(false);
+    expect(outcome.result.truncated).toBeUndefined();
   });
 
   it('fails on a 4xx response but keeps the response as data', async () => {

@@ -3,6 +3,12 @@ export interface BuiltinContext {
   /** Aborted on timeout or cancel; a builtin should stop its work promptly when it fires. */
   readonly signal: AbortSignal;
   readonly executionId: number;
+  /**
+   * The worker's output cap (`worker.max_output_bytes`), the same one a process's stdout gets.
+   * A builtin that reads unbounded input (a response body) stops reading at it and reports
+   * `isTruncated`, so one call cannot exhaust the worker's memory or bloat the stored result.
+   */
+  readonly maxOutputBytes: number;
 }
 
 /** What a builtin returns. Throwing marks the run failed with the error's message. */
@@ -13,6 +19,8 @@ export interface BuiltinResult {
   readonly isFailure?: boolean;
   /** Explains a failure; recorded as `result.error`. */
   readonly error?: string;
+  /** Some of the output was cut at `maxOutputBytes`; recorded as `result.truncated`. */
+  readonly isTruncated?: boolean;
 }
 
 export type BuiltinAction = (

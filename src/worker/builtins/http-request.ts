@@ -15,6 +15,8 @@ export interface HttpRequestData {
   readonly body: string;
   readonly json: unknown;
   readonly elapsed_ms: number;
+  /** The body was longer than `worker.max_output_bytes`: `body` holds its first bytes and `json` is null. */
+  readonly truncated: boolean;
 }
 
 /**
@@ -22,29 +24,64 @@ export interface HttpRequestData {
  * completed (so `data` holds the full response), but a rule chaining on success should not
  * proceed after a client or server error. StackStorm's core.http makes the same choice.
  * `verify_ssl` is not supported; certificates are always verified.
+ * The body is streamed and read only up to the worker's output cap: a huge or endless response
+ * costs at most that much memory, and the connection is dropped at the cap.
  */
 export const httpRequest: BuiltinAction = async (params, ctx) => {
   const request = readParams(params);
   const signal = request.timeoutMs === undefined ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(request.timeoutMs)]);
   const started = performance.now();
   let response: Response;
-  let body: string;
+  let body: CappedBody;
   try {
     response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal });
-    body = await response.text();
+    body = await readCappedBody(response, ctx.maxOutputBytes);
   } catch (err) {
     throw describeFetchError(err, request, ctx);
   }
   const data: HttpRequestData = {
     status_code: response.status,
     headers: Object.fromEntries(response.headers),
-    body,
-    json: parseJsonBody(response, body),
+    body: body.text,
+    // A cut body is not JSON; `body` still shows what arrived.
+    json: body.isTruncated ? null : parseJsonBody(response, body.text),
     elapsed_ms: Math.round(performance.now() - started),
+    truncated: body.isTruncated,
   };
-  const result: BuiltinResult = { data };
+  const result: BuiltinResult = { data, ...(body.isTruncated ? { isTruncated: true } : {}) };
   return response.status >= 400 ? { ...result, isFailure: true, error: `HTTP ${response.status} ${response.statusText}`.trim() } : result;
 };
+
+interface CappedBody {
+  readonly text: string;
+  readonly isTruncated: boolean;
+}
+
+/**
+ * Reads the body as UTF-8 text, at most `maxBytes` of it. At the cap the stream is cancelled,
+ * which closes the connection, so nothing more is downloaded. A multi-byte character split by
+ * the cap is dropped whole (the decoder is not flushed).
+ */
+async function readCappedBody(response: Response, maxBytes: number): Promise<CappedBody> {
+  if (response.body === null) return { text: '', isTruncated: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let kept = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: text + decoder.decode(), isTruncated: false };
+    const room = maxBytes - kept;
+    if (value.byteLength > room) {
+      text += decoder.decode(value.subarray(0, room), { stream: true });
+      // The body is abandoned on purpose; a failure to cancel only means the peer closed first.
+      await reader.cancel().catch(() => undefined);
+      return { text, isTruncated: true };
+    }
+    text += decoder.decode(value, { stream: true });
+    kept += value.byteLength;
+  }
+}
 
 function describeFetchError(err: unknown, request: HttpRequestParams, ctx: BuiltinContext): Error {
   // The execution's own timeout/cancel is reported by the runner; only the request's

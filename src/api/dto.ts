@@ -1,6 +1,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { type Action, EXECUTION_STATUSES, type Execution, type Pack, REDACTED } from '../domain/index.js';
 import { isSealed } from '../secrets/index.js';
+import type { ExecutionSummary } from '../store/index.js';
 
 /**
  * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
@@ -55,27 +56,47 @@ export const ActionDto = Type.Object(
   { $id: 'Action' },
 );
 
+/** The fields an execution shows in a list and on its own; only the result differs. */
+const ExecutionFields = {
+  id: Type.Integer(),
+  action_ref: Type.String(),
+  status: Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s))),
+  parameters: FreeObject,
+  timeout_seconds: NullableInt,
+  rule_id: NullableInt,
+  rule_ref: NullableString,
+  enforcement_id: NullableInt,
+  event_id: NullableInt,
+  parent_id: NullableInt,
+  worker_id: NullableString,
+  attempt: Type.Integer(),
+  created: Timestamp,
+  updated: Timestamp,
+  started_at: Type.Union([Timestamp, Type.Null()]),
+  finished_at: Type.Union([Timestamp, Type.Null()]),
+};
+
 export const ExecutionDto = Type.Object(
-  {
-    id: Type.Integer(),
-    action_ref: Type.String(),
-    status: Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s))),
-    parameters: FreeObject,
-    timeout_seconds: NullableInt,
-    result: Type.Union([FreeObject, Type.Null()]),
-    rule_id: NullableInt,
-    rule_ref: NullableString,
-    enforcement_id: NullableInt,
-    event_id: NullableInt,
-    parent_id: NullableInt,
-    worker_id: NullableString,
-    attempt: Type.Integer(),
-    created: Timestamp,
-    updated: Timestamp,
-    started_at: Type.Union([Timestamp, Type.Null()]),
-    finished_at: Type.Union([Timestamp, Type.Null()]),
-  },
+  { ...ExecutionFields, result: Type.Union([FreeObject, Type.Null()]) },
   { $id: 'Execution' },
+);
+
+export const ResultSummaryDto = Type.Object(
+  {
+    exit_code: NullableInt,
+    signal: NullableString,
+    duration_ms: Type.Union([Type.Number(), Type.Null()]),
+    error: Type.Union([Type.String({ description: 'result.error, cut to 1000 characters.' }), Type.Null()]),
+    truncated: Type.Boolean({ description: 'Some output was cut at worker.max_output_bytes.' }),
+    size_bytes: Type.Integer({ description: 'The size of the whole result as JSON.' }),
+  },
+  { $id: 'ResultSummary' },
+);
+
+/** An execution in a list: its result summarised; GET /executions/{id} has the whole result. */
+export const ExecutionSummaryDto = Type.Object(
+  { ...ExecutionFields, result_summary: Type.Union([ResultSummaryDto, Type.Null()]) },
+  { $id: 'ExecutionSummary' },
 );
 
 export const ErrorDto = Type.Object(
@@ -140,13 +161,20 @@ function redactSealed(parameters: Readonly<Record<string, unknown>>): Record<str
 }
 
 export function toExecutionDto(execution: Execution) {
+  return { ...executionFields(execution), result: execution.result };
+}
+
+export function toExecutionSummaryDto(execution: ExecutionSummary) {
+  return { ...executionFields(execution), result_summary: execution.resultSummary };
+}
+
+function executionFields(execution: Omit<Execution, 'result' | 'process'>) {
   return {
     id: execution.id,
     action_ref: execution.actionRef,
     status: execution.status,
     parameters: redactSealed(execution.parameters),
     timeout_seconds: execution.timeoutSeconds,
-    result: execution.result,
     rule_id: execution.ruleId,
     rule_ref: execution.ruleRef,
     enforcement_id: execution.enforcementId,

@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { ActionDto, ErrorDto, ExecutionDto, PackDto, Pagination as PaginationDto } from '../api/dto.js';
+import type { ActionDto, ErrorDto, ExecutionDto, ExecutionSummaryDto, PackDto, Pagination as PaginationDto } from '../api/dto.js';
 import type { EnforcementDto, EventDto, RuleDto, SensorDto, SensorLogDto, TriggerDto } from '../api/dto-pipeline.js';
 import type { ParameterSpec } from '../domain/index.js';
 
@@ -19,6 +19,8 @@ export interface ListPage<T> {
 export type PackJson = Static<typeof PackDto>;
 export type ActionJson = Static<typeof ActionDto>;
 export type ExecutionJson = Static<typeof ExecutionDto>;
+/** An execution as lists return it: `result_summary` instead of the whole `result`. */
+export type ExecutionSummaryJson = Static<typeof ExecutionSummaryDto>;
 export type TriggerJson = Static<typeof TriggerDto>;
 export type SensorJson = Static<typeof SensorDto>;
 export type SensorStatusJson = SensorJson['status'];

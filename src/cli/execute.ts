@@ -94,11 +94,6 @@ export function resultString(execution: ExecutionJson, key: 'stdout' | 'stderr' 
   return typeof value === 'string' ? value : undefined;
 }
 
-export function resultDurationMs(execution: ExecutionJson): number | undefined {
-  const value = execution.result?.duration_ms;
-  return typeof value === 'number' ? value : undefined;
-}
-
 /** `{}`, `[]` and null carry nothing worth a line (e.g. core.noop). */
 function hasContent(data: unknown): boolean {
   if (data === undefined || data === null) return false;

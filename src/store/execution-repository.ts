@@ -13,6 +13,7 @@ import {
   executionId,
   ruleId,
 } from '../domain/index.js';
+import { type ExecutionSummary, selectSummaries, toExecutionSummary } from './execution-summary.js';
 import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 
@@ -109,12 +110,24 @@ export class ExecutionRepository {
   }
 
   async list(filter: ExecutionFilter): Promise<Page<Execution>> {
+    const query = this.#filtered(filter);
+    return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toExecution);
+  }
+
+  /** A page as lists show it: each result summarised in the database, never read whole. */
+  async listSummaries(filter: ExecutionFilter): Promise<Page<ExecutionSummary>> {
+    const query = this.#filtered(filter);
+    const rows = selectSummaries(query).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    return readPage(rows, countRows(query), toExecutionSummary);
+  }
+
+  #filtered(filter: ExecutionFilter) {
     let query = this.#db.selectFrom('executions');
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.actionRef !== undefined) query = query.where('action_ref', '=', filter.actionRef);
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
     if (filter.parentId !== undefined) query = query.where('parent_id', '=', filter.parentId);
-    return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toExecution);
+    return query;
   }
 
   /**

@@ -68,6 +68,27 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       expect(done?.parameters).toEqual({ x: 1 });
     });
 
+    it('lists executions with a summary of each result, read in the database, never the result itself', async () => {
+      const big = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
+      const result = { exit_code: 1, signal: null, stdout: 'é'.repeat(50_000), duration_ms: 12, error: 'x'.repeat(5000), truncated: true };
+      await store.executions.transition(big.id, ['requested'], 'failed', { result, finished: true });
+      await store.executions.create({ actionRef: 'demo.b', parameters: { n: 1 } });
+      const page = await store.executions.listSummaries({ limit: 10, offset: 0 });
+      expect(page.total).toBe(2);
+      const [pending, done] = page.items;
+      expect(pending).toMatchObject({ actionRef: 'demo.b', parameters: { n: 1 }, resultSummary: null });
+      expect(done).not.toHaveProperty('result');
+      expect(done?.resultSummary).toEqual({
+        exit_code: 1,
+        signal: null,
+        duration_ms: 12,
+        error: `${'x'.repeat(1000)}…`,
+        truncated: true,
+        size_bytes: Buffer.byteLength(JSON.stringify(result)),
+      });
+      expect((await store.executions.listSummaries({ limit: 10, offset: 0, actionRef: 'demo.a' })).items.map((e) => e.id)).toEqual([big.id]);
+    });
+
     it('re-registers a pack in place: changed components keep their ids, removed ones go', async () => {
       const pack = await store.packs.upsert(META, '/p');
       await store.actions.replaceForPack(pack.id, [action('demo.a'), action('demo.b')]);

@@ -76,7 +76,9 @@ describe('the event pipeline through attune up', () => {
       async () => JSON.parse((await listed()).stdout) as ExecutionBody[],
       (list) => list.length >= 3,
     );
-    const outputs = completed.map((e) => e.result?.stdout ?? '');
+    // Lists summarise results; each execution's own route has its output.
+    const shown = await Promise.all(completed.map(async (e) => (await attune.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${e.id}`)).body.data));
+    const outputs = shown.map((e) => e.result?.stdout ?? '');
     for (const output of outputs) expect(output).toMatch(/^tick \d+\n$/);
     const counts = outputs.map((o) => Number(o.slice(5))).sort((a, b) => a - b);
     expect(new Set(counts).size).toBe(counts.length);
@@ -166,7 +168,8 @@ describe('the event pipeline through attune up', () => {
     const execution = done.data[0] as ExecutionBody & { event_id: number };
     expect(execution.event_id).toBe(high.body.data.id);
     expect(execution.parameters).toEqual({ count: 10, label: 'level 5', tags: ['a', 'b'] });
-    expect(execution.result?.data).toEqual({ count: 'number', label: 'string', tags: 'object' });
+    const { body: shown } = await attune.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${execution.id}`);
+    expect(shown.data.result?.data).toEqual({ count: 'number', label: 'string', tags: 'object' });
     for (const id of [low.body.data.id, wrongLabel.body.data.id]) {
       const enforcements = await attune.api<Page<unknown>>('GET', `/api/v1/enforcements?event=${id}`);
       expect(enforcements.body.pagination.total).toBe(0);

@@ -2,7 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, EXECUTION_STATUSES, executionId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
-import { ErrorDto, ExecutionDto, PageQuery, dataOf, pageOf, toExecutionDto } from '../dto.js';
+import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 const ListQuery = Type.Object({
@@ -45,10 +45,18 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/executions',
-    { schema: { tags: ['executions'], summary: 'List executions, newest first', querystring: ListQuery, response: { 200: pageOf(ExecutionDto) } } },
+    {
+      schema: {
+        tags: ['executions'],
+        summary: 'List executions, newest first',
+        description: 'Each result is summarised (result_summary); GET /api/v1/executions/{id} returns the whole result.',
+        querystring: ListQuery,
+        response: { 200: pageOf(ExecutionSummaryDto) },
+      },
+    },
     async (request) => {
       const { limit, offset, status, action_ref, rule_ref, parent } = request.query;
-      const page = await ctx.store.executions.list({
+      const page = await ctx.store.executions.listSummaries({
         limit,
         offset,
         ...(status === undefined ? {} : { status }),
@@ -56,7 +64,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
         ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }),
         ...(parent === undefined ? {} : { parentId: executionId(parent) }),
       });
-      return { data: page.items.map(toExecutionDto), pagination: { limit, offset, total: page.total } };
+      return { data: page.items.map(toExecutionSummaryDto), pagination: { limit, offset, total: page.total } };
     },
   );
 

@@ -1,12 +1,12 @@
 import { type Command, Option } from 'commander';
 import { EXECUTION_STATUSES } from '../../domain/statuses.js';
-import type { ExecutionJson } from '../api-types.js';
+import type { ExecutionJson, ExecutionSummaryJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
-import { printResultOutput, resultDurationMs, resultString } from '../execute.js';
+import { printResultOutput, resultString } from '../execute.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
 
-const EXECUTION_COLUMNS: readonly Column<ExecutionJson>[] = [
+const EXECUTION_COLUMNS: readonly Column<ExecutionSummaryJson>[] = [
   { header: 'id', value: (execution) => String(execution.id) },
   { header: 'action', value: (execution) => execution.action_ref },
   { header: 'status', value: (execution) => execution.status },
@@ -15,9 +15,9 @@ const EXECUTION_COLUMNS: readonly Column<ExecutionJson>[] = [
   { header: 'duration', value: (execution) => formatDuration(durationOf(execution)) },
 ];
 
-function durationOf(execution: ExecutionJson): number | undefined {
-  const reported = resultDurationMs(execution);
-  if (reported !== undefined) return reported;
+function durationOf(execution: ExecutionSummaryJson): number | undefined {
+  const reported = execution.result_summary?.duration_ms;
+  if (typeof reported === 'number') return reported;
   if (!execution.started_at || !execution.finished_at) return undefined;
   return Date.parse(execution.finished_at) - Date.parse(execution.started_at);
 }
@@ -56,7 +56,7 @@ export function registerExecutionCommands(program: Command): void {
         limit: options.limit,
         offset: options.offset,
       };
-      const page = await (await context.client()).list<ExecutionJson>('/executions', query);
+      const page = await (await context.client()).list<ExecutionSummaryJson>('/executions', query);
       await printList(context, page, EXECUTION_COLUMNS);
     });
 

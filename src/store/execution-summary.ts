@@ -1,0 +1,103 @@
+import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Execution, type ExecutionStatus, enforcementId, eventId, executionId, ruleId } from '../domain/index.js';
+import { fromJson } from './rows.js';
+import type { Database } from './schema.js';
+
+/**
+ * What a list shows of an execution's result: the verdict and its size, never the output.
+ * A result may hold megabytes of stdout, stderr and data; a page of fifty must stay small.
+ */
+export interface ResultSummary {
+  readonly exit_code: number | null;
+  readonly signal: string | null;
+  readonly duration_ms: number | null;
+  /** `result.error`, cut to ERROR_PREVIEW_CHARS characters (with `…`). */
+  readonly error: string | null;
+  /** Some output was cut at the worker's cap (builtins record this; processes show a marker in stdout). */
+  readonly truncated: boolean;
+  /** The stored result's size as JSON, in bytes. */
+  readonly size_bytes: number;
+}
+
+/** An execution as lists show it: everything but its result, which is summarised. */
+export type ExecutionSummary = Omit<Execution, 'result' | 'process'> & { readonly resultSummary: ResultSummary | null };
+
+export const ERROR_PREVIEW_CHARS = 1000;
+
+/**
+ * Selects a summary page. The summary fields are read inside the database, so the full result
+ * text of a row never reaches this process. json_extract and octet_length are SQLite's
+ * spelling (PostgreSQL: `result::jsonb ->> 'key'`, octet_length is the same).
+ */
+export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executions', O>) {
+  return query.select([
+    'id', 'action_ref', 'status', 'parameters', 'timeout_seconds', 'rule_id', 'rule_ref', 'enforcement_id',
+    'event_id', 'parent_id', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at',
+    sql<number | null>`octet_length(result)`.as('result_bytes'),
+    sql<number | null>`json_extract(result, '$.exit_code')`.as('result_exit_code'),
+    sql<string | null>`json_extract(result, '$.signal')`.as('result_signal'),
+    sql<number | null>`json_extract(result, '$.duration_ms')`.as('result_duration_ms'),
+    sql<string | null>`substr(json_extract(result, '$.error'), 1, ${ERROR_PREVIEW_CHARS + 1})`.as('result_error'),
+    sql<number | null>`json_extract(result, '$.truncated')`.as('result_truncated'),
+  ]);
+}
+
+/** A row of `selectSummaries`: the execution's columns but `result` and `process`, and the summary fields. */
+interface SummaryRow {
+  readonly id: number;
+  readonly action_ref: string;
+  readonly status: string;
+  readonly parameters: string;
+  readonly timeout_seconds: number | null;
+  readonly rule_id: number | null;
+  readonly rule_ref: string | null;
+  readonly enforcement_id: number | null;
+  readonly event_id: number | null;
+  readonly parent_id: number | null;
+  readonly worker_id: string | null;
+  readonly attempt: number;
+  readonly created: string;
+  readonly updated: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly result_bytes: number | null;
+  readonly result_exit_code: number | null;
+  readonly result_signal: string | null;
+  readonly result_duration_ms: number | null;
+  readonly result_error: string | null;
+  readonly result_truncated: number | null;
+}
+
+export function toExecutionSummary(row: SummaryRow): ExecutionSummary {
+  return {
+    id: executionId(row.id),
+    actionRef: row.action_ref,
+    status: row.status as ExecutionStatus,
+    parameters: fromJson(row.parameters),
+    timeoutSeconds: row.timeout_seconds,
+    ruleId: row.rule_id === null ? null : ruleId(row.rule_id),
+    ruleRef: row.rule_ref,
+    enforcementId: row.enforcement_id === null ? null : enforcementId(row.enforcement_id),
+    eventId: row.event_id === null ? null : eventId(row.event_id),
+    parentId: row.parent_id === null ? null : executionId(row.parent_id),
+    workerId: row.worker_id,
+    attempt: row.attempt,
+    created: row.created,
+    updated: row.updated,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    resultSummary: row.result_bytes === null ? null : summaryOf(row),
+  };
+}
+
+function summaryOf(row: SummaryRow): ResultSummary {
+  const error = row.result_error;
+  return {
+    exit_code: row.result_exit_code,
+    signal: row.result_signal,
+    duration_ms: row.result_duration_ms,
+    error: error !== null && error.length > ERROR_PREVIEW_CHARS ? `${error.slice(0, ERROR_PREVIEW_CHARS)}…` : error,
+    truncated: row.result_truncated === 1,
+    size_bytes: Number(row.result_bytes),
+  };
+}

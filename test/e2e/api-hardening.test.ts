@@ -1,0 +1,49 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttuneProcess, type ExecutionBody, isTerminal } from './harness.js';
+
+const CAP = 65_536;
+
+describe('the API of attune up under hardening checks', () => {
+  const attune = new AttuneProcess(undefined, { ATTUNE__WORKER__MAX_OUTPUT_BYTES: String(CAP) });
+  let upstream: Server;
+  let upstreamUrl = '';
+
+  beforeAll(async () => {
+    // A 4 MB response: far more than the worker's cap.
+    upstream = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('b'.repeat(4 * 1024 * 1024)));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/big`;
+    await attune.start();
+  });
+  afterAll(async () => {
+    await attune.cleanup();
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  });
+
+  it('starts without a deprecation warning', () => {
+    expect(attune.output).not.toMatch(/FSTDEP|DeprecationWarning|FastifyWarning/);
+  });
+
+  it('stores at most the output cap of a large HTTP response, and lists only a summary of it', async () => {
+    const created = await attune.api<{ data: ExecutionBody }>('POST', '/api/v1/executions', { action_ref: 'core.http_request', parameters: { url: upstreamUrl } });
+    expect(created.status).toBe(201);
+    const done = await attune.waitForExecution(created.body.data.id, isTerminal);
+    expect(done.status).toBe('completed');
+    expect(done.result).toMatchObject({ truncated: true, data: { status_code: 200, body: 'b'.repeat(CAP), truncated: true, json: null } });
+
+    const response = await fetch(`${attune.url}/api/v1/executions?limit=5`);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(8192);
+    const [listed] = (JSON.parse(text) as { data: Record<string, unknown>[] }).data;
+    expect(listed).not.toHaveProperty('result');
+    expect(listed?.result_summary).toMatchObject({ truncated: true, exit_code: null, error: null });
+    expect((listed?.result_summary as { size_bytes: number }).size_bytes).toBeGreaterThan(CAP);
+
+    const cli = await attune.cli(['execution', 'list', '--limit', '5']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`^${done.id}\\s+core\\.http_request\\s+completed`, 'm'));
+  });
+});

@@ -85,7 +85,13 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const api = await buildApi(
     { store, packs, executions, rules, ingest, sensors, services, version: VERSION },
-    { log, bodyLimitBytes: config.server.body_limit_bytes },
+    {
+      log,
+      bodyLimitBytes: config.server.body_limit_bytes,
+      listenHost: config.server.host,
+      allowedHosts: config.server.allowed_hosts,
+      corsOrigins: config.server.cors_origins,
+    },
   );
   await listen(api, config);
   const url = apiUrl(api, config);

@@ -16,6 +16,7 @@ import { registerPackRoutes } from './routes/packs.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { registerTriggerRoutes } from './routes/triggers.js';
 import { registerEventRoutes } from './routes/events.js';
+import { installRequestGuard, type RequestGuardOptions } from './request-guard.js';
 
 /**
  * Query strings and path parameters arrive as text and are coerced to their schema types; a
@@ -33,7 +34,7 @@ function installValidators(app: FastifyInstance): void {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 }
 
-export interface ApiOptions {
+export interface ApiOptions extends RequestGuardOptions {
   readonly log: Logger;
   readonly bodyLimitBytes: number;
 }
@@ -56,6 +57,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
   }) as unknown as FastifyInstance;
   installValidators(app);
   installErrorHandlers(app);
+  installRequestGuard(app, options);
   // JSON is the only body the API takes; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
   await app.register(swagger, {

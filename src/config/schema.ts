@@ -9,6 +9,14 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         body_limit_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+        allowed_hosts: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Host names the API answers to besides loopback names and server.host; "*" allows any (no DNS-rebinding check).',
+        }),
+        cors_origins: Type.Array(Type.String({ pattern: '^https?://' }), {
+          default: [],
+          description: 'Browser origins allowed to call the API, e.g. https://ops.example.com; none by default.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

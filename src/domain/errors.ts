@@ -11,6 +11,8 @@ export const ERROR_CATALOGUE = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, summary: 'The request body has a content type the API does not accept.' },
   ERR_BODY_TOO_LARGE: { httpStatus: 413, summary: 'The request body is larger than the API accepts.' },
   ERR_NOT_FOUND: { httpStatus: 404, summary: 'No such route.' },
+  ERR_HOST_NOT_ALLOWED: { httpStatus: 403, summary: 'The request names a Host the API does not answer to (DNS rebinding protection).' },
+  ERR_ORIGIN_NOT_ALLOWED: { httpStatus: 403, summary: 'A state-changing request came from a web page of another origin.' },
   ERR_CONFIG_INVALID: { httpStatus: 500, summary: 'The configuration file or environment is invalid.' },
   ERR_PORT_IN_USE: { httpStatus: 500, summary: 'attune up cannot listen: the configured port is taken.' },
   ERR_ALREADY_RUNNING: { httpStatus: 500, summary: 'An attune up is already running for this data dir.' },

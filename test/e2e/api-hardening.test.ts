@@ -1,9 +1,22 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttuneProcess, type ExecutionBody, isTerminal } from './harness.js';
 
 const CAP = 65_536;
+
+/** A request with headers fetch() will not send (Host), as curl or a browser would. */
+function raw(base: string, method: string, route: string, headers: Record<string, string>): Promise<{ status: number; code?: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${route}`, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, code: text ? (JSON.parse(text) as { error?: { code: string } }).error?.code : undefined, headers: res.headers }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
 
 describe('the API of attune up under hardening checks', () => {
   const attune = new AttuneProcess(undefined, { ATTUNE__WORKER__MAX_OUTPUT_BYTES: String(CAP) });
@@ -45,5 +58,26 @@ describe('the API of attune up under hardening checks', () => {
     const cli = await attune.cli(['execution', 'list', '--limit', '5']);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^${done.id}\\s+core\\.http_request\\s+completed`, 'm'));
+  });
+
+  it('refuses a DNS-rebinding Host and a foreign Origin before anything changes', async () => {
+    const route = '/api/v1/rules/examples.tick/enable';
+    const enabled = async () => (await attune.api<{ data: { enabled: boolean } }>('GET', '/api/v1/rules/examples.tick')).body.data.enabled;
+    const before = await enabled();
+    const rebinding = await raw(attune.url, 'POST', route, { origin: 'http://evil.example', host: 'rebind.attacker.example' });
+    expect(rebinding).toMatchObject({ status: 403, code: 'ERR_HOST_NOT_ALLOWED' });
+    const read = await raw(attune.url, 'GET', '/api/v1/executions', { host: 'rebind.attacker.example:80' });
+    expect(read).toMatchObject({ status: 403, code: 'ERR_HOST_NOT_ALLOWED' });
+    const crossSite = await raw(attune.url, 'POST', route, { origin: 'http://evil.example' });
+    expect(crossSite).toMatchObject({ status: 403, code: 'ERR_ORIGIN_NOT_ALLOWED' });
+    expect(crossSite.headers['access-control-allow-origin']).toBeUndefined();
+    const webhook = await raw(attune.url, 'POST', '/api/v1/webhooks/deploy', { origin: 'http://evil.example' });
+    expect(webhook).toMatchObject({ status: 403, code: 'ERR_ORIGIN_NOT_ALLOWED' });
+    expect(await enabled()).toBe(before);
+
+    const own = await raw(attune.url, 'POST', '/api/v1/rules/examples.tick/disable', { origin: attune.url });
+    expect(own.status).toBe(200);
+    const viaLocalhost = await raw(attune.url, 'GET', '/api/v1/health', { host: `localhost:${new URL(attune.url).port}` });
+    expect(viaLocalhost.status).toBe(200);
   });
 });

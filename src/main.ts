@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildApi } from './api/index.js';
+import { Readiness, buildApi } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { AppError } from './domain/index.js';
@@ -83,8 +83,9 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
+  const readiness = new Readiness();
   const api = await buildApi(
-    { store, packs, executions, rules, ingest, sensors, services, version: VERSION },
+    { store, packs, executions, rules, ingest, sensors, services, readiness, version: VERSION },
     {
       log,
       bodyLimitBytes: config.server.body_limit_bytes,
@@ -113,6 +114,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
   await executor.redrive(0, Number.POSITIVE_INFINITY);
   await sensors.start(url);
+  readiness.markReady();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -3,6 +3,7 @@ import type { PackRegistry } from '../packs/index.js';
 import type { RuleService } from '../rules/index.js';
 import type { EventIngest, SensorService } from '../sensors/index.js';
 import type { Store } from '../store/index.js';
+import type { Readiness } from './readiness.js';
 
 /** What the routes may use. Routes never see the bus or the database directly. */
 export interface ApiContext {
@@ -14,5 +15,7 @@ export interface ApiContext {
   readonly sensors: SensorService;
   /** Names of the services this process runs, reported by /health. */
   readonly services: readonly string[];
+  /** /health answers 503 `ERR_NOT_READY` until every service runs. */
+  readonly readiness: Readiness;
   readonly version: string;
 }

@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
   ERR_EVENT_NOT_FOUND: { httpStatus: 404, summary: 'No event has this id.' },
   ERR_EVENT_INVALID: { httpStatus: 400, summary: 'An event names an unknown trigger or a rule that does not use it.' },
   ERR_WEBHOOK_NOT_FOUND: { httpStatus: 404, summary: 'No enabled rule listens on this webhook.' },
+  ERR_NOT_READY: { httpStatus: 503, summary: 'Attune is still starting: not every service of the process runs yet.' },
   ERR_API_UNREACHABLE: { httpStatus: 503, summary: 'The CLI could not reach the Attune API.' },
   ERR_EXECUTION_UNSUCCESSFUL: { httpStatus: 200, summary: 'The CLI waited for an execution that did not complete.' },
   ERR_CLI_USAGE: { httpStatus: 400, summary: 'The CLI was called with arguments it cannot use.' },

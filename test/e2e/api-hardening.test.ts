@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, sleep, writePack } from './harness.js';
 
 const CAP = 65_536;
 
@@ -79,5 +80,53 @@ describe('the API of attune up under hardening checks', () => {
     expect(own.status).toBe(200);
     const viaLocalhost = await raw(attune.url, 'GET', '/api/v1/health', { host: `localhost:${new URL(attune.url).port}` });
     expect(viaLocalhost.status).toBe(200);
+  });
+});
+
+/** A port free right now, so a test knows the API's URL before attune up writes api.json. */
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('health while attune up starts', () => {
+  it('answers 503 ERR_NOT_READY until every service runs, then 200 with the sensors already serving their rules', async () => {
+    const home = makeHome();
+    writePack(path.join(home, 'packs', 'ready'), {
+      'pack.yaml': 'ref: ready\nversion: 1.0.0\n',
+      'rules/hourly.yaml': 'name: hourly\ntrigger_ref: core.intervaltimer\ntrigger_params: {unit: hours, interval: 1}\naction_ref: core.noop\nenabled: true\n',
+    });
+    const port = await freePort();
+    const attune = new AttuneProcess(home, { ATTUNE__SERVER__PORT: String(port) });
+    const base = `http://127.0.0.1:${port}`;
+    const started = attune.start();
+    try {
+      const answers: number[] = [];
+      for (;;) {
+        const response = await fetch(`${base}/api/v1/health`).catch(() => undefined);
+        if (response === undefined) {
+          await sleep(2);
+          continue;
+        }
+        const body = (await response.json()) as { data?: { status: string }; error?: { code: string; details: { status: string } } };
+        answers.push(response.status);
+        if (response.status === 200) {
+          expect(body.data?.status).toBe('ok');
+          break;
+        }
+        expect(response.status).toBe(503);
+        expect(body.error).toMatchObject({ code: 'ERR_NOT_READY', details: { status: 'starting' } });
+      }
+      // Ready means ready: the timer sensor already holds the enabled rule's trigger.
+      const sensor = await fetch(`${base}/api/v1/sensors/core.interval_timer_sensor`).then((r) => r.json() as Promise<{ data: { status: { instances: number } } }>);
+      expect(sensor.data.status.instances).toBe(1);
+      await started;
+    } finally {
+      await started.catch(() => undefined);
+      await attune.cleanup();
+    }
   });
 });

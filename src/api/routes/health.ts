@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
-import { dataOf } from '../dto.js';
+import { ErrorDto, dataOf } from '../dto.js';
 
 const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -12,7 +13,20 @@ const Health = Type.Object({
 export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get(
     '/api/v1/health',
-    { schema: { tags: ['health'], summary: 'Liveness and the services this process runs', response: { 200: dataOf(Health) } } },
-    () => ({ data: { status: 'ok' as const, version: ctx.version, services: [...ctx.services] } }),
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness and the services this process runs',
+        description: 'Answers 200 once every service of the process runs; 503 ERR_NOT_READY while it is still starting.',
+        response: { 200: dataOf(Health), 503: ErrorDto },
+      },
+    },
+    () => {
+      const services = [...ctx.services];
+      if (!ctx.readiness.isReady) {
+        throw new AppError('ERR_NOT_READY', 'Attune is starting: not every service runs yet', { details: { status: 'starting', services } });
+      }
+      return { data: { status: 'ok' as const, version: ctx.version, services } };
+    },
   );
 }

@@ -10,7 +10,7 @@ const Health = Type.Object({
   services: Type.Array(Type.String()),
 });
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<ApiContext, 'version' | 'services' | 'readiness'>): void {
   app.get(
     '/api/v1/health',
     {

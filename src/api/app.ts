@@ -17,6 +17,7 @@ import { registerRuleRoutes } from './routes/rules.js';
 import { registerTriggerRoutes } from './routes/triggers.js';
 import { registerEventRoutes } from './routes/events.js';
 import { installRequestGuard, type RequestGuardOptions } from './request-guard.js';
+import { installStrictInputs } from './strict-inputs.js';
 
 /**
  * Query strings and path parameters arrive as text and are coerced to their schema types; a
@@ -60,6 +61,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
   installRequestGuard(app, options);
   // JSON is the only body the API takes; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  installStrictInputs(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

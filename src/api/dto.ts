@@ -12,6 +12,13 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 export const NullableString = Type.Union([Type.String(), Type.Null()]);
 
+/**
+ * A string from a fixed list, as one JSON Schema `enum`: a wrong value is one validation error
+ * naming the allowed values, where a union of literals reports one error per literal.
+ */
+export const StringEnum = <T extends string>(values: readonly T[], options: { description?: string } = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
 /** The fields every pack component (action, trigger, sensor, rule) shows. */
 export const ComponentFields = {
   id: Type.Integer(),

@@ -15,17 +15,23 @@ interface ValidationEntry {
   readonly params?: Record<string, unknown>;
 }
 
+/** One detail per field and problem: Ajv may report the same problem more than once. */
 function describeValidation(context: string | undefined, entries: readonly ValidationEntry[]) {
-  return entries.map((entry) => {
+  const details = entries.map((entry) => {
     const path = (entry.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const missing = entry.params?.missingProperty;
     const extra = entry.params?.additionalProperty;
     const field = [path, typeof missing === 'string' ? missing : '', typeof extra === 'string' ? extra : '']
       .filter(Boolean)
       .join('.');
-    const message = typeof extra === 'string' ? 'is not an accepted field' : (entry.message ?? 'is invalid');
+    const allowed = entry.params?.allowedValues;
+    const message =
+      typeof extra === 'string' ? 'is not an accepted field'
+      : Array.isArray(allowed) ? `must be one of: ${allowed.join(', ')}`
+      : (entry.message ?? 'is invalid');
     return { field: `${context ?? 'request'}${field ? `.${field}` : ''}`, message };
   });
+  return details.filter((detail, i) => details.findIndex((other) => other.field === detail.field && other.message === detail.message) === i);
 }
 
 /** Turns any error into the one error body and the right status. A 500 is always a bug. */

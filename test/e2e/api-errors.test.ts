@@ -27,6 +27,14 @@ const CASES: readonly { name: string; method: string; route: string; raw?: strin
   { name: 'an over-long path parameter', method: 'GET', route: `/api/v1/packs/${'a'.repeat(400)}`, status: 400, code: 'ERR_BAD_REQUEST' },
   { name: 'a malformed URL escape', method: 'GET', route: '/api/v1/packs/%E0%A4%A', status: 400, code: 'ERR_BAD_REQUEST' },
   { name: 'an unknown status filter', method: 'GET', route: '/api/v1/executions?status=exploded', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an exponent as an id', method: 'GET', route: '/api/v1/executions/1e3', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a hexadecimal id', method: 'GET', route: '/api/v1/events/0x10', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a hexadecimal id to cancel', method: 'POST', route: '/api/v1/executions/0x10/cancel', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an exponent as a limit', method: 'GET', route: '/api/v1/executions?limit=1e1', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a padded id filter', method: 'GET', route: '/api/v1/enforcements?event=%201', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'an unknown query parameter', method: 'GET', route: '/api/v1/enforcements?event_id=5', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a query parameter on a route that takes none', method: 'GET', route: '/api/v1/executions/1?verbose=1', status: 400, code: 'ERR_VALIDATION' },
+  { name: 'a __proto__ key in the body', method: 'POST', route: '/api/v1/executions', raw: '{"action_ref":"core.noop","__proto__":{"x":1}}', status: 400, code: 'ERR_VALIDATION' },
   { name: 'an unknown pack', method: 'GET', route: '/api/v1/packs/nope', status: 404, code: 'ERR_PACK_NOT_FOUND' },
   { name: 'registering a missing directory', method: 'POST', route: '/api/v1/packs/register', body: { path: '/nonexistent/pack' }, status: 400, code: 'ERR_PACK_PATH_NOT_FOUND' },
   { name: 'registering with no path', method: 'POST', route: '/api/v1/packs/register', body: {}, status: 400, code: 'ERR_VALIDATION' },
@@ -66,6 +74,19 @@ describe('API error handling', () => {
       expect(response.status, raw).toBeGreaterThanOrEqual(400);
       expect(response.status, raw).toBeLessThan(500);
     }
+  });
+
+  it('names the field of a __proto__ key, rather than calling the body invalid JSON', async () => {
+    const response = await attune.api<ErrorBody & { error: { details: unknown } }>('POST', '/api/v1/executions', undefined, '{"action_ref":"core.noop","parameters":{"__proto__":{"x":1}}}');
+    expect(response.body.error).toMatchObject({ code: 'ERR_VALIDATION', details: [{ field: 'body.parameters.__proto__', message: 'is not accepted' }] });
+  });
+
+  it('names an unknown query parameter, and one bad status with the allowed values once', async () => {
+    const unknown = await attune.api<{ error: { details: unknown } }>('GET', '/api/v1/enforcements?event_id=5');
+    expect(unknown.body.error.details).toEqual([{ field: 'querystring.event_id', message: 'is not an accepted field' }]);
+    const status = await attune.api<{ error: { message: string; details: unknown[] } }>('GET', '/api/v1/executions?status=bogus');
+    expect(status.body.error.details).toHaveLength(1);
+    expect(status.body.error.message).toBe('querystring.status must be one of: requested, scheduling, scheduled, running, canceling, completed, failed, timeout, cancelled, abandoned');
   });
 
   it('reports missing and unknown parameters by name', async () => {

@@ -2,12 +2,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, EXECUTION_STATUSES, executionId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
-import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
+import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 const ListQuery = Type.Object({
   ...PageQuery,
-  status: Type.Optional(Type.Union(EXECUTION_STATUSES.map((s) => Type.Literal(s)))),
+  status: Type.Optional(StringEnum(EXECUTION_STATUSES)),
   action_ref: Type.Optional(Type.String()),
   rule_ref: Type.Optional(Type.String()),
   parent: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),

@@ -14,6 +14,9 @@ const NUMBERS = ['1', '0', '-1', '2147483648', 'abc', '1.5', '1e400', '99999'];
 const VALUES: unknown[] = [null, true, 0, -1, 1.5, 1e308, '', 'x', 'core.echo', [], [1], {}, { a: 1 }, 'a'.repeat(3000), '{{ event.payload }}', '{{', 'event.x >> 1'];
 const KEYS = ['action_ref', 'parameters', 'timeout_seconds', 'path', 'ref', 'trigger_ref', 'trigger_params', 'conditions', 'action_params', 'enabled', 'payload', 'rule_ref', 'x'];
 const QUERY = ['limit', 'offset', 'status', 'action_ref', 'rule_ref', 'parent', 'pack', 'trigger_ref', 'enabled', 'event'];
+/** Names no route knows, or that are odd in themselves: each must be a 400, never ignored, never a 5xx. */
+const ODD_QUERY = ['event_id', 'x', '', '__proto__', 'constructor', 'hasOwnProperty', 'limit[]', 'status[0]', 'a.b', '%00', '%E0%A4%A', '☃', 'LIMIT'];
+const ODD_VALUES = ['', '0x10', '1e3', ' 1', '+1', '1,2', '[]', '{}', '%00', 'true', 'bogus'];
 
 describe('API under random malformed input', () => {
   const attune = new AttuneProcess();
@@ -22,7 +25,7 @@ describe('API under random malformed input', () => {
   });
   afterAll(() => attune.cleanup());
 
-  it('answers 600 random requests without a 5xx, every error in the one error shape', async () => {
+  it('answers 600 random requests, with odd and unknown query parameters, without a 5xx, every error in the one error shape', async () => {
     const random = seededRandom(20261129);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const body = (): string => {
@@ -30,10 +33,27 @@ describe('API under random malformed input', () => {
       const entries = Array.from({ length: Math.floor(random() * 5) }, () => [pick(KEYS), random() < 0.3 ? { message: pick(VALUES), interval: pick(VALUES) } : pick(VALUES)]);
       return JSON.stringify(Object.fromEntries(entries));
     };
+    /** No query, or one to three parameters: known or odd names, sometimes repeated, sometimes without `=`. */
+    let hasUnknownName = false;
+    const queryString = (): string => {
+      hasUnknownName = false;
+      if (random() < 0.35) return '';
+      const parts = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+        const name = random() < 0.5 ? pick(QUERY) : pick(ODD_QUERY);
+        const encodedName = name.startsWith('%') ? name : encodeURIComponent(name);
+        const isBare = random() < 0.1;
+        // A bare empty name (`?&`) is no parameter at all.
+        if (ODD_QUERY.includes(name) && !(isBare && name === '')) hasUnknownName = true;
+        if (isBare) return encodedName;
+        const value = random() < 0.5 ? pick([...NUMBERS, ...STRINGS]) : pick(ODD_VALUES);
+        return `${encodedName}=${value.startsWith('%') ? value : encodeURIComponent(value)}`;
+      });
+      return `?${parts.join('&')}`;
+    };
     for (let i = 0; i < 600; i++) {
       const [method, template] = pick(ROUTES).split(' ') as [string, string];
       const route = template.replace('{s}', encodeURIComponent(pick(STRINGS)).replaceAll('%25', '%')).replace('{n}', pick(NUMBERS));
-      const query = random() < 0.5 ? `?${pick(QUERY)}=${encodeURIComponent(pick([...NUMBERS, ...STRINGS]))}` : '';
+      const query = queryString();
       const withBody = method !== 'GET' && method !== 'DELETE';
       const response = await fetch(`${attune.url}${route}${query}`, {
         method,
@@ -43,6 +63,7 @@ describe('API under random malformed input', () => {
       const text = await response.text();
       const request = `${method} ${route}${query}`;
       expect(response.status, `${request} → ${text.slice(0, 200)}`).toBeLessThan(500);
+      if (hasUnknownName) expect(response.status, `${request} ignored an unknown query parameter`).toBeGreaterThanOrEqual(400);
       if (response.status >= 400) expect((JSON.parse(text) as { error: { code: string } }).error.code, request).toMatch(/^ERR_[A-Z_]+$/);
     }
   });

@@ -84,7 +84,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const api = await buildApi(
-    { store, packs, executions, rules, ingest, sensors, services, version: VERSION },
+    { store, catalog, packs, executions, rules, ingest, sensors, services, version: VERSION },
     { log, bodyLimitBytes: config.server.body_limit_bytes },
   );
   await listen(api, config);

@@ -1,6 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { type Action, EXECUTION_STATUSES, type Execution, type Pack, REDACTED } from '../domain/index.js';
-import { isSealed } from '../secrets/index.js';
+import { type Action, EXECUTION_STATUSES, type Execution, type FlatSchema, type Pack, REDACTED } from '../domain/index.js';
+import { isSealed, redactSecrets } from '../secrets/index.js';
 
 /**
  * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
@@ -134,17 +134,27 @@ export function toActionDto(action: Action) {
   };
 }
 
-/** Secret parameters are stored sealed; the API shows that one was given, never its value. */
-function redactSealed(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
+/**
+ * Stored values as the API shows them: each one the schema marks secret as `********`, never its
+ * value (sealed or not). Without a schema (the action was removed since) nothing says what is
+ * secret, so whatever was stored sealed stays masked.
+ */
+export function redactStored(
+  schema: FlatSchema | undefined,
+  values: Readonly<Record<string, unknown>>,
+  isReference?: (value: unknown) => boolean,
+): Record<string, unknown> {
+  if (schema) return redactSecrets(schema, values, isReference);
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
 }
 
-export function toExecutionDto(execution: Execution) {
+/** `actionSchema`: the parameters of the execution's action, undefined when it is no longer installed. */
+export function toExecutionDto(execution: Execution, actionSchema: FlatSchema | undefined) {
   return {
     id: execution.id,
     action_ref: execution.actionRef,
     status: execution.status,
-    parameters: redactSealed(execution.parameters),
+    parameters: redactStored(actionSchema, execution.parameters),
     timeout_seconds: execution.timeoutSeconds,
     result: execution.result,
     rule_id: execution.ruleId,

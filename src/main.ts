@@ -64,11 +64,11 @@ export async function startAttune(config: Config, options: StartOptions): Promis
 
   const catalog = new PackCatalog({ store, bus });
   const secrets = SecretBox.forHome(config.home);
-  const packs = new PackRegistry({ store, bus, log, catalog });
+  const packs = new PackRegistry({ store, bus, log, catalog, secrets });
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
-  const rules = new RuleService({ store, bus, log });
+  const rules = new RuleService({ store, bus, log, secrets });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor });
   const sensors = new SensorService({
     store,
     bus,

@@ -1,6 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { type Action, EXECUTION_STATUSES, type Execution, type FlatSchema, type Pack, REDACTED } from '../domain/index.js';
-import { isSealed, redactSecrets } from '../secrets/index.js';
+import { isSealed, redactSchemaDefaults, redactSecrets } from '../secrets/index.js';
 
 /**
  * The API's JSON shapes, defined once: the TypeBox schemas document them in OpenAPI and the
@@ -106,8 +106,8 @@ export function toPackDto(pack: Pack) {
     version: pack.version,
     author: pack.author,
     path: pack.path,
-    conf_schema: pack.confSchema,
-    config: pack.config,
+    conf_schema: redactSchemaDefaults(pack.confSchema),
+    config: redactSecrets(pack.confSchema, pack.config),
     created: pack.created,
     updated: pack.updated,
   };
@@ -122,7 +122,7 @@ export function toActionDto(action: Action) {
     description: action.description,
     runner_type: action.runnerType,
     entry_point: action.entryPoint,
-    parameters: action.parameters,
+    parameters: redactSchemaDefaults(action.parameters),
     output: action.output,
     parameter_delivery: action.parameterDelivery,
     parameter_format: action.parameterFormat,

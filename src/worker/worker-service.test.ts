@@ -32,7 +32,7 @@ describe('WorkerService', () => {
     bus = new InProcessBus({ retryDelayMs: 1 });
     const catalog = new PackCatalog({ store, bus });
     const sealing = SecretBox.forHome(path.join(dir, 'api'));
-    await new PackRegistry({ store, bus, log, catalog }).register(pack);
+    await new PackRegistry({ store, bus, log, catalog, secrets: sealing }).register(pack);
     requests = new ExecutionRequests({ store, bus, log, catalog, secrets: sealing });
     executor = new ExecutorService({ store, bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000 } });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {} });

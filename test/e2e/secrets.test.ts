@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, sleep, writePack } from './harness.js';
 
 const PACK_SECRET = 'pack-config-secret-4711';
 const PACK_RULE_SECRET = 'pack-rule-literal-0815';
+const API_RULE_SECRET = 'api-rule-literal-1337';
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Prints the user and a hash of the token, so the test can check the value without storing it in clear. */
 const LOGIN_JS =
@@ -38,6 +42,8 @@ function writeVaultPack(home: string): void {
   });
 }
 
+type Page<T> = { data: T[] };
+
 describe('secrets through attune up', () => {
   const home = makeHome();
   writeVaultPack(home);
@@ -46,6 +52,26 @@ describe('secrets through attune up', () => {
     await attune.start();
   });
   afterAll(() => attune.cleanup());
+
+  /** What Attune wrote to disk: the database and its log. */
+  const storedBytes = () =>
+    ['attune.db', 'attune.db-wal', 'logs/attune.log']
+      .map((file) => path.join(home, file))
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file));
+
+  /** Emits a vault.poke event and returns the execution its rule made. */
+  const poke = async (which: string, ruleRef: string): Promise<ExecutionBody> => {
+    const before = (await attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`)).body.data.length;
+    const emitted = await attune.api('POST', '/api/v1/events', { trigger_ref: 'vault.poke', payload: { which } });
+    expect(emitted.status).toBe(201);
+    for (;;) {
+      const { data } = (await attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`)).body;
+      const newest = data[0];
+      if (data.length > before && newest && isTerminal(newest)) return newest;
+      await sleep(25);
+    }
+  };
 
   it('passes a user value shaped like a sealed secret through intact and shows it as given', async () => {
     let received: { body: string; headers: IncomingHttpHeaders } | undefined;
@@ -73,6 +99,53 @@ describe('secrets through attune up', () => {
       expect(JSON.parse(received?.body ?? 'null')).toEqual(lookalike);
     } finally {
       server.close();
+    }
+  });
+
+  it('never shows a pack config value marked secret, yet rules read it', async () => {
+    const shown = await attune.api<{ data: { config: Record<string, unknown> } }>('GET', '/api/v1/packs/vault');
+    expect(shown.body.data.config).toEqual({ api_token: '********', region: 'eu' });
+    const listed = await attune.api<Page<{ ref: string; config: Record<string, unknown> }>>('GET', '/api/v1/packs');
+    expect(listed.body.data.find((p) => p.ref === 'vault')?.config.api_token).toBe('********');
+    const cli = await attune.cli(['pack', 'show', 'vault', '-o', 'json']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).not.toContain(PACK_SECRET);
+    expect((JSON.parse(cli.stdout) as { config: Record<string, unknown> }).config.api_token).toBe('********');
+
+    const execution = await poke('config', 'vault.from_config');
+    expect(execution.status).toBe('completed');
+    expect(execution.result?.data).toEqual({ user: 'cfg', token: sha(PACK_SECRET) });
+    expect(execution.parameters.token).toBe('********');
+    for (const bytes of storedBytes()) expect(bytes.includes(PACK_SECRET)).toBe(false);
+  });
+
+  it('stores a rule literal for a secret parameter sealed, shows it masked, and hands it to the action', async () => {
+    const fromPack = await attune.api<{ data: { action_params: Record<string, unknown> } }>('GET', '/api/v1/rules/vault.literal');
+    expect(fromPack.body.data.action_params).toEqual({ user: 'lit', token: '********' });
+    // A whole template names where the value comes from; it is no secret itself and stays readable.
+    const templated = await attune.api<{ data: { action_params: Record<string, unknown> } }>('GET', '/api/v1/rules/vault.from_config');
+    expect(templated.body.data.action_params.token).toBe('{{ pack.config.api_token }}');
+    expect((await poke('literal', 'vault.literal')).result?.data).toEqual({ user: 'lit', token: sha(PACK_RULE_SECRET) });
+
+    const rule = {
+      ref: 'vault.api_literal',
+      trigger_ref: 'vault.poke',
+      conditions: 'event.payload.which == "api"',
+      action_ref: 'vault.login',
+      action_params: { user: 'api', token: API_RULE_SECRET },
+    };
+    const created = await attune.api<{ data: { action_params: Record<string, unknown> } }>('POST', '/api/v1/rules', rule);
+    expect(created.status).toBe(201);
+    expect(created.body.data.action_params).toEqual({ user: 'api', token: '********' });
+    const shown = await attune.cli(['rule', 'show', 'vault.api_literal', '-o', 'json']);
+    expect(shown.stdout).not.toContain(API_RULE_SECRET);
+    // Sending back what GET showed keeps the stored secret.
+    const patched = await attune.api('PATCH', '/api/v1/rules/vault.api_literal', { action_params: { user: 'api2', token: '********' } });
+    expect(patched.status).toBe(200);
+    expect((await poke('api', 'vault.api_literal')).result?.data).toEqual({ user: 'api2', token: sha(API_RULE_SECRET) });
+    for (const bytes of storedBytes()) {
+      expect(bytes.includes(PACK_RULE_SECRET)).toBe(false);
+      expect(bytes.includes(API_RULE_SECRET)).toBe(false);
     }
   });
 });

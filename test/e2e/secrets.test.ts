@@ -148,4 +148,33 @@ describe('secrets through attune up', () => {
       expect(bytes.includes(API_RULE_SECRET)).toBe(false);
     }
   });
+
+  it('keeps credential headers out of webhook events', async () => {
+    const rule = { ref: 'vault.hook', trigger_ref: 'core.webhook', trigger_params: { url: 'vault-hook' }, action_ref: 'core.noop' };
+    expect((await attune.api('POST', '/api/v1/rules', rule)).status).toBe(201);
+    const credentials = {
+      authorization: 'Bearer a1',
+      'proxy-authorization': 'Basic a2',
+      cookie: 'session=a3',
+      'x-api-key': 'a4',
+      'x-auth-token': 'a5',
+      'x-hub-signature-256': 'sha256=a6',
+      'x-vault-secret': 'a7',
+      'x-amz-security-token': 'a8',
+      'x-user-password': 'a9',
+    };
+    const response = await fetch(`${attune.url}/api/v1/webhooks/vault-hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'r-1', ...credentials },
+      body: JSON.stringify({ hello: 'world' }),
+    });
+    expect(response.status).toBe(202);
+    const { data } = (await response.json()) as { data: { events: number[] } };
+    const event = await attune.api<{ data: { payload: { headers: Record<string, string>; body: unknown } } }>('GET', `/api/v1/events/${data.events[0]}`);
+    const { headers, body } = event.body.data.payload;
+    expect(body).toEqual({ hello: 'world' });
+    expect(headers['x-request-id']).toBe('r-1');
+    expect(headers['content-type']).toBe('application/json');
+    for (const name of Object.keys(credentials)) expect(headers).not.toHaveProperty(name);
+  });
 });

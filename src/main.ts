@@ -15,7 +15,7 @@ import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, killOrphanedAction } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +61,9 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
+  // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.
+  const parametersDir = path.join(config.home, 'run', 'parameters');
+  await sweepParameterFiles(parametersDir);
 
   const catalog = new PackCatalog({ store, bus });
   const secrets = SecretBox.forHome(config.home);
@@ -96,6 +99,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     killGraceMs: config.worker.kill_grace_ms,
     baseEnv: options.baseEnv,
     spawner,
+    parametersDir,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });

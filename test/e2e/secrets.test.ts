@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -176,5 +176,27 @@ describe('secrets through attune up', () => {
     expect(headers['x-request-id']).toBe('r-1');
     expect(headers['content-type']).toBe('application/json');
     for (const name of Object.keys(credentials)) expect(headers).not.toHaveProperty(name);
+  });
+
+  it('removes a parameters file left behind by a killed Attune when it starts again', async () => {
+    const marker = path.join(home, 'hold.marker');
+    const created = await attune.api<{ data: ExecutionBody }>('POST', '/api/v1/executions', {
+      action_ref: 'vault.hold',
+      parameters: { marker, token: 'held-secret' },
+    });
+    expect(created.status).toBe(201);
+    while (!existsSync(marker)) await sleep(25);
+    const parametersFile = readFileSync(marker, 'utf8');
+    expect(readFileSync(parametersFile, 'utf8')).toContain('held-secret');
+    await attune.stop('SIGKILL');
+    expect(existsSync(parametersFile)).toBe(true); // nobody was left to remove it
+    try {
+      await attune.start();
+      expect(existsSync(parametersFile)).toBe(false);
+      const execution = await attune.waitForExecution(created.body.data.id, isTerminal);
+      expect(execution.status).toBe('abandoned');
+    } finally {
+      rmSync(path.dirname(parametersFile), { recursive: true, force: true });
+    }
   });
 });

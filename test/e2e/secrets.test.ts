@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -176,6 +176,23 @@ describe('secrets through attune up', () => {
     expect(headers['x-request-id']).toBe('r-1');
     expect(headers['content-type']).toBe('application/json');
     for (const name of Object.keys(credentials)) expect(headers).not.toHaveProperty(name);
+  });
+
+  it('takes parameters from a file or from stdin, so secrets stay off the command line', async () => {
+    const file = path.join(home, 'login.params.json');
+    writeFileSync(file, JSON.stringify({ user: 'file', token: 'from-a-file' }));
+    const fromFile = await attune.cli(['run', 'vault.login', '--params-file', file, '-o', 'json']);
+    expect(fromFile.code).toBe(0);
+    expect((JSON.parse(fromFile.stdout) as ExecutionBody).result?.data).toEqual({ user: 'file', token: sha('from-a-file') });
+
+    const fromStdin = await attune.cli(['action', 'execute', 'vault.login', '--params-file', '-', '--wait', '-o', 'json'], {}, 'user: yaml\ntoken: from-stdin\n');
+    expect(fromStdin.code).toBe(0);
+    expect((JSON.parse(fromStdin.stdout) as ExecutionBody).result?.data).toEqual({ user: 'yaml', token: sha('from-stdin') });
+
+    const twice = await attune.cli(['run', 'vault.login', '--params-file', file, 'user=again']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('ERR_CLI_USAGE');
+    expect(twice.stderr).toContain('"user"');
   });
 
   it('removes a parameters file left behind by a killed Attune when it starts again', async () => {

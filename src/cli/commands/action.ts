@@ -43,7 +43,7 @@ export function registerActionCommands(program: Command): void {
     .command('execute')
     .description('execute an action now (prints the execution; --wait follows it to the end)')
     .argument('<ref>', 'action ref')
-    .addOption(new Option('-p, --param <key=value>', 'a parameter; repeat for more').argParser(collect).default([]))
+    .addOption(new Option('-p, --param <key=value>', 'a parameter; repeat for each other parameter').argParser(collect).default([]))
     .option('--wait', 'wait for the execution to finish and print its result', false)
     .option('--timeout <s>', 'timeout in seconds (overrides the action default)', parsePositiveInteger('--timeout'))
     .option('--params-file <file>', PARAMS_FILE_HELP)

@@ -19,7 +19,7 @@ export function registerRunCommand(program: Command): void {
         '  $ attune run core.echo message="hello world"',
         '  $ attune run core.http_request url=https://example.com -o json',
         '  $ attune run mypack.deploy --params-file deploy.yaml version=1.2',
-        '  $ vault read -format=json secret/x | attune run mypack.login --params-file -',
+        '  $ attune run mypack.login --params-file - < login.json',
       ].join('\n'),
     )
     .action(async (actionRef: string, params: string[], options: { wait: boolean; timeout?: number; paramsFile?: string }, command: Command) => {

@@ -69,4 +69,15 @@ describe('WorkerService', () => {
     expect(execution.result?.error).toContain('cannot be opened');
     expect(execution.finishedAt).not.toBeNull();
   });
+
+  it('fails a row it claimed earlier but no longer holds when the dispatch comes again', async () => {
+    // As a handler leaves it when even recording its failure threw: claimed by w1, then dropped.
+    const requested = await store.executions.create({ actionRef: 'probe.login', parameters: {} });
+    await store.executions.transition(requested.id, ['requested'], 'scheduled');
+    await store.executions.transition(requested.id, ['scheduled'], 'running', { workerId: 'w1', started: true, countAttempt: true });
+    await bus.publish('execution.dispatch', { executionId: requested.id });
+    const execution = await settled(requested.id);
+    expect(execution.status).toBe('failed');
+    expect(execution.result?.error).toContain('lost this execution');
+  });
 });

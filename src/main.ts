@@ -15,7 +15,7 @@ import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, killOrphanedAction } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,14 +61,17 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
+  // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.
+  const parametersDir = path.join(config.home, 'run', 'parameters');
+  await sweepParameterFiles(parametersDir);
 
   const catalog = new PackCatalog({ store, bus });
   const secrets = SecretBox.forHome(config.home);
-  const packs = new PackRegistry({ store, bus, log, catalog });
+  const packs = new PackRegistry({ store, bus, log, catalog, secrets });
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
-  const rules = new RuleService({ store, bus, log });
+  const rules = new RuleService({ store, bus, log, secrets });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor });
   const sensors = new SensorService({
     store,
     bus,
@@ -85,7 +88,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
   const api = await buildApi(
-    { store, packs, executions, rules, ingest, sensors, services, readiness, version: VERSION },
+    { store, catalog, packs, executions, rules, ingest, sensors, services, readiness, version: VERSION },
     {
       log,
       bodyLimitBytes: config.server.body_limit_bytes,
@@ -103,6 +106,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     killGraceMs: config.worker.kill_grace_ms,
     baseEnv: options.baseEnv,
     spawner,
+    parametersDir,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });

@@ -1,5 +1,5 @@
 import type { ExecutionRequests } from '../executor/index.js';
-import type { PackRegistry } from '../packs/index.js';
+import type { PackCatalog, PackRegistry } from '../packs/index.js';
 import type { RuleService } from '../rules/index.js';
 import type { EventIngest, SensorService } from '../sensors/index.js';
 import type { Store } from '../store/index.js';
@@ -8,6 +8,8 @@ import type { Readiness } from './readiness.js';
 /** What the routes may use. Routes never see the bus or the database directly. */
 export interface ApiContext {
   readonly store: Store;
+  /** Action schemas, which say which stored parameters are secrets to mask. */
+  readonly catalog: PackCatalog;
   readonly packs: PackRegistry;
   readonly executions: ExecutionRequests;
   readonly rules: RuleService;

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { ENFORCEMENT_STATUSES, type Enforcement, type Event, type Rule, type Sensor, type Trigger } from '../domain/index.js';
+import { ENFORCEMENT_STATUSES, type Enforcement, type Event, type FlatSchema, type Rule, type Sensor, type Trigger } from '../domain/index.js';
+import { isTemplateReference } from '../rules/index.js';
 import type { SensorLogEntry, SensorStatus } from '../sensors/index.js';
 
-import { ComponentFields, FreeObject, NullableInt, NullableString, Timestamp } from './dto.js';
+import { ComponentFields, FreeObject, NullableInt, NullableString, Timestamp, redactStored } from './dto.js';
 
 /** JSON shapes of the event pipeline: triggers, sensors, rules, events, enforcements. */
 
@@ -123,7 +124,11 @@ export function toSensorLogDto(entry: SensorLogEntry) {
   return { at: entry.at, stream: entry.stream, line: entry.line };
 }
 
-export function toRuleDto(r: Rule) {
+/**
+ * `actionSchema`: the parameters of the rule's action (undefined when it is not installed); its
+ * secret parameters are masked, except references such as `{{ pack.config.token }}`.
+ */
+export function toRuleDto(r: Rule, actionSchema: FlatSchema | undefined) {
   return {
     id: r.id,
     ref: r.ref,
@@ -134,7 +139,7 @@ export function toRuleDto(r: Rule) {
     trigger_params: r.triggerParams,
     conditions: [...r.conditions],
     action_ref: r.actionRef,
-    action_params: r.actionParams,
+    action_params: redactStored(actionSchema, r.actionParams, isTemplateReference),
     enabled: r.enabled,
     origin: r.origin,
     created: r.created,

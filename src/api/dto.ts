@@ -1,6 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
-import { type Action, EXECUTION_STATUSES, type Execution, type Pack, REDACTED } from '../domain/index.js';
-import { isSealed } from '../secrets/index.js';
+import { type Action, EXECUTION_STATUSES, type Execution, type FlatSchema, type Pack, REDACTED } from '../domain/index.js';
+import { isSealed, redactSchemaDefaults, redactSecrets } from '../secrets/index.js';
 import type { ExecutionSummary } from '../store/index.js';
 
 /**
@@ -134,8 +134,8 @@ export function toPackDto(pack: Pack) {
     version: pack.version,
     author: pack.author,
     path: pack.path,
-    conf_schema: pack.confSchema,
-    config: pack.config,
+    conf_schema: redactSchemaDefaults(pack.confSchema),
+    config: redactSecrets(pack.confSchema, pack.config),
     created: pack.created,
     updated: pack.updated,
   };
@@ -150,7 +150,7 @@ export function toActionDto(action: Action) {
     description: action.description,
     runner_type: action.runnerType,
     entry_point: action.entryPoint,
-    parameters: action.parameters,
+    parameters: redactSchemaDefaults(action.parameters),
     output: action.output,
     parameter_delivery: action.parameterDelivery,
     parameter_format: action.parameterFormat,
@@ -162,25 +162,35 @@ export function toActionDto(action: Action) {
   };
 }
 
-/** Secret parameters are stored sealed; the API shows that one was given, never its value. */
-function redactSealed(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
+/**
+ * Stored values as the API shows them: each one the schema marks secret as `********`, never its
+ * value (sealed or not). Without a schema (the action was removed since) nothing says what is
+ * secret, so whatever was stored sealed stays masked.
+ */
+export function redactStored(
+  schema: FlatSchema | undefined,
+  values: Readonly<Record<string, unknown>>,
+  isReference?: (value: unknown) => boolean,
+): Record<string, unknown> {
+  if (schema) return redactSecrets(schema, values, isReference);
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, isSealed(value) ? REDACTED : value]));
 }
 
-export function toExecutionDto(execution: Execution) {
-  return { ...executionFields(execution), result: execution.result };
+/** `actionSchema`: the parameters of the execution's action, undefined when it is no longer installed. */
+export function toExecutionDto(execution: Execution, actionSchema: FlatSchema | undefined) {
+  return { ...executionFields(execution, actionSchema), result: execution.result };
 }
 
-export function toExecutionSummaryDto(execution: ExecutionSummary) {
-  return { ...executionFields(execution), result_summary: execution.resultSummary };
+export function toExecutionSummaryDto(execution: ExecutionSummary, actionSchema: FlatSchema | undefined) {
+  return { ...executionFields(execution, actionSchema), result_summary: execution.resultSummary };
 }
 
-function executionFields(execution: Omit<Execution, 'result' | 'process'>) {
+function executionFields(execution: Omit<Execution, 'result' | 'process'>, actionSchema: FlatSchema | undefined) {
   return {
     id: execution.id,
     action_ref: execution.actionRef,
     status: execution.status,
-    parameters: redactSealed(execution.parameters),
+    parameters: redactStored(actionSchema, execution.parameters),
     timeout_seconds: execution.timeoutSeconds,
     rule_id: execution.ruleId,
     rule_ref: execution.ruleRef,

@@ -4,13 +4,19 @@ import type { ActionJson, ExecutionJson } from './api-types.js';
 import type { ApiClient } from './api-client.js';
 import type { CliContext } from './context.js';
 import { toYaml, writeErr, writeOut } from './output.js';
-import { convertParameters, parseAssignments } from './params.js';
+import { readParamsFile } from './params-file.js';
+import { convertParameters, mergeParameters, parseAssignments } from './params.js';
 import { printDocument } from './print.js';
 
 export interface ExecuteOptions {
   readonly timeoutSeconds?: number;
   readonly wait: boolean;
+  /** `--params-file`: a JSON or YAML file of parameters, or "-" for stdin. */
+  readonly paramsFile?: string;
 }
+
+export const PARAMS_FILE_HELP =
+  'read parameters from a JSON or YAML file, or from stdin with "-" (keeps secrets out of the command line, which `ps` shows)';
 
 /** Runs an action now; with `wait`, follows it to the end and reports like `attune run`. */
 export async function executeAction(
@@ -20,10 +26,12 @@ export async function executeAction(
   options: ExecuteOptions,
 ): Promise<void> {
   const assignments = parseAssignments(rawParameters);
+  const fromFile = options.paramsFile === undefined ? {} : await readParamsFile(options.paramsFile);
   const client = await context.client();
   // The action's declared types decide how each value is converted, so fetch it first.
   const action = await client.get<ActionJson>(`/actions/${encodeURIComponent(actionRef)}`);
-  const parameters = convertParameters(assignments, action.parameters);
+  const fromArgs = convertParameters(assignments, action.parameters);
+  const parameters = options.paramsFile === undefined ? fromArgs : mergeParameters(fromFile, fromArgs, options.paramsFile);
   const body = { action_ref: actionRef, parameters, timeout_seconds: options.timeoutSeconds };
   const created = await client.post<ExecutionJson>('/executions', body);
   if (!options.wait) {

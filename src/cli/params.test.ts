@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../domain/index.js';
 import type { ParameterSpecJson } from './api-types.js';
-import { convertParameters, parseAssignments } from './params.js';
+import { convertParameters, mergeParameters, parseAssignments } from './params.js';
 
 const SPECS: Record<string, ParameterSpecJson> = {
   message: { type: 'string' },
@@ -73,7 +73,30 @@ describe('convertParameters', () => {
     expect(convert('constructor=1')).toEqual({ constructor: '1' });
   });
 
-  it('lets a later value for the same key win', () => {
-    expect(convert('count=1', 'count=2')).toEqual({ count: 2 });
+  it('refuses a parameter given twice instead of keeping only the last value', () => {
+    const error = usageError(() => convert('count=1', 'count=2'));
+    expect(error.code).toBe('ERR_CLI_USAGE');
+    expect(error.message).toContain('"count" is given twice');
+    expect(usageError(() => convert('tags=["a"]', 'tags=["b"]')).code).toBe('ERR_CLI_USAGE');
+  });
+
+  it('never echoes the value of a secret parameter in an error', () => {
+    const specs = { pin: { type: 'integer', secret: true } };
+    const error = usageError(() => convertParameters(parseAssignments(['pin=12x34']), specs));
+    expect(error.message).toContain('"pin"');
+    expect(error.message).not.toContain('12x34');
+  });
+});
+
+describe('mergeParameters', () => {
+  it('joins parameters from a file and from the command line', () => {
+    expect(mergeParameters({ token: 't' }, { user: 'u' }, 'p.json')).toEqual({ token: 't', user: 'u' });
+  });
+
+  it('refuses a parameter given in both, naming where', () => {
+    const error = usageError(() => mergeParameters({ user: 'a' }, { user: 'b' }, '-'));
+    expect(error.code).toBe('ERR_CLI_USAGE');
+    expect(error.message).toContain('"user"');
+    expect(error.message).toContain('stdin');
   });
 });

@@ -20,6 +20,9 @@ export function parseAssignments(args: readonly string[]): Assignment[] {
  * "42"), every other type is JSON. Unknown names are sent as strings so the API names them in
  * its own validation error. `specs` is the action's `parameters` map, which the API types as a
  * free object, so each entry's `type` is read defensively.
+ *
+ * A name given twice is an error, never "the last one wins": `tags=a tags=b` would silently
+ * drop a value. A list is one JSON value (`tags='["a","b"]'`).
  */
 export function convertParameters(
   assignments: readonly Assignment[],
@@ -27,10 +30,27 @@ export function convertParameters(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { key, value } of assignments) {
+    if (Object.hasOwn(out, key)) {
+      throw new AppError('ERR_CLI_USAGE', `parameter "${key}" is given twice; give each parameter once (a list is one JSON value, e.g. ${key}='["a","b"]')`);
+    }
     const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;
     out[key] = convertValue(key, value, spec);
   }
   return out;
+}
+
+/** Parameters from `--params-file` and from the command line; a name in both is an error. */
+export function mergeParameters(
+  fromFile: Readonly<Record<string, unknown>>,
+  fromArgs: Readonly<Record<string, unknown>>,
+  file: string,
+): Record<string, unknown> {
+  const both = Object.keys(fromArgs).find((key) => Object.hasOwn(fromFile, key));
+  if (both !== undefined) {
+    const source = file === '-' ? 'stdin' : file;
+    throw new AppError('ERR_CLI_USAGE', `parameter "${both}" is given twice: in ${source} (--params-file) and on the command line`);
+  }
+  return { ...fromFile, ...fromArgs };
 }
 
 function convertValue(key: string, value: string, spec: unknown): unknown {
@@ -39,8 +59,14 @@ function convertValue(key: string, value: string, spec: unknown): unknown {
   try {
     return JSON.parse(value) as unknown;
   } catch {
-    throw new AppError('ERR_CLI_USAGE', `parameter "${key}" is of type ${type}: "${value}" is not valid JSON${example(type)}`);
+    // The value of a secret parameter is never echoed, not even in an error.
+    const shown = isSecret(spec) ? 'the value' : `"${value}"`;
+    throw new AppError('ERR_CLI_USAGE', `parameter "${key}" is of type ${type}: ${shown} is not valid JSON${example(type)}`);
   }
+}
+
+function isSecret(spec: unknown): boolean {
+  return typeof spec === 'object' && spec !== null && 'secret' in spec && spec.secret === true;
 }
 
 /** A spec's `type` when it declares one as a string; otherwise the value is sent as typed. */

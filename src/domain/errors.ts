@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
   ERR_API_UNREACHABLE: { httpStatus: 503, summary: 'The CLI could not reach the Attune API.' },
   ERR_EXECUTION_UNSUCCESSFUL: { httpStatus: 200, summary: 'The CLI waited for an execution that did not complete.' },
   ERR_CLI_USAGE: { httpStatus: 400, summary: 'The CLI was called with arguments it cannot use.' },
+  ERR_SECRET_UNREADABLE: { httpStatus: 500, summary: 'A stored secret cannot be opened: sealed with another key, or altered.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

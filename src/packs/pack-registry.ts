@@ -2,8 +2,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { AppError, type Pack, checkParameters } from '../domain/index.js';
-import type { ActionInput, Store } from '../store/index.js';
+import { AppError, type Pack, type PackMeta, checkParameters } from '../domain/index.js';
+import { sealActionParams } from '../rules/rule-secrets.js';
+import type { SecretBox } from '../secrets/index.js';
+import type { ActionInput, Repositories, RuleInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
 import type { PackCatalog } from './pack-catalog.js';
 import type { ActionDefinition, PackDefinition, RuleDefinition } from './pack-definition.js';
@@ -18,6 +20,8 @@ export interface PackRegistryOptions {
   readonly log: Logger;
   /** Told at once when packs change here; other processes learn it from the bus. */
   readonly catalog?: PackCatalog;
+  /** Seals config values the conf_schema marks secret, and rule literals for secret action parameters. */
+  readonly secrets: SecretBox;
 }
 
 function toActionInput(def: ActionDefinition, packRef: string): ActionInput {
@@ -35,8 +39,10 @@ export class PackRegistry {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #catalog: PackCatalog | undefined;
+  readonly #secrets: SecretBox;
 
   constructor(options: PackRegistryOptions) {
+    this.#secrets = options.secrets;
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log;
@@ -101,17 +107,35 @@ export class PackRegistry {
       return checked.ok ? checked.value : { ...rule.triggerParams };
     };
     return this.#store.transaction(async (tx) => {
-      const pack = await tx.packs.upsert(definition.meta, definition.path);
+      const pack = await tx.packs.upsert(await this.#sealConfig(tx, definition.meta), definition.path);
       const packRef = pack.ref;
       await tx.triggers.replaceForPack(pack.id, definition.triggers.map(({ file: _f, name: _n, ...t }) => ({ ...t, packRef })));
       await tx.actions.replaceForPack(pack.id, definition.actions.map((def) => toActionInput(def, packRef)));
-      await tx.rules.replaceForPack(
-        pack.id,
-        definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, triggerParams: withDefaults(r), packRef, origin: 'pack' as const })),
-      );
+      const rules = definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, triggerParams: withDefaults(r), packRef, origin: 'pack' as const }));
+      await tx.rules.replaceForPack(pack.id, await this.#sealRules(tx, rules));
       await tx.triggers.replaceSensorsForPack(pack.id, definition.sensors.map(({ file: _f, name: _n, ...s }) => ({ ...s, packRef })));
       return pack;
     });
+  }
+
+  /** pack.yaml's config as stored: values the conf_schema marks secret sealed. */
+  async #sealConfig(tx: Repositories, meta: PackMeta): Promise<PackMeta> {
+    const previous = (await tx.packs.findByRef(meta.ref))?.config;
+    return { ...meta, config: this.#secrets.sealParameters(meta.confSchema, meta.config, previous ? { previous } : {}) };
+  }
+
+  /**
+   * Rules as stored: literals for parameters their action marks secret sealed. Runs after the
+   * pack's actions are written, so a rule on an action of its own pack finds its schema.
+   */
+  async #sealRules(tx: Repositories, rules: readonly RuleInput[]): Promise<RuleInput[]> {
+    const sealed: RuleInput[] = [];
+    for (const rule of rules) {
+      const schema = (await tx.actions.findByRef(rule.actionRef))?.parameters ?? {};
+      const previous = (await tx.rules.findByRef(rule.ref))?.actionParams;
+      sealed.push({ ...rule, actionParams: sealActionParams(this.#secrets, schema, rule.actionParams, previous) });
+    }
+    return sealed;
   }
 }
 

@@ -32,12 +32,13 @@ describe('RuleEngine', () => {
     store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
     bus = new InProcessBus();
     const catalog = new PackCatalog({ store, bus });
-    const registry = new PackRegistry({ store, bus, log, catalog });
+    const secrets = SecretBox.forHome(dir);
+    const registry = new PackRegistry({ store, bus, log, catalog, secrets });
     await registry.register(CORE);
     await registry.register(pack);
-    const executions = new ExecutionRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
-    engine = new RuleEngine({ store, bus, log, executions, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
-    rules = new RuleService({ store, bus, log });
+    const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
+    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
+    rules = new RuleService({ store, bus, log, secrets });
     ingest = new EventIngest({ store, bus, log, catalog });
   });
 
@@ -100,5 +101,41 @@ describe('RuleEngine', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect((await store.events.findUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
+  });
+});
+
+describe('secret rule literals', () => {
+  let dir: string;
+  let store: Store;
+  let bus: InProcessBus;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'attune-rules-'));
+    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    bus = new InProcessBus();
+  });
+
+  afterEach(async () => {
+    await bus.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a pack rule literal for a secret parameter sealed, and leaves it untouched when the pack is registered again', async () => {
+    const pack = path.join(dir, 'vault');
+    for (const folder of ['triggers', 'actions', 'rules']) mkdirSync(path.join(pack, folder), { recursive: true });
+    writeFileSync(path.join(pack, 'pack.yaml'), 'ref: vault\nversion: 1.0.0\n');
+    writeFileSync(path.join(pack, 'triggers', 'poke.yaml'), 'name: poke\n');
+    writeFileSync(path.join(pack, 'actions', 'login.yaml'), 'name: login\nrunner_type: builtin\nentry_point: noop\nparameters:\n  user: {type: string}\n  token: {type: string, secret: true}\n');
+    writeFileSync(path.join(pack, 'rules', 'r.yaml'), 'name: r\ntrigger_ref: vault.poke\naction_ref: vault.login\naction_params:\n  user: ann\n  token: s3cr3t-literal\n');
+    const registry = new PackRegistry({ store, bus, log, secrets: SecretBox.forHome(dir) });
+    await registry.register(pack);
+    const first = await store.rules.findByRef('vault.r');
+    expect(first?.actionParams.user).toBe('ann');
+    expect(JSON.stringify(first?.actionParams)).not.toContain('s3cr3t-literal');
+    await registry.register(pack);
+    const again = await store.rules.findByRef('vault.r');
+    expect(again?.actionParams).toEqual(first?.actionParams);
+    expect(again?.updated).toBe(first?.updated);
   });
 });

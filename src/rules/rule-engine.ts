@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
-import { AppError, type Event, type Execution, type Rule, eventId } from '../domain/index.js';
+import { AppError, type Event, type Execution, type Pack, type Rule, eventId } from '../domain/index.js';
 import { type ExecutionRequests, PeriodicTask } from '../executor/index.js';
+import type { PackCatalog } from '../packs/index.js';
+import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { type CelContext, CelEvaluationError, CompiledRuleCache, ruleCacheKey } from './cel/index.js';
 
@@ -13,6 +15,10 @@ export interface RuleEngineOptions {
   readonly log: Logger;
   readonly executions: ExecutionRequests;
   readonly config: ExecutorConfig;
+  /** The actions' and packs' schemas, which say which stored values are sealed. */
+  readonly catalog: PackCatalog;
+  /** Opens sealed rule literals and pack config values for the templates and conditions. */
+  readonly secrets: SecretBox;
 }
 
 /** What one rule decided about one event. */
@@ -36,7 +42,7 @@ export class RuleEngine {
   readonly #compiled = new CompiledRuleCache();
   /** Enabled rules by trigger ref; dropped whenever a rule or pack changes. */
   #rulesByTrigger = new Map<string, Promise<readonly Rule[]>>();
-  #packConfigs = new Map<string, Promise<Record<string, unknown>>>();
+  #packs = new Map<string, Promise<Pack | undefined>>();
   readonly #consumers: Consumer[] = [];
   readonly #supervisor: PeriodicTask;
 
@@ -68,7 +74,7 @@ export class RuleEngine {
   /** Forgets cached rules and pack configs; the next event reloads them. */
   invalidate(): void {
     this.#rulesByTrigger = new Map();
-    this.#packConfigs = new Map();
+    this.#packs = new Map();
   }
 
   async #onEvent(delivery: Delivery<'event.created'>): Promise<void> {
@@ -107,16 +113,24 @@ export class RuleEngine {
     }
   }
 
-  /** Conditions, then templates, then the action's parameter schema. Undefined: not matched. */
+  /**
+   * Conditions, then templates, then the action's parameter schema. Undefined: not matched.
+   * Sealed values (secret pack config, secret rule literals) are opened here, for the
+   * expressions only; validateParameters seals what reaches a secret action parameter again.
+   */
   async #decide(rule: Rule, event: Event): Promise<Decision | undefined> {
-    const context: CelContext = {
-      event: { id: event.id, trigger_ref: event.triggerRef, payload: event.payload, created: event.created },
-      rule: { ref: rule.ref, pack_ref: rule.packRef },
-      pack: { config: await this.#packConfig(rule.packRef) },
-      system: {},
-    };
+    const { catalog, secrets } = this.#options;
+    const pack = await this.#pack(rule.packRef);
+    const action = await catalog.action(rule.actionRef);
     try {
-      const compiled = this.#compiled.get(ruleCacheKey(rule.ref, rule.updated), rule);
+      const context: CelContext = {
+        event: { id: event.id, trigger_ref: event.triggerRef, payload: event.payload, created: event.created },
+        rule: { ref: rule.ref, pack_ref: rule.packRef },
+        pack: { config: pack ? secrets.openParameters(pack.confSchema, pack.config) : {} },
+        system: {},
+      };
+      const actionParams = secrets.openParameters(action?.parameters ?? {}, rule.actionParams);
+      const compiled = this.#compiled.get(ruleCacheKey(rule.ref, rule.updated), { conditions: rule.conditions, actionParams });
       if (!compiled.matches(context)) return undefined;
       const rendered = compiled.render(context);
       return { rule, parameters: await this.#options.executions.validateParameters(rule.actionRef, rendered) };
@@ -136,13 +150,13 @@ export class RuleEngine {
     return rules;
   }
 
-  #packConfig(packRef: string): Promise<Record<string, unknown>> {
-    let config = this.#packConfigs.get(packRef);
-    if (!config) {
-      config = this.#options.store.packs.findByRef(packRef).then((pack) => ({ ...(pack?.config ?? {}) }));
-      this.#packConfigs.set(packRef, config);
+  #pack(packRef: string): Promise<Pack | undefined> {
+    let pack = this.#packs.get(packRef);
+    if (!pack) {
+      pack = this.#options.store.packs.findByRef(packRef);
+      this.#packs.set(packRef, pack);
     }
-    return config;
+    return pack;
   }
 
   /** Re-publishes events that waited too long for the rule engine (a message lost with a crash). */

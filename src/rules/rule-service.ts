@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { AppError, type Rule, parseRef } from '../domain/index.js';
+import { type Action, AppError, type FlatSchema, REDACTED, type Rule, parseRef, secretParameters } from '../domain/index.js';
+import type { SecretBox } from '../secrets/index.js';
 import type { RuleInput, Store } from '../store/index.js';
 import { checkRule } from './rule-checks.js';
+import { sealActionParams } from './rule-secrets.js';
 
 /** A rule as the API and `attune rule create` take it (the keys of rules/*.yaml). */
 export interface RuleSpec {
@@ -21,6 +23,8 @@ export interface RuleServiceOptions {
   readonly store: Store;
   readonly bus: Bus;
   readonly log: Logger;
+  /** Seals action_params literals for parameters the action marks secret. */
+  readonly secrets: SecretBox;
 }
 
 /**
@@ -32,8 +36,10 @@ export class RuleService {
   readonly #store: Store;
   readonly #bus: Bus;
   readonly #log: Logger;
+  readonly #secrets: SecretBox;
 
   constructor(options: RuleServiceOptions) {
+    this.#secrets = options.secrets;
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log.child({ svc: 'rules' });
@@ -46,22 +52,27 @@ export class RuleService {
   }
 
   async create(spec: RuleSpec): Promise<Rule> {
-    const input = await this.#validate(spec, 'api');
+    const { input, action } = await this.#validate(spec, 'api');
+    const sealed = { ...input, actionParams: sealActionParams(this.#secrets, action.parameters, input.actionParams) };
     const pack = await this.#store.packs.findByRef(input.packRef);
     if (!pack) throw new AppError('ERR_RULE_INVALID', `no pack "${input.packRef}" for rule "${spec.ref}"`);
-    const rule = await this.#store.rules.create(input, pack.id);
+    const rule = await this.#store.rules.create(sealed, pack.id);
     if (!rule) throw new AppError('ERR_RULE_EXISTS', `rule "${spec.ref}" exists already`);
     this.#log.info({ ruleRef: rule.ref }, 'rule created');
     await this.#bus.publish('rule.created', { ruleRef: rule.ref });
     return rule;
   }
 
-  /** Replaces the given fields of a rule; the result is validated whole. */
+  /**
+   * Replaces the given fields of a rule; the result is validated whole. A secret parameter sent
+   * back as `********` (as GET showed it) keeps its stored value.
+   */
   async update(ref: string, patch: Partial<Omit<RuleSpec, 'ref'>>): Promise<Rule> {
     const current = await this.get(ref);
-    const merged: RuleSpec = { ...toSpec(current), ...patch, ref };
-    const input = await this.#validate(merged, current.origin);
-    const rule = await this.#store.rules.update(ref, input);
+    const merged: RuleSpec = { ...toSpec(current), ...patch, ref, action_params: await this.#clearActionParams(current, patch.action_params) };
+    const { input, action } = await this.#validate(merged, current.origin);
+    const actionParams = sealActionParams(this.#secrets, action.parameters, input.actionParams, current.actionParams);
+    const rule = await this.#store.rules.update(ref, { ...input, actionParams });
     if (!rule) throw new AppError('ERR_RULE_NOT_FOUND', `no rule "${ref}"`);
     await this.#bus.publish('rule.updated', { ruleRef: ref });
     return rule;
@@ -83,7 +94,21 @@ export class RuleService {
     await this.#bus.publish('rule.deleted', { ruleRef: ref });
   }
 
-  async #validate(spec: RuleSpec, origin: Rule['origin']): Promise<RuleInput> {
+  /**
+   * The action_params a change leaves, in clear: the patch's, with each `********` for a stored
+   * secret replaced by that secret; or the stored ones, opened, when the patch has none.
+   */
+  async #clearActionParams(current: Rule, patch: Readonly<Record<string, unknown>> | undefined): Promise<Record<string, unknown>> {
+    const schema: FlatSchema = (await this.#store.actions.findByRef(current.actionRef))?.parameters ?? {};
+    const kept = secretParameters(schema).filter((name) => patch === undefined || patch[name] === REDACTED);
+    if (kept.length === 0) return { ...(patch ?? current.actionParams) };
+    const stored = this.#secrets.openParameters(schema, current.actionParams);
+    const out = { ...(patch ?? stored) };
+    for (const name of kept) if (Object.hasOwn(stored, name)) out[name] = stored[name];
+    return out;
+  }
+
+  async #validate(spec: RuleSpec, origin: Rule['origin']): Promise<{ input: RuleInput; action: Action }> {
     const parsed = parseRef(spec.ref);
     if (!parsed) throw new AppError('ERR_RULE_INVALID', `rule ref "${spec.ref}" must be <pack>.<name>, lower case`);
     const conditions = typeof spec.conditions === 'string' ? [spec.conditions] : [...(spec.conditions ?? [])];
@@ -94,12 +119,13 @@ export class RuleService {
       { triggerRef: spec.trigger_ref, triggerParams: spec.trigger_params ?? {}, conditions, actionRef: spec.action_ref, actionParams },
       { triggerSchema: trigger?.parameters, hasAction: action !== undefined },
     );
-    if (problems.length > 0) {
+    // checkRule reports a missing action among the problems.
+    if (problems.length > 0 || action === undefined) {
       const details = problems.map((p) => ({ field: p.field, message: p.message }));
       const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
       throw new AppError('ERR_RULE_INVALID', `${details[0]?.field}: ${details[0]?.message}${more}`, { details });
     }
-    return {
+    const input: RuleInput = {
       ref: spec.ref,
       packRef: parsed.pack,
       label: spec.label ?? parsed.name,
@@ -112,6 +138,7 @@ export class RuleService {
       enabled: spec.enabled ?? true,
       origin,
     };
+    return { input, action };
   }
 }
 

@@ -1,1 +1,1 @@
-export { SEALED_KEY, SecretBox, isSealed, type Sealed } from './secret-box.js';
+export { SEALED_KEY, SecretBox, isSealed, redactSchemaDefaults, redactSecrets, type Sealed, type SealOptions } from './secret-box.js';

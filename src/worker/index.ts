@@ -12,7 +12,7 @@ export type { BuiltinAction, BuiltinContext, BuiltinRegistry, BuiltinResult } fr
 export { createDefaultBuiltins } from './builtins/default-builtins.js';
 export type { HttpRequestData } from './builtins/http-request.js';
 export { encodeParameters } from './parameter-encoding.js';
-export { PARAMETERS_FILE_ENV } from './runners/parameter-delivery.js';
+export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-delivery.js';
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { isErrno, signalGroup } from './process-group.js';
 export { buildChildEnv } from './runners/child-env.js';

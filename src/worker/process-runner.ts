@@ -21,6 +21,8 @@ export interface ProcessRunnerOptions {
   readonly drainMs?: number;
   /** Starts processes from the spawner helper instead of this process (see spawner-main.ts). */
   readonly spawner?: Spawner;
+  /** Where parameter files are written (`parameter_delivery: file`); see prepareParameterDelivery. */
+  readonly parametersDir?: string;
 }
 
 interface ChildExit {
@@ -130,7 +132,7 @@ class ProcessRun {
     if ('error' in entry) return entry;
     const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
-    const delivery = await prepareParameterDelivery(action, this.#req.parameters);
+    const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
     return {
       launch: resolution.launch,
       cwd: join(packPath, 'actions'),

@@ -32,6 +32,8 @@ export class WorkerService {
   readonly #options: WorkerServiceOptions;
   readonly #log: Logger;
   readonly #running = new Map<ExecutionId, RunningAction>();
+  /** Executions claimed here whose handler has not finished yet, each with its claim's token. */
+  readonly #inHand = new Map<ExecutionId, symbol>();
   /** Cancels that arrived between the claim and the process start. */
   readonly #pendingCancels = new Set<ExecutionId>();
   readonly #consumers: Consumer[] = [];
@@ -76,11 +78,44 @@ export class WorkerService {
       started: true,
       countAttempt: true,
     });
-    if (!claimed) return; // another worker has it, or it was cancelled: a duplicate message
-    await this.#publishStatus(claimed, 'running');
-    const outcome = await this.#execute(claimed);
-    if (await this.#retry(claimed, outcome)) return;
-    await this.#finish(claimed, withHistory(claimed, outcome));
+    if (!claimed) {
+      await this.#failLeftBehind(id);
+      return;
+    }
+    // A retry's new claim may start before this handler's `finally` runs: only drop our own token.
+    const claim = Symbol('claim');
+    this.#inHand.set(id, claim);
+    try {
+      await this.#publishStatus(claimed, 'running');
+      const outcome = await this.#execute(claimed);
+      if (await this.#retry(claimed, outcome)) return;
+      await this.#finish(claimed, withHistory(claimed, outcome));
+    } catch (error) {
+      // Whatever broke after the claim, the row must not stay `running` (no other worker may
+      // claim it) or `canceling` (no process is left to stop): it fails with the reason.
+      await this.#failAfterClaim(claimed, error);
+    } finally {
+      if (this.#inHand.get(id) === claim) this.#inHand.delete(id);
+    }
+  }
+
+  async #failAfterClaim(execution: Execution, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#pendingCancels.delete(execution.id);
+    this.#log.error({ err: error, executionId: execution.id }, 'execution failed after its claim');
+    await this.#finish(execution, withHistory(execution, { status: 'failed', result: { error: reason } }));
+  }
+
+  /**
+   * A dispatch for a row this worker claimed but no longer has in hand: the handler that claimed
+   * it threw even while recording the failure (the store was unreachable), and the bus
+   * delivered the message again. Finishes what that handler could not.
+   */
+  async #failLeftBehind(id: ExecutionId): Promise<void> {
+    if (this.#inHand.has(id)) return; // still running here: a duplicate message
+    const row = await this.#options.store.executions.get(id);
+    if (!row || row.workerId !== this.#options.workerId || (row.status !== 'running' && row.status !== 'canceling')) return;
+    await this.#failAfterClaim(row, new Error('the worker lost this execution to an error after claiming it'));
   }
 
   /**
@@ -124,7 +159,7 @@ export class WorkerService {
       executionId: execution.id,
       action,
       packPath: pack.path,
-      parameters: this.#options.secrets.openParameters(execution.parameters),
+      parameters: this.#options.secrets.openParameters(action.parameters, execution.parameters),
       timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
       onSpawn: (pid) => this.#recordProcess(execution.id, pid),

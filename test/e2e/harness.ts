@@ -83,8 +83,9 @@ export class AttuneProcess {
     rmSync(this.home, { recursive: true, force: true });
   }
 
-  cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-    return runCli(['--home', this.home, ...args], env);
+  /** Runs the CLI against this process; `input`, when given, is written to its stdin. */
+  cli(args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
+    return runCli(['--home', this.home, ...args], env, input);
   }
 
   async api<T = Record<string, unknown>>(method: string, route: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
@@ -130,9 +131,10 @@ export interface ExecutionBody {
 export const TERMINAL = ['completed', 'failed', 'timeout', 'cancelled', 'abandoned'];
 export const isTerminal = (e: ExecutionBody): boolean => TERMINAL.includes(e.status);
 
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.end(input); // no input: stdin is closed at once, as a command run with </dev/null
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

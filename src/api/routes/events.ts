@@ -4,6 +4,7 @@ import { AppError, eventId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
 import { EnforcementDto, EventDto, toEnforcementDto, toEventDto } from '../dto-pipeline.js';
+import { storableHeaders } from '../webhook-headers.js';
 
 const MAX_ID = 2_147_483_647;
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) });
@@ -82,8 +83,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       const { name } = request.params;
       const rules = (await ctx.store.rules.listEnabled(['core.webhook'])).filter((r) => r.triggerParams.url === name);
       if (rules.length === 0) throw new AppError('ERR_WEBHOOK_NOT_FOUND', `no enabled rule listens on webhook "${name}"`);
-      const { authorization: _a, cookie: _c, ...headers } = request.headers; // credentials are never stored in events
-      const payload = { url: name, body: request.body ?? {}, headers };
+      const payload = { url: name, body: request.body ?? {}, headers: storableHeaders(request.headers) };
       const events: number[] = [];
       for (const rule of rules) {
         const event = await ctx.ingest.emit({ triggerRef: 'core.webhook', payload, source: `webhook:${name}`, ruleRef: rule.ref });

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, EXECUTION_STATUSES, executionId } from '../../domain/index.js';
+import { AppError, EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
 
@@ -21,6 +21,15 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The execution as the API shows it: its action's schema says which parameters to mask. */
+async function actionSchema(ctx: ApiContext, actionRef: string) {
+  return (await ctx.catalog.action(actionRef))?.parameters;
+}
+
+async function present(ctx: ApiContext, execution: Execution) {
+  return toExecutionDto(execution, await actionSchema(ctx, execution.actionRef));
+}
+
 export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/v1/executions',
@@ -39,7 +48,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
         parameters: parameters ?? {},
         timeoutSeconds: timeout_seconds ?? null,
       });
-      return reply.status(201).send({ data: toExecutionDto(execution) });
+      return reply.status(201).send({ data: await present(ctx, execution) });
     },
   );
 
@@ -64,7 +73,8 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
         ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }),
         ...(parent === undefined ? {} : { parentId: executionId(parent) }),
       });
-      return { data: page.items.map(toExecutionSummaryDto), pagination: { limit, offset, total: page.total } };
+      const data = await Promise.all(page.items.map(async (e) => toExecutionSummaryDto(e, await actionSchema(ctx, e.actionRef))));
+      return { data, pagination: { limit, offset, total: page.total } };
     },
   );
 
@@ -74,7 +84,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     async (request) => {
       const execution = await ctx.store.executions.get(executionId(request.params.id));
       if (!execution) throw new AppError('ERR_EXECUTION_NOT_FOUND', `no execution ${request.params.id}`);
-      return { data: toExecutionDto(execution) };
+      return { data: await present(ctx, execution) };
     },
   );
 
@@ -88,6 +98,6 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
         response: { 200: dataOf(ExecutionDto), 404: ErrorDto, 409: ErrorDto },
       },
     },
-    async (request) => ({ data: toExecutionDto(await ctx.executions.cancel(executionId(request.params.id))) }),
+    async (request) => ({ data: await present(ctx, await ctx.executions.cancel(executionId(request.params.id))) }),
   );
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Rule } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
 import { RuleDto, toRuleDto } from '../dto-pipeline.js';
@@ -26,6 +27,11 @@ const RuleFields = {
 const CreateBody = Type.Object({ ref: Type.String({ minLength: 3, maxLength: 255, description: '<pack>.<name>' }), ...RuleFields }, { additionalProperties: false });
 const PatchBody = Type.Partial(Type.Object(RuleFields), { additionalProperties: false });
 
+/** The rule as the API shows it: its action's schema says which action_params to mask. */
+async function present(ctx: ApiContext, rule: Rule) {
+  return toRuleDto(rule, (await ctx.catalog.action(rule.actionRef))?.parameters);
+}
+
 export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const one = { tags: ['rules'], params: RefParams, response: { 200: dataOf(RuleDto), 400: ErrorDto, 404: ErrorDto } };
 
@@ -42,24 +48,24 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void 
         ...(action_ref === undefined ? {} : { actionRef: action_ref }),
         ...(enabled === undefined ? {} : { enabled }),
       });
-      return { data: page.items.map(toRuleDto), pagination: { limit, offset, total: page.total } };
+      return { data: await Promise.all(page.items.map((r) => present(ctx, r))), pagination: { limit, offset, total: page.total } };
     },
   );
 
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/api/v1/rules',
     { schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
-    async (request, reply) => reply.status(201).send({ data: toRuleDto(await ctx.rules.create(request.body)) }),
+    async (request, reply) => reply.status(201).send({ data: await present(ctx, await ctx.rules.create(request.body)) }),
   );
 
   app.get<{ Params: Static<typeof RefParams> }>('/api/v1/rules/:ref', { schema: { ...one, summary: 'Show a rule' } }, async (request) => ({
-    data: toRuleDto(await ctx.rules.get(request.params.ref)),
+    data: await present(ctx, await ctx.rules.get(request.params.ref)),
   }));
 
   app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof PatchBody> }>(
     '/api/v1/rules/:ref',
     { schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
-    async (request) => ({ data: toRuleDto(await ctx.rules.update(request.params.ref, request.body)) }),
+    async (request) => ({ data: await present(ctx, await ctx.rules.update(request.params.ref, request.body)) }),
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
@@ -75,7 +81,7 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void 
     app.post<{ Params: Static<typeof RefParams> }>(
       `/api/v1/rules/:ref/${verb}`,
       { schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
-      async (request) => ({ data: toRuleDto(await ctx.rules.setEnabled(request.params.ref, enabled)) }),
+      async (request) => ({ data: await present(ctx, await ctx.rules.setEnabled(request.params.ref, enabled)) }),
     );
   }
 }

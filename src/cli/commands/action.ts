@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { ActionJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
-import { executeAction } from '../execute.js';
+import { PARAMS_FILE_HELP, executeAction } from '../execute.js';
 import type { Column } from '../output.js';
 import { printDocument, printList } from '../print.js';
 
@@ -43,12 +43,13 @@ export function registerActionCommands(program: Command): void {
     .command('execute')
     .description('execute an action now (prints the execution; --wait follows it to the end)')
     .argument('<ref>', 'action ref')
-    .addOption(new Option('-p, --param <key=value>', 'a parameter; repeat for more').argParser(collect).default([]))
+    .addOption(new Option('-p, --param <key=value>', 'a parameter; repeat for each other parameter').argParser(collect).default([]))
     .option('--wait', 'wait for the execution to finish and print its result', false)
     .option('--timeout <s>', 'timeout in seconds (overrides the action default)', parsePositiveInteger('--timeout'))
-    .addHelpText('after', '\nExample:\n  $ attune action execute core.echo -p message=hello --wait')
-    .action(async (ref: string, options: { param: string[]; wait: boolean; timeout?: number }, command: Command) => {
+    .option('--params-file <file>', PARAMS_FILE_HELP)
+    .addHelpText('after', '\nExamples:\n  $ attune action execute core.echo -p message=hello --wait\n  $ attune action execute mypack.login --params-file - --wait < params.json')
+    .action(async (ref: string, options: { param: string[]; wait: boolean; timeout?: number; paramsFile?: string }, command: Command) => {
       const context = createContext(command);
-      await executeAction(context, ref, options.param, { wait: options.wait, timeoutSeconds: options.timeout });
+      await executeAction(context, ref, options.param, { wait: options.wait, timeoutSeconds: options.timeout, paramsFile: options.paramsFile });
     });
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeParameters } from '../parameter-encoding.js';
@@ -16,16 +16,23 @@ export interface ParameterDeliveryPlan {
   cleanup(): Promise<void>;
 }
 
+/**
+ * `parametersDir` holds the parameter files (default: the OS temp dir). The file is removed when
+ * the run ends; one a crash leaves behind is removed by `sweepParameterFiles`, which is why
+ * Attune passes a directory of its own data dir and sweeps it at start.
+ */
 export async function prepareParameterDelivery(
   action: Pick<Action, 'parameterDelivery' | 'parameterFormat'>,
   parameters: Readonly<Record<string, unknown>>,
+  parametersDir: string = tmpdir(),
 ): Promise<ParameterDeliveryPlan> {
   const content = encodeParameters(action.parameterFormat, parameters);
   if (action.parameterDelivery === 'stdin') {
     return { stdin: content, env: {}, cleanup: () => Promise.resolve() };
   }
   // A private directory (0700 by mkdtemp) holding a 0600 file: parameters may carry secrets.
-  const dir = await mkdtemp(join(tmpdir(), 'attune-params-'));
+  await mkdir(parametersDir, { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(join(parametersDir, 'attune-params-'));
   const file = join(dir, `parameters.${action.parameterFormat === 'dotenv' ? 'env' : action.parameterFormat}`);
   await writeFile(file, content, { mode: 0o600 });
   return {
@@ -36,4 +43,12 @@ export async function prepareParameterDelivery(
       // the execution's outcome.
     }),
   };
+}
+
+/**
+ * Removes every parameter file under `parametersDir`. Only safe while no action of this data dir
+ * runs: Attune calls it at start, after ending what a crash left running.
+ */
+export async function sweepParameterFiles(parametersDir: string): Promise<void> {
+  await rm(parametersDir, { recursive: true, force: true });
 }

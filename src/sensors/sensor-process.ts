@@ -82,7 +82,7 @@ export class SensorProcess {
     this.#triggerTypes = new Set(options.launch.triggerTypes);
     this.#logs = new SensorLog({
       capacity: this.#opts.logLines,
-      ...(options.logFile === undefined ? {} : { file: options.logFile }),
+      ...(options.logFile === undefined ? {} : { file: options.logFile, fileMaxBytes: options.logFileMaxBytes, fileMaxFiles: options.logFileMaxFiles }),
       onFileError: (err) => this.#log.warn({ err, logFile: options.logFile }, 'sensor log file not writable'),
     });
   }

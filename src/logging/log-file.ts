@@ -138,7 +138,11 @@ export class LogFile {
   }
 
   #kick(): void {
-    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+      // A line queued after the loop found the queue empty, but before this ran, must still go out.
+      if (this.#retryTimer === undefined && (this.#pending !== undefined || this.#queue.length > 0)) this.#kick();
+    });
   }
 
   #cancelRetry(): void {
@@ -215,7 +219,7 @@ export class LogFile {
       return;
     }
     for (let n = maxFiles - 1; n >= 1; n -= 1) await renameIfExists(`${path}.${n}`, `${path}.${n + 1}`);
-    await rename(path, `${path}.1`);
+    await renameIfExists(path, `${path}.1`);
   }
 
   /** Closes the file (the next try reopens it: the disk may have been remounted or cleaned) and waits. */

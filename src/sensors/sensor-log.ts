@@ -46,8 +46,10 @@ export class SensorLog {
   }
 
   add(stream: SensorLogStream, text: string): SensorLogEntry {
-    const kept = text.length > MAX_ENTRY_CHARS ? `${text.slice(0, MAX_ENTRY_CHARS)}… [truncated, ${text.length} chars]` : text;
-    const entry: SensorLogEntry = Object.freeze({ at: new Date().toISOString(), stream, line: escapeControlCharacters(kept) });
+    // Escaped first, so the cap also bounds a line of control characters (each becomes six).
+    const escaped = escapeControlCharacters(text);
+    const line = escaped.length > MAX_ENTRY_CHARS ? `${escaped.slice(0, MAX_ENTRY_CHARS)}… [truncated, ${escaped.length} chars]` : escaped;
+    const entry: SensorLogEntry = Object.freeze({ at: new Date().toISOString(), stream, line });
     this.#entries[this.#next] = entry;
     this.#next = (this.#next + 1) % this.#capacity;
     this.#size = Math.min(this.#size + 1, this.#capacity);

@@ -10,6 +10,7 @@ import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
+import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
@@ -158,17 +159,37 @@ function apiUrl(api: FastifyInstance, config: Config): string {
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
-function createLogger(config: Config): Logger {
+interface ServiceLog {
+  readonly log: Logger;
+  /** logs/attune.log: closed last at shutdown, flushed synchronously at exit. */
+  readonly file: LogFile;
+}
+
+/**
+ * The root logger: logs/attune.log (rotated) and, from warn up, stderr. Neither destination
+ * blocks or throws when the disk is full: lines are dropped, counted, and noted once writing
+ * works again (see LogFile).
+ */
+function createLogger(config: Config): ServiceLog {
   const logDir = path.join(config.home, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  chmodSync(logDir, 0o700);
+  const base = { pid: process.pid, hostname: hostname() };
+  const dropNote = (count: number, reason: string) =>
+    `${JSON.stringify({ level: 40, time: Date.now(), ...base, svc: 'log', dropped: count, reason, msg: 'log lines dropped' })}\n`;
+  const file = new LogFile({
+    path: path.join(logDir, 'attune.log'),
+    maxBytes: config.log.max_bytes,
+    maxFiles: config.log.max_files,
+    formatDropNote: dropNote,
+    onFailure: (err) => log.warn({ err }, 'cannot write logs/attune.log; lines are kept or dropped until it can'),
+  });
   const streams = [
-    { level: config.log.level, stream: pino.destination({ dest: path.join(logDir, 'attune.log'), mkdir: true, sync: false }) },
-    { level: 'warn' as const, stream: pino.destination(2) },
+    { level: config.log.level, stream: file },
+    { level: 'warn' as const, stream: new FdSink(2, dropNote) },
   ];
-  return pino(
-    { level: config.log.level, redact: ['*.token', '*.password', 'headers.authorization'] },
-    pino.multistream(streams),
-  );
+  const log = pino({ level: config.log.level, base, redact: ['*.token', '*.password', 'headers.authorization'] }, pino.multistream(streams));
+  return { log, file };
 }
 
 /** Refuses to start a second `attune up` on the same data dir: it would abandon the first one's work. */
@@ -191,7 +212,9 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   chmodSync(config.home, 0o700); // history, logs and parameters live here: the owner's alone
   assertNotRunning(config.home);
-  const log = createLogger(config);
+  const { log, file: logFile } = createLogger(config);
+  // Whatever is still queued when the process ends (a second signal, a crash) gets one last try.
+  process.once('exit', () => logFile.flushSync());
   const attune = await startAttune(config, { log, baseEnv: inheritedEnvironment() });
   const apiFile = path.join(config.home, API_FILE);
   writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, pid: process.pid })}\n`, { mode: 0o600 });
@@ -208,7 +231,7 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
     void attune
       .stop()
       .then(() => rmSync(apiFile, { force: true }))
-      .then(() => log.flush())
+      .then(() => logFile.close())
       .then(() => process.stdout.write('Attune stopped\n'))
       .catch((error: unknown) => {
         log.error({ err: error }, 'shutdown failed');

@@ -37,6 +37,8 @@ export const ERROR_CATALOGUE = {
   ERR_EXECUTION_UNSUCCESSFUL: { httpStatus: 200, summary: 'The CLI waited for an execution that did not complete.' },
   ERR_CLI_USAGE: { httpStatus: 400, summary: 'The CLI was called with arguments it cannot use.' },
   ERR_SECRET_UNREADABLE: { httpStatus: 500, summary: 'A stored secret cannot be opened: sealed with another key, or altered.' },
+  ERR_STORAGE_FULL: { httpStatus: 507, summary: 'The disk holding the database is full: the write was not made; reads still work.' },
+  ERR_STORAGE_UNAVAILABLE: { httpStatus: 503, summary: 'The database file could not be read or written (an I/O error); retry later.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

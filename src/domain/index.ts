@@ -4,3 +4,4 @@ export * from './flat-schema.js';
 export * from './ids.js';
 export * from './refs.js';
 export * from './statuses.js';
+export * from './text.js';

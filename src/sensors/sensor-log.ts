@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { escapeControlCharacters } from '../domain/index.js';
+import { LogFile } from '../logging/index.js';
 import type { SensorLogEntry, SensorLogStream } from './sensor-types.js';
 
 /** Longest line kept; stderr lines may be up to the splitter cap, which is too much to hold 1000 of. */
@@ -6,34 +7,53 @@ const MAX_ENTRY_CHARS = 8192;
 
 export interface SensorLogOptions {
   readonly capacity: number;
+  /** Mirror every line to this file, rotated at `fileMaxBytes` keeping `fileMaxFiles` old ones. */
   readonly file?: string;
-  /** Told once when the file cannot be written; file logging then stops, memory logging goes on. */
+  readonly fileMaxBytes?: number;
+  readonly fileMaxFiles?: number;
+  /** Told when the file cannot be written, once per failure streak; memory logging goes on. */
   readonly onFileError: (err: Error) => void;
 }
 
-/** The last `capacity` log lines of one sensor, optionally mirrored to an append-only file. */
+const DEFAULT_FILE_MAX_BYTES = 1_048_576;
+const DEFAULT_FILE_MAX_FILES = 2;
+
+/**
+ * The last `capacity` log lines of one sensor, optionally mirrored to a rotated file. Control
+ * characters are escaped as they come in (ESC → `\u001b`), so a sensor can never send escape
+ * sequences to the terminal of someone reading its log, from the API, the CLI or the file.
+ */
 export class SensorLog {
   readonly #capacity: number;
   readonly #entries: (SensorLogEntry | undefined)[];
-  readonly #options: SensorLogOptions;
+  readonly #file: LogFile | undefined;
   #next = 0;
   #size = 0;
-  #file: WriteStream | null = null;
-  #hasFileFailed = false;
 
   constructor(options: SensorLogOptions) {
     this.#capacity = Math.max(1, Math.floor(options.capacity));
     this.#entries = new Array<SensorLogEntry | undefined>(this.#capacity);
-    this.#options = options;
+    this.#file =
+      options.file === undefined
+        ? undefined
+        : new LogFile({
+            path: options.file,
+            maxBytes: options.fileMaxBytes ?? DEFAULT_FILE_MAX_BYTES,
+            maxFiles: options.fileMaxFiles ?? DEFAULT_FILE_MAX_FILES,
+            formatDropNote: (count, reason) => `${new Date().toISOString()} attune dropped ${count} log lines: could not write them (${reason})\n`,
+            onFailure: options.onFileError,
+          });
   }
 
   add(stream: SensorLogStream, text: string): SensorLogEntry {
-    const line = text.length > MAX_ENTRY_CHARS ? `${text.slice(0, MAX_ENTRY_CHARS)}… [truncated, ${text.length} chars]` : text;
+    // Escaped first, so the cap also bounds a line of control characters (each becomes six).
+    const escaped = escapeControlCharacters(text);
+    const line = escaped.length > MAX_ENTRY_CHARS ? `${escaped.slice(0, MAX_ENTRY_CHARS)}… [truncated, ${escaped.length} chars]` : escaped;
     const entry: SensorLogEntry = Object.freeze({ at: new Date().toISOString(), stream, line });
     this.#entries[this.#next] = entry;
     this.#next = (this.#next + 1) % this.#capacity;
     this.#size = Math.min(this.#size + 1, this.#capacity);
-    this.#appendToFile(entry);
+    this.#file?.write(`${entry.at} ${entry.stream} ${entry.line}\n`);
     return entry;
   }
 
@@ -48,26 +68,8 @@ export class SensorLog {
     return out;
   }
 
-  /** Closes the file; the next line reopens it, so this is safe between process runs. */
+  /** Writes what is queued, then closes the file; the next line reopens it, so this is safe between process runs. */
   async closeFile(): Promise<void> {
-    const file = this.#file;
-    if (file === null) return;
-    this.#file = null;
-    await new Promise<void>((resolve) => file.end(resolve));
-  }
-
-  #appendToFile(entry: SensorLogEntry): void {
-    const path = this.#options.file;
-    if (path === undefined || this.#hasFileFailed) return;
-    if (this.#file === null) {
-      const file = createWriteStream(path, { flags: 'a' });
-      file.on('error', (err) => {
-        this.#hasFileFailed = true;
-        if (this.#file === file) this.#file = null;
-        this.#options.onFileError(err);
-      });
-      this.#file = file;
-    }
-    this.#file.write(`${entry.at} ${entry.stream} ${entry.line}\n`);
+    await this.#file?.close();
   }
 }

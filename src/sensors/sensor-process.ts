@@ -82,7 +82,7 @@ export class SensorProcess {
     this.#triggerTypes = new Set(options.launch.triggerTypes);
     this.#logs = new SensorLog({
       capacity: this.#opts.logLines,
-      ...(options.logFile === undefined ? {} : { file: options.logFile }),
+      ...(options.logFile === undefined ? {} : { file: options.logFile, fileMaxBytes: options.logFileMaxBytes, fileMaxFiles: options.logFileMaxFiles }),
       onFileError: (err) => this.#log.warn({ err, logFile: options.logFile }, 'sensor log file not writable'),
     });
   }
@@ -190,8 +190,8 @@ export class SensorProcess {
       onStdoutLine: (line) => this.#onStdoutLine(child, line),
       onStdoutOverflow: (bytes, head) => this.#notice(`skipped stdout line: longer than ${MAX_SENSOR_LINE_BYTES} bytes (${bytes}): ${head}`),
       onStderrLine: (line) => {
-        this.#logs.add('stderr', line);
-        this.#log.debug({ line }, 'sensor stderr');
+        const entry = this.#logs.add('stderr', line);
+        this.#log.debug({ line: entry.line }, 'sensor stderr'); // escaped: attune.log is read in terminals too
       },
       onNotice: (message) => this.#notice(message),
       onExit: (exit) => this.#onExit(child, exit),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Bus, Consumer } from '../bus/index.js';
@@ -52,7 +52,9 @@ export class SensorService {
   /** Starts reconciling; `apiUrl` is what sensors are told as ATTUNE_API_URL. */
   async start(apiUrl: string): Promise<void> {
     this.#apiUrl = apiUrl;
-    await mkdir(this.#options.logDir, { recursive: true });
+    // Sensor output may hold anything a sensor saw: the owner's alone, like the data dir.
+    await mkdir(this.#options.logDir, { recursive: true, mode: 0o700 });
+    await chmod(this.#options.logDir, 0o700);
     this.#consumer = await this.#options.bus.consume(
       `sensors.changes.${randomUUID()}`,
       ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
@@ -148,6 +150,8 @@ export class SensorService {
         alertAfterFailures: config.alert_after_failures,
         killGraceMs: config.kill_grace_ms,
         logFile: path.join(this.#options.logDir, `${sensor.ref}.log`),
+        logFileMaxBytes: config.log_max_bytes,
+        logFileMaxFiles: config.log_max_files,
       }),
     };
     this.#supervised.set(sensor.ref, supervised);

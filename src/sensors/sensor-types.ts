@@ -96,8 +96,10 @@ export interface SensorProcessOptions {
   readonly killGraceMs?: number;
   /** Log lines kept in memory (default 1000). */
   readonly logLines?: number;
-  /** Also append every log line to this file. */
+  /** Also append every log line to this file, rotated at `logFileMaxBytes` keeping `logFileMaxFiles` old ones. */
   readonly logFile?: string;
+  readonly logFileMaxBytes?: number;
+  readonly logFileMaxFiles?: number;
   /** A process that ran this long ends the failure streak (default 60000). */
   readonly stableAfterMs?: number;
 }

@@ -5,6 +5,7 @@ export type { ExecutionFilter, NewExecution, TransitionPatch } from './execution
 export type { ExecutionSummary, ResultSummary } from './execution-summary.js';
 export type { ComponentFilter, Page, PageRequest } from './rows.js';
 export { Repositories, Store } from './store.js';
+export { STORAGE_ERROR_CODES, isStorageError } from './storage-errors.js';
 export type { EnforcementFilter, EventFilter, NewEvent } from './event-repository.js';
 export type { RuleFilter, RuleInput } from './rule-repository.js';
 export type { SensorInput, TriggerInput } from './trigger-repository.js';

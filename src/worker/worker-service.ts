@@ -1,13 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
 import { type AttemptSummary, type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
-import type { Store } from '../store/index.js';
+import { isStorageError, type Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
 import { identifyProcess } from './process-identity.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
+
+/** Pauses between tries to record an outcome the database refused (a full disk): doubling, capped. */
+const RECORD_RETRY_FIRST_MS = 500;
+const RECORD_RETRY_MAX_MS = 30_000;
 
 export interface WorkerServiceOptions {
   readonly store: Store;
@@ -37,6 +42,8 @@ export class WorkerService {
   /** Cancels that arrived between the claim and the process start. */
   readonly #pendingCancels = new Set<ExecutionId>();
   readonly #consumers: Consumer[] = [];
+  /** Aborted by stop(): a write still being retried then gives up (the next start abandons its row). */
+  readonly #stopSignal = new AbortController();
   #stopping = false;
 
   constructor(options: WorkerServiceOptions) {
@@ -63,6 +70,7 @@ export class WorkerService {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#stopSignal.abort();
     const consumers = this.#consumers.splice(0);
     const draining = Promise.all(consumers.map((c) => c.cancel()));
     for (const running of this.#running.values()) running.cancel();
@@ -130,7 +138,9 @@ export class WorkerService {
     const { exit_code, error, duration_ms } = outcome.result;
     const summary: AttemptSummary = { attempt: execution.attempt, status: outcome.status, exit_code, error, duration_ms };
     const previous = [...(execution.result?.previous_attempts ?? []), summary];
-    const again = await this.#options.store.executions.transition(execution.id, ['running'], 'scheduled', { result: { previous_attempts: previous } });
+    const again = await this.#record(execution.id, () =>
+      this.#options.store.executions.transition(execution.id, ['running'], 'scheduled', { result: { previous_attempts: previous } }),
+    );
     if (!again) return false; // a cancel arrived meanwhile: finish it instead
     this.#log.info({ executionId: execution.id, attempt: execution.attempt, status: outcome.status }, 'execution retried');
     await this.#publishStatus(again, 'scheduled');
@@ -188,7 +198,9 @@ export class WorkerService {
     // A run stopped because Attune is shutting down did not fail on its own: it was abandoned.
     const status: TerminalStatus = this.#stopping && outcome.status === 'cancelled' ? 'abandoned' : outcome.status;
     const result = status === 'abandoned' ? { ...outcome.result, error: 'stopped: Attune shut down while the action ran' } : outcome.result;
-    const finished = await store.executions.transition(execution.id, ['running', 'canceling'], status, { result, finished: true });
+    const finished = await this.#record(execution.id, () =>
+      store.executions.transition(execution.id, ['running', 'canceling'], status, { result, finished: true }),
+    );
     if (!finished) {
       this.#log.warn({ executionId: execution.id }, 'execution was finished by someone else');
       return;
@@ -196,6 +208,24 @@ export class WorkerService {
     this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
     await this.#publishStatus(finished, status);
     await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef });
+  }
+
+  /**
+   * Writes what became of a run, retrying while the database refuses for lack of space or an
+   * I/O error. The action has run and its outcome exists only here: failing the message would
+   * leave the row `running` for good (a redelivered dispatch finds it claimed). Other errors
+   * are thrown at once; so is a storage error once the worker stops.
+   */
+  async #record<T>(id: ExecutionId, write: () => Promise<T>): Promise<T> {
+    for (let delayMs = RECORD_RETRY_FIRST_MS; ; delayMs = Math.min(delayMs * 2, RECORD_RETRY_MAX_MS)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isStorageError(error) || this.#stopSignal.signal.aborted) throw error;
+        this.#log.warn({ err: error, executionId: id, retryInMs: delayMs }, 'could not record the execution outcome; will retry');
+        await sleep(delayMs, undefined, { signal: this.#stopSignal.signal }).catch(() => undefined); // aborted: one last try
+      }
+    }
   }
 
   async #cancel(delivery: Delivery<'execution.cancel'>): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../domain/errors.js';
+import { AppError, escapeControlCharacters } from '../../domain/index.js';
 import type { SensorJson, SensorLogJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { type Column, formatScalar, writeOut } from '../output.js';
@@ -61,6 +61,8 @@ export function registerSensorCommands(program: Command): void {
         return;
       }
       if (lines.length === 0) writeOut('(no log lines)');
-      else writeOut(lines.map((entry) => `${entry.at} ${entry.stream} ${entry.line}`).join('\n'));
+      // The server escapes what sensors write; an older server may not, and a terminal must never
+      // get a sensor's escape sequences.
+      else writeOut(lines.map((entry) => escapeControlCharacters(`${entry.at} ${entry.stream} ${entry.line}`)).join('\n'));
     });
 }

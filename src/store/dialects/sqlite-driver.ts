@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { toStorageError } from './sqlite-errors.js';
 
 /** Distinct SQL texts kept prepared; the repositories issue a few dozen, `IN (…)` lists a few more. */
 const STATEMENT_CACHE_SIZE = 256;
@@ -12,6 +13,8 @@ interface Batch {
 
 interface TurnConnection extends DatabaseConnection {
   release(): void;
+  /** This turn's transaction holds the savepoint: only then may its rollback touch the database. */
+  hasSavepoint: boolean;
 }
 
 /** SQLite has one connection: callers take turns, in order. */
@@ -45,6 +48,8 @@ export class GroupCommitSqliteDriver implements Driver {
   readonly #mutex = new Mutex();
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
   #inTransaction = false;
+  /** Why SQLite rolled back the batch under the open transaction; its remaining statements fail with it. */
+  #lostTransaction: { readonly error: unknown } | undefined;
   #batch: Batch | undefined;
 
   constructor(db: BetterSqlite3.Database) {
@@ -63,6 +68,7 @@ export class GroupCommitSqliteDriver implements Driver {
     };
     const connection: TurnConnection = {
       release,
+      hasSavepoint: false,
       executeQuery: <R>(query: CompiledQuery) => this.#execute<R>(query, release),
       streamQuery: () => {
         throw new Error('the SQLite store does not stream');
@@ -75,26 +81,47 @@ export class GroupCommitSqliteDriver implements Driver {
     (connection as TurnConnection).release();
   }
 
-  async beginTransaction(): Promise<void> {
-    this.#openBatch();
-    this.#run('savepoint attune_tx');
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      this.#openBatch();
+      this.#run('savepoint attune_tx');
+    } catch (error) {
+      throw toStorageError(error);
+    }
+    (connection as TurnConnection).hasSavepoint = true;
     this.#inTransaction = true;
+    this.#lostTransaction = undefined;
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    // Thrown, Kysely rolls back: a transaction that lost its batch must never look committed.
+    if (this.#lostTransaction) throw this.#lostTransaction.error;
     const batch = this.#openBatch();
     this.#run('release attune_tx');
+    (connection as TurnConnection).hasSavepoint = false;
     this.#inTransaction = false;
     // Others may add to the batch while this transaction waits for it to be durable.
     await this.releaseConnection(connection);
     await batch.committed;
   }
 
-  async rollbackTransaction(): Promise<void> {
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const turn = connection as TurnConnection;
+    // After a failed batch commit the savepoint is long released, and the connection may be in
+    // another caller's hands: there is nothing of this transaction left to undo.
+    if (!turn.hasSavepoint) return;
+    turn.hasSavepoint = false;
     this.#inTransaction = false;
-    if (!this.#db.inTransaction) return;
-    this.#run('rollback to attune_tx');
-    this.#run('release attune_tx');
+    const lost = this.#lostTransaction;
+    this.#lostTransaction = undefined;
+    if (lost || !this.#db.inTransaction) return;
+    try {
+      this.#run('rollback to attune_tx');
+      this.#run('release attune_tx');
+    } catch (error) {
+      // Undoing just this transaction failed: undo the whole batch rather than commit half of it.
+      this.#abandonBatch(toStorageError(error));
+    }
   }
 
   async destroy(): Promise<void> {
@@ -105,6 +132,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   #execute<R>(query: CompiledQuery, release: () => void): Promise<QueryResult<R>> {
     try {
+      if (this.#lostTransaction) throw this.#lostTransaction.error;
       const statement = this.#prepare(query.sql);
       if (this.#inTransaction || statement.readonly) return Promise.resolve(toResult<R>(statement, query.parameters));
       const { committed } = this.#openBatch();
@@ -112,16 +140,25 @@ export class GroupCommitSqliteDriver implements Driver {
       release(); // the statement is done: others may join the batch while this write waits for it
       return committed.then(() => result);
     } catch (error) {
-      // SQLite undoes just the failed statement; the batch and its other writes go on.
-      return Promise.reject(error);
+      const failure = toStorageError(error);
+      // Usually SQLite undoes just the failed statement and the batch goes on. After some
+      // failures (a full disk, an I/O error, RAISE(ROLLBACK)) it rolls back the whole transaction:
+      // then the batch is gone, and every write in it must fail rather than report success.
+      if (this.#batch && !this.#db.inTransaction) this.#abandonBatch(failure);
+      return Promise.reject(failure);
     }
   }
 
   #openBatch(): Batch {
     if (this.#batch) return this.#batch;
+    // A transaction a failed rollback left open would make every later `begin` fail: end it.
+    if (this.#db.inTransaction) this.#run('rollback');
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    // Each write awaits `committed`; a batch that fails before any write waits on it must not
+    // count as an unhandled rejection (which would end the process).
+    committed.catch(() => undefined);
     this.#run('begin');
     this.#batch = { committed, resolve, reject };
     setImmediate(() => this.#commitBatch());
@@ -141,8 +178,26 @@ export class GroupCommitSqliteDriver implements Driver {
       this.#run('commit');
       batch.resolve();
     } catch (error) {
-      if (this.#db.inTransaction) this.#run('rollback');
-      batch.reject(error);
+      this.#rollbackQuietly();
+      batch.reject(toStorageError(error));
+    }
+  }
+
+  /** Rolls back the open batch and fails every write in it; a transaction in progress is lost with it. */
+  #abandonBatch(error: unknown): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    this.#rollbackQuietly();
+    if (this.#inTransaction) this.#lostTransaction = { error };
+    batch?.reject(error);
+  }
+
+  #rollbackQuietly(): void {
+    if (!this.#db.inTransaction) return;
+    try {
+      this.#run('rollback');
+    } catch {
+      // SQLite refused even the rollback (the disk is failing): the next batch retries it before it begins.
     }
   }
 

@@ -5,6 +5,7 @@ import type { Bus } from '../bus/index.js';
 import { AppError, type Pack, checkParameters } from '../domain/index.js';
 import type { ActionInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
+import type { PackLimits } from './pack-files.js';
 import type { PackCatalog } from './pack-catalog.js';
 import type { ActionDefinition, PackDefinition, RuleDefinition } from './pack-definition.js';
 import type { KnownComponents } from './reference-checks.js';
@@ -18,6 +19,8 @@ export interface PackRegistryOptions {
   readonly log: Logger;
   /** Told at once when packs change here; other processes learn it from the bus. */
   readonly catalog?: PackCatalog;
+  /** What one pack may hold (`packs.*`); the configuration's defaults when not given. */
+  readonly limits?: PackLimits;
 }
 
 function toActionInput(def: ActionDefinition, packRef: string): ActionInput {
@@ -35,18 +38,33 @@ export class PackRegistry {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #catalog: PackCatalog | undefined;
+  readonly #limits: PackLimits | undefined;
+  /** The registration in progress, if any: see register. */
+  #current: Promise<unknown> = Promise.resolve();
 
   constructor(options: PackRegistryOptions) {
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log;
     this.#catalog = options.catalog;
+    this.#limits = options.limits;
   }
 
-  async register(dir: string): Promise<Pack> {
+  /**
+   * Registers the pack at `dir`. Registrations run one at a time: what one may cost is bounded
+   * by `packs.*`, and queuing keeps that bound when many requests arrive together.
+   */
+  register(dir: string): Promise<Pack> {
+    const next = this.#current.then(() => this.#register(dir));
+    // The queue only orders registrations; each caller gets its own result or error from `next`.
+    this.#current = next.catch(() => undefined);
+    return next;
+  }
+
+  async #register(dir: string): Promise<Pack> {
     const root = path.resolve(dir);
     const known = await this.#installedOutside(root);
-    const definition = await loadPack(root, { known });
+    const definition = await loadPack(root, { known, ...(this.#limits ? { limits: this.#limits } : {}) });
     const pack = await this.#write(definition, known);
     const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
     this.#catalog?.invalidate();

@@ -28,18 +28,12 @@ export const MAX_ISSUES_PER_FILE = 50;
 
 export function parseYaml(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  // yaml's own duplicate-key check compares each key with every earlier one: 1 MB of keys took a
-  // minute. duplicateKeyIssues does the same check in one pass.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false });
+  const doc = parseQuietly(text, lineCounter);
   const source: YamlSource = { file, doc, lineCounter };
-  const syntax = doc.errors.map((error): ValidationIssue => {
-    const pos = error.linePos?.[0];
-    return {
-      file,
-      ...(pos ? { line: pos.line, column: pos.col } : START),
-      field: '',
-      message: `invalid YAML: ${plainYamlMessage(error.message)}`,
-    };
+  // Only what will be listed is located (see capIssues); the rest only needs counting.
+  const syntax = doc.errors.slice(0, MAX_ISSUES_PER_FILE + 1).map((error): ValidationIssue => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { file, line, column: col, field: '', message: `invalid YAML: ${error.message}` };
   });
   const issues = syntax.length > 0 ? syntax : duplicateKeyIssues(source);
   if (issues.length > 0) return { source, data: undefined, issues: capIssues(file, issues.sort(compareIssues)) };
@@ -49,6 +43,23 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     // toJS throws only for alias abuse (e.g. a "billion laughs" document); report it as the file's problem.
     const message = error instanceof Error ? error.message : String(error);
     return { source, data: undefined, issues: [{ file, ...START, field: '', message: `invalid YAML: ${message}` }] };
+  }
+}
+
+/**
+ * yaml's parseDocument, made cheaper for hostile input. Its own duplicate-key check compares each
+ * key with every earlier one (1 MB of keys took a minute): duplicateKeyIssues does it in one pass.
+ * It builds an Error per problem, and on a broken file capturing their stack traces was half the
+ * parse; we never show those stacks, and the parse is synchronous, so nothing else sees the
+ * lowered limit.
+ */
+function parseQuietly(text: string, lineCounter: LineCounter): Document {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } finally {
+    Error.stackTraceLimit = saved;
   }
 }
 
@@ -78,12 +89,6 @@ export function capIssues(file: string, issues: readonly ValidationIssue[]): Val
   const last = issues[MAX_ISSUES_PER_FILE - 1];
   const message = `more problems in this file are not listed (only the first ${MAX_ISSUES_PER_FILE} are)`;
   return [...issues.slice(0, MAX_ISSUES_PER_FILE), { file, line: last?.line ?? 1, column: last?.column ?? 1, field: '', message }];
-}
-
-/** yaml's pretty messages append " at line L, column C:" and a code excerpt; we report those separately. */
-function plainYamlMessage(message: string): string {
-  const firstLine = message.split('\n', 1)[0] ?? message;
-  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 interface Found {

@@ -97,6 +97,17 @@ describe('loadPack and symbolic links', () => {
     expect(issues).toEqual([{ file: 'pack.yaml', line: 1, column: 1, field: '', message: expect.stringMatching(/^resolves outside the pack/) as string }]);
   });
 
+  it('reports a symlink loop as a problem of the pack, not an internal error', async () => {
+    const dir = await writeFiles(await tempDir(), { 'pack.yaml': PACK_YAML });
+    await link(dir, 'actions', 'actions');
+    await link(dir, 'rules/loop.yaml', 'loop.yaml');
+    const issues = await issuesOf(dir);
+    expect(issues).toEqual([
+      { file: 'actions/', line: 1, column: 1, field: '', message: 'cannot be read: too many levels of symbolic links' },
+      { file: 'rules/loop.yaml', line: 1, column: 1, field: '', message: 'cannot be read: too many levels of symbolic links' },
+    ]);
+  });
+
   it('follows symlinks that stay inside the pack, and a pack directory that is itself a symlink', async () => {
     const real = await writeFiles(await tempDir(), {
       'pack.yaml': PACK_YAML,

@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, type Dir, type Stats } from 'node:fs';
 import { type FileHandle, open, opendir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PacksConfig } from '../config/index.js';
@@ -44,7 +44,9 @@ export class PackFiles {
     const info = await stat(root).catch(() => undefined); // missing or unreadable: reported below
     if (!info) throw new AppError('ERR_PACK_PATH_NOT_FOUND', `pack directory ${root} does not exist`);
     if (!info.isDirectory()) throw new AppError('ERR_PACK_PATH_NOT_FOUND', `${root} is ${kindOf(info)}, not a pack directory`);
-    return new PackFiles(root, await realpath(root), limits);
+    const realRoot = await realpath(root).catch(() => undefined); // stat just worked: hardly ever fails
+    if (realRoot === undefined) throw new AppError('ERR_PACK_PATH_NOT_FOUND', `pack directory ${root} cannot be read`);
+    return new PackFiles(root, realRoot, limits);
   }
 
   /** `pack.yaml` or `pack.yml`, whichever exists (of any kind: reading it reports what is wrong). */
@@ -66,20 +68,20 @@ export class PackFiles {
    * none; a folder that leads outside the pack is an issue. Counts toward `max_files`.
    */
   async listYaml(folder: string): Promise<{ readonly files: readonly string[]; readonly issues: readonly ValidationIssue[] }> {
-    const real = await realpath(path.join(this.root, folder)).catch((error: unknown) => {
-      // A pack without this folder simply has no components of this kind.
-      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return undefined;
-      throw error;
-    });
-    if (real === undefined) return { files: [], issues: [] };
-    if (!isInside(this.#realRoot, real)) return { files: [], issues: [{ file: `${folder}/`, ...START, field: '', message: OUTSIDE }] };
-    const dir = await opendir(real).catch((error: unknown) => {
-      if (isCode(error, 'ENOTDIR')) return undefined; // a file called `actions` holds no components
-      throw error;
-    });
+    const problem = (message: string) => ({ files: [], issues: [{ file: `${folder}/`, ...START, field: '', message }] });
+    let dir: Dir;
+    try {
+      const real = await realpath(path.join(this.root, folder));
+      if (!isInside(this.#realRoot, real)) return problem(OUTSIDE);
+      dir = await opendir(real);
+    } catch (error) {
+      // A pack without this folder (or with a file of that name) simply has no components of this kind.
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return { files: [], issues: [] };
+      return problem(readProblem(error));
+    }
     const names: string[] = [];
     // Streamed, and counted as it goes: a folder of a million entries is never held in memory.
-    for await (const entry of dir ?? []) {
+    for await (const entry of dir) {
       if (entry.isDirectory() || !YAML_EXTENSIONS.includes(path.extname(entry.name))) continue;
       names.push(entry.name);
       this.#countFile(`${folder}/`);

@@ -68,7 +68,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
 
   const catalog = new PackCatalog({ store, bus });
   const secrets = SecretBox.forHome(config.home);
-  const packs = new PackRegistry({ store, bus, log, catalog, secrets });
+  const packs = new PackRegistry({ store, bus, log, catalog, secrets, limits: config.packs });
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
   const ingest = new EventIngest({ store, bus, log, catalog });

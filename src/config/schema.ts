@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 /** The one typed configuration (DESIGN §8). Keys mirror attune.yaml and ATTUNE__SECTION__KEY. */
 export const ConfigSchema = Type.Object(
@@ -63,6 +64,11 @@ export const ConfigSchema = Type.Object(
     packs: Type.Object(
       {
         paths: Type.Array(Type.String(), { default: [], description: 'Extra pack directories loaded at start.' }),
+        // Registration parses YAML on the API's event loop: one file is one uninterrupted parse, so
+        // max_file_bytes bounds each stall (docs/configuration.md gives the measured costs).
+        max_file_bytes: Type.Integer({ minimum: 1024, default: 131_072, description: 'Largest YAML file of a pack, in bytes.' }),
+        max_pack_bytes: Type.Integer({ minimum: 1024, default: 16_777_216, description: 'Total size of the YAML files of one pack.' }),
+        max_files: Type.Integer({ minimum: 1, default: 5000, description: 'Most YAML files one pack may hold.' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -86,3 +92,7 @@ export type ServerConfig = Config['server'];
 export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
 export type SensorsConfig = Config['sensors'];
+export type PacksConfig = Config['packs'];
+
+/** The `packs` defaults, for code that loads packs without a whole configuration (tests, tools). */
+export const PACKS_DEFAULTS: PacksConfig = Object.freeze(Value.Default(ConfigSchema.properties.packs, {}) as PacksConfig);

@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { COMPONENT_NAME_PATTERN, parseRef, type FlatSchema, type ParameterSpec, type ValidationIssue } from '../domain/index.js';
 import type { ComponentFile } from './file-schemas.js';
+import type { PackFiles } from './pack-files.js';
 import { issueAt, type YamlSource } from './yaml-source.js';
 
 export interface ComponentId {
@@ -97,24 +96,16 @@ function describeValue(value: unknown): string {
 }
 
 /**
- * The program of a non-builtin action or sensor must be a file inside its folder (`actions/` or
- * `sensors/`); an entry point that climbs out of the folder is refused rather than followed.
+ * The program of a non-builtin action or sensor must be a regular file inside its folder
+ * (`actions/` or `sensors/`) whose real path stays inside the pack: an entry point that climbs
+ * out of the folder, or a symlink that leads out of the pack, is refused rather than followed.
  */
 export async function entryPointIssues(
   source: YamlSource,
-  packDir: string,
+  files: PackFiles,
   folder: 'actions' | 'sensors',
   entryPoint: string,
 ): Promise<ValidationIssue[]> {
-  const base = path.join(packDir, folder);
-  const target = path.resolve(base, entryPoint);
-  const relative = path.relative(base, target);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
-    return [issueAt(source, ['entry_point'], `must name a file inside ${folder}/ (found "${entryPoint}")`)];
-  }
-  const isFile = await stat(target).then(
-    (stats) => stats.isFile(),
-    () => false, // any stat failure (missing, unreadable) means the program cannot be run
-  );
-  return isFile ? [] : [issueAt(source, ['entry_point'], `${folder}/${relative.split(path.sep).join('/')} does not exist`)];
+  const problem = await files.programProblem(folder, entryPoint);
+  return problem === undefined ? [] : [issueAt(source, ['entry_point'], problem)];
 }

@@ -19,21 +19,21 @@ import {
   type SensorDefinition,
   type TriggerDefinition,
 } from './pack-definition.js';
+import type { PackFiles } from './pack-files.js';
 import { compileFileSchema } from './schema-issues.js';
 import type { YamlSource } from './yaml-source.js';
 
 export type ComponentFolder = 'actions' | 'triggers' | 'sensors' | 'rules';
 
-/** A ref one component makes to another of the same pack, checked once every file is loaded. */
+/** A ref one component makes to another (`trigger_ref`, an entry of `trigger_types`), with where it is. */
 export interface LocalRef {
   readonly kind: 'actions' | 'triggers';
   readonly ref: string;
-  readonly source: YamlSource;
   readonly segments: readonly string[];
 }
 
 export interface CheckContext {
-  readonly packDir: string;
+  readonly files: PackFiles;
   readonly source: YamlSource;
   /** True when schema validation found nothing wrong at or below this top-level field. */
   readonly isClean: (field: string) => boolean;
@@ -45,7 +45,7 @@ export interface ComponentKind<F extends ComponentFile, D> {
   readonly validate: ValidateFunction<F>;
   check(context: CheckContext, file: F): Promise<ValidationIssue[]>;
   /** Refs to other components this file makes (to verify those within the pack exist). */
-  refs(file: F): readonly { readonly kind: LocalRef['kind']; readonly ref: string; readonly segments: readonly string[] }[];
+  refs(file: F): readonly LocalRef[];
   build(file: F, id: ComponentId, path: string): D;
 }
 
@@ -59,7 +59,7 @@ async function programIssues(
   file: { readonly runner_type: string; readonly entry_point: string },
 ): Promise<ValidationIssue[]> {
   if (file.runner_type === 'builtin' || !context.isClean('runner_type') || !context.isClean('entry_point')) return [];
-  return entryPointIssues(context.source, context.packDir, folder, file.entry_point);
+  return entryPointIssues(context.source, context.files, folder, file.entry_point);
 }
 
 /** Default checks for the flat schemas in `fields`, skipping any the schema check already faulted. */

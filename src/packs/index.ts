@@ -9,3 +9,4 @@ export type {
 export { ACTION_DEFAULTS } from './pack-definition.js';
 export { CORE_PACK_REF, PackRegistry, listPackDirs, type PackRegistryOptions } from './pack-registry.js';
 export { PackCatalog } from './pack-catalog.js';
+export type { PackLimits } from './pack-files.js';

@@ -1,9 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { PACKS_DEFAULTS } from '../config/index.js';
 import { AppError, formatIssue, parseRef, type PackMeta, type ValidationIssue } from '../domain/index.js';
 import { resolveComponentId, type ComponentId } from './component-checks.js';
 import { ACTION_KIND, RULE_KIND, SENSOR_KIND, TRIGGER_KIND, type ComponentKind, type LocalRef } from './component-kinds.js';
 import type { ComponentFile } from './file-schemas.js';
+import { PackFiles, type PackLimits } from './pack-files.js';
 import { loadPackMeta } from './pack-meta.js';
 import type {
   ActionDefinition,
@@ -14,28 +14,28 @@ import type {
 } from './pack-definition.js';
 import { type KnownComponents, ruleIssues, sensorIssues } from './reference-checks.js';
 import { schemaIssues } from './schema-issues.js';
-import { compareIssues, issueAt, parseYaml, type ParsedYaml, type YamlSource } from './yaml-source.js';
-
-const YAML_EXTENSIONS = ['.yaml', '.yml'];
+import { capIssues, compareIssues, issueAt, parseYaml, type ParsedYaml, type YamlSource } from './yaml-source.js';
 
 interface LoadContext {
-  readonly root: string;
+  readonly files: PackFiles;
   readonly packRef: string | undefined;
   readonly issues: ValidationIssue[];
-  readonly localRefs: LocalRef[];
 }
 
 interface Loaded<D> {
   readonly definition: D | undefined;
   readonly id: ComponentId | undefined;
-  readonly source: YamlSource | undefined;
 }
+
+/** Checks of a rule or sensor against the rest of the pack, run while its YAML is still parsed. */
+type LaterChecks<D> = (definition: D, source: YamlSource, refs: readonly LocalRef[]) => ValidationIssue[];
 
 /**
  * Reads a pack directory (pack.yaml plus actions/, triggers/, sensors/ and rules/ *.yaml, in
  * sorted order), validates every file and returns the typed definition with defaults applied.
  * Pure parsing: nothing is written anywhere. Every problem in every file is collected first and
- * reported in one `ERR_PACK_INVALID` whose details are the located `ValidationIssue`s.
+ * reported in one `ERR_PACK_INVALID` whose details are the located `ValidationIssue`s; a pack
+ * beyond a `packs.*` limit stops at that limit.
  */
 export interface LoadPackOptions {
   /**
@@ -43,24 +43,27 @@ export interface LoadPackOptions {
    * actions that exist (installed or in this pack) and trigger_params must fit their trigger.
    */
   readonly known?: KnownComponents;
+  /** What one pack may hold; the configuration's defaults when not given. */
+  readonly limits?: PackLimits;
 }
 
 export async function loadPack(dir: string, options: LoadPackOptions = {}): Promise<PackDefinition> {
-  const root = path.resolve(dir);
-  const packFile = await findPackFile(root);
+  const files = await PackFiles.open(dir, options.limits ?? PACKS_DEFAULTS);
+  const packFile = await files.findPackFile();
   const issues: ValidationIssue[] = [];
-  const parsedMeta = await readYaml(root, packFile, issues);
+  const parsedMeta = await readYaml(files, packFile, issues);
   const { meta, packRef } = parsedMeta ? loadPackMeta(parsedMeta, issues) : { meta: undefined, packRef: undefined };
-  const context: LoadContext = { root, packRef, issues, localRefs: [] };
+  const context: LoadContext = { files, packRef, issues };
+  // Actions and triggers first, so each rule and sensor is checked against them as it is read:
+  // no parsed document outlives its file (one costs up to a few hundred times its text).
   const actions = await loadComponents(context, ACTION_KIND);
   const triggers = await loadComponents(context, TRIGGER_KIND);
-  const sensors = await loadComponents(context, SENSOR_KIND);
-  const rules = await loadComponents(context, RULE_KIND);
-  checkLocalRefs(context, { actions: refsOf(actions), triggers: refsOf(triggers) });
-  checkRulesAndSensors(context, { rules, sensors, actions, triggers }, options.known);
+  const later = laterChecks(context, { actions, triggers }, options.known);
+  const sensors = await loadComponents(context, SENSOR_KIND, later.sensor);
+  const rules = await loadComponents(context, RULE_KIND, later.rule);
   if (issues.length > 0 || !meta) throw packInvalid(issues);
   return deepFreeze({
-    path: root,
+    path: files.root,
     meta: meta satisfies PackMeta,
     actions: definitionsOf(actions),
     triggers: definitionsOf(triggers),
@@ -76,72 +79,39 @@ function packInvalid(issues: readonly ValidationIssue[]): AppError {
   return new AppError('ERR_PACK_INVALID', `${summary}${more}`, { details: issues });
 }
 
-async function findPackFile(root: string): Promise<string> {
-  const isDirectory = await stat(root).then(
-    (stats) => stats.isDirectory(),
-    () => false, // missing or unreadable: reported as not found below
-  );
-  if (!isDirectory) throw new AppError('ERR_PACK_PATH_NOT_FOUND', `pack directory ${root} does not exist`);
-  for (const name of ['pack.yaml', 'pack.yml']) {
-    const isFile = await stat(path.join(root, name)).then(
-      (stats) => stats.isFile(),
-      () => false, // try the next name
-    );
-    if (isFile) return name;
-  }
-  throw new AppError('ERR_PACK_PATH_NOT_FOUND', `${root} has no pack.yaml`);
-}
-
 /** Reads and parses one file; YAML and read errors become issues and yield undefined. */
-async function readYaml(root: string, file: string, issues: ValidationIssue[]): Promise<ParsedYaml | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path.join(root, file), 'utf8');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    issues.push({ file, line: 1, column: 1, field: '', message: `cannot be read: ${reason}` });
+async function readYaml(files: PackFiles, file: string, issues: ValidationIssue[]): Promise<ParsedYaml | undefined> {
+  const read = await files.readText(file);
+  if ('issue' in read) {
+    issues.push(read.issue);
     return undefined;
   }
-  const parsed = parseYaml(file, text);
+  const parsed = parseYaml(file, read.text);
   issues.push(...parsed.issues);
   return parsed.issues.length > 0 ? undefined : parsed;
-}
-
-async function listYamlFiles(root: string, folder: string): Promise<string[]> {
-  const entries = await readdir(path.join(root, folder), { withFileTypes: true }).catch((error: unknown) => {
-    // A pack without this folder simply has no components of this kind.
-    if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return [];
-    throw error;
-  });
-  return entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && YAML_EXTENSIONS.includes(path.extname(entry.name)))
-    .map((entry) => entry.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((name) => `${folder}/${name}`);
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
 async function loadComponents<F extends ComponentFile, D>(
   context: LoadContext,
   kind: ComponentKind<F, D>,
+  later?: LaterChecks<D>,
 ): Promise<Loaded<D>[]> {
   const loaded: Loaded<D>[] = [];
   const seen = new Map<string, string>();
-  for (const file of await listYamlFiles(context.root, kind.folder)) {
-    const one = await loadComponent(context, kind, file);
-    if (one.id && one.source) {
-      const first = seen.get(one.id.ref);
+  const listed = await context.files.listYaml(kind.folder);
+  context.issues.push(...listed.issues);
+  for (const file of listed.files) {
+    const { id, source, definition } = await loadComponent(context, kind, file, later);
+    if (id && source) {
+      const first = seen.get(id.ref);
       if (first !== undefined) {
-        const field = one.source.doc.has('ref') ? 'ref' : 'name';
-        context.issues.push(issueAt(one.source, [field], `duplicate ref "${one.id.ref}": ${first} defines it too`));
+        const field = source.doc.has('ref') ? 'ref' : 'name';
+        context.issues.push(issueAt(source, [field], `duplicate ref "${id.ref}": ${first} defines it too`));
       } else {
-        seen.set(one.id.ref, file);
+        seen.set(id.ref, file);
       }
     }
-    loaded.push(one);
+    loaded.push({ id, definition });
   }
   return loaded;
 }
@@ -150,8 +120,9 @@ async function loadComponent<F extends ComponentFile, D>(
   context: LoadContext,
   kind: ComponentKind<F, D>,
   file: string,
-): Promise<Loaded<D>> {
-  const parsed = await readYaml(context.root, file, context.issues);
+  later: LaterChecks<D> | undefined,
+): Promise<Loaded<D> & { readonly source: YamlSource | undefined }> {
+  const parsed = await readYaml(context.files, file, context.issues);
   if (!parsed) return { definition: undefined, id: undefined, source: undefined };
   const { source, data } = parsed;
   const schema = schemaIssues(kind.validate, source, data);
@@ -167,44 +138,58 @@ async function loadComponent<F extends ComponentFile, D>(
       issues.push(...resolved.issues);
       id = resolved.id;
     }
-    issues.push(...(await kind.check({ packDir: context.root, source, isClean }, typed)));
+    issues.push(...(await kind.check({ files: context.files, source, isClean }, typed)));
   }
-  context.issues.push(...issues.sort(compareIssues));
-  if (issues.length > 0 || !id) return { definition: undefined, id, source };
-  const typed = data as F;
-  for (const ref of kind.refs(typed)) context.localRefs.push({ ...ref, source });
-  return { definition: kind.build(typed, id, file), id, source };
+  let definition: D | undefined;
+  if (issues.length === 0 && id) {
+    const typed = data as F;
+    definition = kind.build(typed, id, file);
+    if (later) issues.push(...later(definition, source, kind.refs(typed)));
+  }
+  context.issues.push(...capIssues(file, issues.sort(compareIssues)));
+  return { definition: issues.length === 0 ? definition : undefined, id, source };
 }
 
-/** Rules' expressions always; references to installed components when `known` is given. */
-function checkRulesAndSensors(
+/**
+ * The checks of rules and sensors that need the whole pack: a ref into this same pack must name
+ * a component the pack defines; refs into other packs (and trigger_params) are checked against
+ * what is installed when `known` is given, and rules' expressions always.
+ */
+function laterChecks(
   context: LoadContext,
-  loaded: {
-    rules: readonly Loaded<RuleDefinition>[];
-    sensors: readonly Loaded<SensorDefinition>[];
-    actions: readonly Loaded<ActionDefinition>[];
-    triggers: readonly Loaded<TriggerDefinition>[];
-  },
+  own: { readonly actions: readonly Loaded<ActionDefinition>[]; readonly triggers: readonly Loaded<TriggerDefinition>[] },
   known: KnownComponents | undefined,
-): void {
-  // Refs into this pack were checked by checkLocalRefs: count them as present here, not twice.
-  const ownRefs = context.localRefs.filter((local) => parseRef(local.ref)?.pack === context.packRef);
+): { readonly rule: LaterChecks<RuleDefinition>; readonly sensor: LaterChecks<SensorDefinition> } {
+  const defined = { actions: refsOf(own.actions), triggers: refsOf(own.triggers) };
   const all: KnownComponents | undefined = known && {
-    triggers: new Map([
-      ...known.triggers,
-      ...ownRefs.filter((r) => r.kind === 'triggers').map((r) => [r.ref, {}] as const),
-      ...definitionsOf(loaded.triggers).map((t) => [t.ref, t.parameters] as const),
-    ]),
-    actions: new Set([...known.actions, ...ownRefs.filter((r) => r.kind === 'actions').map((r) => r.ref)]),
+    triggers: new Map([...known.triggers, ...definitionsOf(own.triggers).map((t) => [t.ref, t.parameters] as const)]),
+    actions: new Set([...known.actions, ...defined.actions]),
   };
-  for (const { definition, source } of loaded.rules) {
-    if (!definition || !source) continue;
-    context.issues.push(...ruleIssues(definition, source, all));
-  }
-  if (!all) return;
-  for (const { definition, source } of loaded.sensors) {
-    if (definition && source) context.issues.push(...sensorIssues(definition, source, all));
-  }
+  const singular = { actions: 'action', triggers: 'trigger' } as const;
+  const localIssues = (source: YamlSource, refs: readonly LocalRef[]): ValidationIssue[] =>
+    refs
+      .filter((local) => parseRef(local.ref)?.pack === context.packRef && !defined[local.kind].has(local.ref))
+      .map((local) => issueAt(source, local.segments, `no ${singular[local.kind]} "${local.ref}" is defined in this pack`));
+  // A ref into this pack was checked just above: count it as present below, not report it twice.
+  const withOwn = (refs: readonly LocalRef[]): KnownComponents | undefined => all && withOwnRefs(all, context.packRef, refs);
+  return {
+    rule: (rule, source, refs) => [...localIssues(source, refs), ...ruleIssues(rule, source, withOwn(refs))],
+    sensor: (sensor, source, refs) => {
+      const withKnown = withOwn(refs);
+      return [...localIssues(source, refs), ...(withKnown ? sensorIssues(sensor, source, withKnown) : [])];
+    },
+  };
+}
+
+function withOwnRefs(all: KnownComponents, packRef: string | undefined, refs: readonly LocalRef[]): KnownComponents {
+  const own = refs.filter((local) => parseRef(local.ref)?.pack === packRef);
+  const triggers = own.filter((local) => local.kind === 'triggers' && !all.triggers.has(local.ref));
+  const actions = own.filter((local) => local.kind === 'actions' && !all.actions.has(local.ref));
+  if (triggers.length === 0 && actions.length === 0) return all;
+  return {
+    triggers: new Map([...all.triggers, ...triggers.map((local) => [local.ref, {}] as const)]),
+    actions: new Set([...all.actions, ...actions.map((local) => local.ref)]),
+  };
 }
 
 function refsOf<D>(loaded: readonly Loaded<D>[]): ReadonlySet<string> {
@@ -213,18 +198,6 @@ function refsOf<D>(loaded: readonly Loaded<D>[]): ReadonlySet<string> {
 
 function definitionsOf<D>(loaded: readonly Loaded<D>[]): D[] {
   return loaded.flatMap((one) => (one.definition === undefined ? [] : [one.definition]));
-}
-
-/**
- * A ref into this same pack must name a component the pack defines; refs into other packs are
- * resolved at registration, against what is installed.
- */
-function checkLocalRefs(context: LoadContext, defined: Readonly<Record<LocalRef['kind'], ReadonlySet<string>>>): void {
-  const singular = { actions: 'action', triggers: 'trigger' } as const;
-  for (const local of context.localRefs) {
-    if (parseRef(local.ref)?.pack !== context.packRef || defined[local.kind].has(local.ref)) continue;
-    context.issues.push(issueAt(local.source, local.segments, `no ${singular[local.kind]} "${local.ref}" is defined in this pack`));
-  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,7 +2,7 @@ import { checkParameters, type PackMeta, type ParameterProblem, type ValidationI
 import { defaultIssues } from './component-checks.js';
 import { PACK_FILE_SCHEMA, type PackFile } from './file-schemas.js';
 import { compileFileSchema, schemaIssues } from './schema-issues.js';
-import { compareIssues, issueAt, type ParsedYaml, type YamlSource } from './yaml-source.js';
+import { capIssues, compareIssues, issueAt, type ParsedYaml, type YamlSource } from './yaml-source.js';
 
 const validatePackFile = compileFileSchema<PackFile>(PACK_FILE_SCHEMA);
 
@@ -20,7 +20,7 @@ export function loadPackMeta(parsed: ParsedYaml, issues: ValidationIssue[]): Loa
   const fileIssues = [...schema.issues];
   const faulted = new Set(schema.issues.map((issue) => issue.field.split('.')[0] ?? ''));
   if (faulted.has('')) {
-    issues.push(...fileIssues.sort(compareIssues));
+    issues.push(...capIssues(source.file, fileIssues.sort(compareIssues)));
     return { meta: undefined, packRef: undefined };
   }
   const file = data as PackFile;
@@ -36,7 +36,7 @@ export function loadPackMeta(parsed: ParsedYaml, issues: ValidationIssue[]): Loa
       else fileIssues.push(...checked.problems.map((problem) => configIssue(source, problem)));
     }
   }
-  issues.push(...fileIssues.sort(compareIssues));
+  issues.push(...capIssues(source.file, fileIssues.sort(compareIssues)));
   if (fileIssues.length > 0 || packRef === undefined) return { meta: undefined, packRef };
   const meta: PackMeta = {
     ref: file.ref,

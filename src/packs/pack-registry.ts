@@ -7,6 +7,7 @@ import { sealActionParams } from '../rules/rule-secrets.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { ActionInput, Repositories, RuleInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
+import type { PackLimits } from './pack-files.js';
 import type { PackCatalog } from './pack-catalog.js';
 import type { ActionDefinition, PackDefinition, RuleDefinition } from './pack-definition.js';
 import type { KnownComponents } from './reference-checks.js';
@@ -22,6 +23,8 @@ export interface PackRegistryOptions {
   readonly catalog?: PackCatalog;
   /** Seals config values the conf_schema marks secret, and rule literals for secret action parameters. */
   readonly secrets: SecretBox;
+  /** What one pack may hold (`packs.*`); the configuration's defaults when not given. */
+  readonly limits?: PackLimits;
 }
 
 function toActionInput(def: ActionDefinition, packRef: string): ActionInput {
@@ -40,6 +43,9 @@ export class PackRegistry {
   readonly #log: Logger;
   readonly #catalog: PackCatalog | undefined;
   readonly #secrets: SecretBox;
+  readonly #limits: PackLimits | undefined;
+  /** The registration in progress, if any: see register. */
+  #current: Promise<unknown> = Promise.resolve();
 
   constructor(options: PackRegistryOptions) {
     this.#secrets = options.secrets;
@@ -47,12 +53,24 @@ export class PackRegistry {
     this.#bus = options.bus;
     this.#log = options.log;
     this.#catalog = options.catalog;
+    this.#limits = options.limits;
   }
 
-  async register(dir: string): Promise<Pack> {
+  /**
+   * Registers the pack at `dir`. Registrations run one at a time: what one may cost is bounded
+   * by `packs.*`, and queuing keeps that bound when many requests arrive together.
+   */
+  register(dir: string): Promise<Pack> {
+    const next = this.#current.then(() => this.#register(dir));
+    // The queue only orders registrations; each caller gets its own result or error from `next`.
+    this.#current = next.catch(() => undefined);
+    return next;
+  }
+
+  async #register(dir: string): Promise<Pack> {
     const root = path.resolve(dir);
     const known = await this.#installedOutside(root);
-    const definition = await loadPack(root, { known });
+    const definition = await loadPack(root, { known, ...(this.#limits ? { limits: this.#limits } : {}) });
     const pack = await this.#write(definition, known);
     const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
     this.#catalog?.invalidate();

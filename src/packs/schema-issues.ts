@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ValidationIssue } from '../domain/index.js';
 import { PATTERN_MESSAGES } from './file-schemas.js';
-import { fieldName, locateKey, locateValue, type YamlSource } from './yaml-source.js';
+import { fieldName, locateKey, locateValue, MAX_ISSUES_PER_FILE, type YamlSource } from './yaml-source.js';
 
 // verbose: errors carry their schema, so unknown keys can suggest the known ones.
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true });
@@ -20,6 +20,8 @@ export function schemaIssues<T>(
   const issues: ValidationIssue[] = [];
   const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
+    // Locating an issue walks the file: past the cap (see capIssues) it would be work for nothing.
+    if (issues.length > MAX_ISSUES_PER_FILE) break;
     const issue = toIssue(error, source);
     if (!issue) continue;
     const key = `${issue.field}\0${issue.message}`;

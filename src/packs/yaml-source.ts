@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import type { ValidationIssue } from '../domain/index.js';
 
 /** A parsed YAML file that can map a data path back to a line and column. */
@@ -23,22 +23,20 @@ export interface Position {
 
 const START: Position = { line: 1, column: 1 };
 
+/** More than this many problems in one file are summed up: a broken file must not flood the reply. */
+export const MAX_ISSUES_PER_FILE = 50;
+
 export function parseYaml(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  const doc = parseQuietly(text, lineCounter);
   const source: YamlSource = { file, doc, lineCounter };
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((error): ValidationIssue => {
-      const pos = error.linePos?.[0];
-      return {
-        file,
-        ...(pos ? { line: pos.line, column: pos.col } : START),
-        field: '',
-        message: `invalid YAML: ${plainYamlMessage(error.message)}`,
-      };
-    });
-    return { source, data: undefined, issues };
-  }
+  // Only what will be listed is located (see capIssues); the rest only needs counting.
+  const syntax = doc.errors.slice(0, MAX_ISSUES_PER_FILE + 1).map((error): ValidationIssue => {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    return { file, line, column: col, field: '', message: `invalid YAML: ${error.message}` };
+  });
+  const issues = syntax.length > 0 ? syntax : duplicateKeyIssues(source);
+  if (issues.length > 0) return { source, data: undefined, issues: capIssues(file, issues.sort(compareIssues)) };
   try {
     return { source, data: doc.toJS({ maxAliasCount: 100 }), issues: [] };
   } catch (error) {
@@ -48,10 +46,49 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   }
 }
 
-/** yaml's pretty messages append " at line L, column C:" and a code excerpt; we report those separately. */
-function plainYamlMessage(message: string): string {
-  const firstLine = message.split('\n', 1)[0] ?? message;
-  return firstLine.replace(/ at line \d+, column \d+:?$/, '');
+/**
+ * yaml's parseDocument, made cheaper for hostile input. Its own duplicate-key check compares each
+ * key with every earlier one (1 MB of keys took a minute): duplicateKeyIssues does it in one pass.
+ * It builds an Error per problem, and on a broken file capturing their stack traces was half the
+ * parse; we never show those stacks, and the parse is synchronous, so nothing else sees the
+ * lowered limit.
+ */
+function parseQuietly(text: string, lineCounter: LineCounter): Document {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } finally {
+    Error.stackTraceLimit = saved;
+  }
+}
+
+/** A key repeated in one mapping, reported at the repetition as yaml itself words it. */
+function duplicateKeyIssues(source: YamlSource): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  visit(source.doc, {
+    Map(_key, map) {
+      // Scalar keys compare by value, as yaml's check does; other keys (rare) never collide.
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          const at = positionOf(source, pair.key) ?? START;
+          issues.push({ file: source.file, ...at, field: '', message: 'invalid YAML: Map keys must be unique' });
+        }
+        seen.add(pair.key.value);
+      }
+    },
+  });
+  return issues;
+}
+
+/** The first MAX_ISSUES_PER_FILE issues, then one saying that there are more. */
+export function capIssues(file: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
+  if (issues.length <= MAX_ISSUES_PER_FILE) return [...issues];
+  const last = issues[MAX_ISSUES_PER_FILE - 1];
+  const message = `more problems in this file are not listed (only the first ${MAX_ISSUES_PER_FILE} are)`;
+  return [...issues.slice(0, MAX_ISSUES_PER_FILE), { file, line: last?.line ?? 1, column: last?.column ?? 1, field: '', message }];
 }
 
 interface Found {

@@ -6,7 +6,7 @@ import type { Bus, Consumer } from '../bus/index.js';
 import type { SensorsConfig } from '../config/index.js';
 import type { Rule, Sensor } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { buildChildEnv, resolveLaunch } from '../worker/index.js';
+import { buildChildEnv, resolveEntryPath, resolveLaunch } from '../worker/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
 import { SensorProcess } from './sensor-process.js';
 import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
@@ -125,7 +125,11 @@ export class SensorService {
     if (!pack) return undefined;
     const cwd = path.join(pack.path, 'sensors');
     if (sensor.runnerType === 'builtin') return undefined; // refused at pack load: a sensor is a process
-    const resolved = await resolveLaunch(sensor.runnerType, path.resolve(cwd, sensor.entryPoint), process.execPath, baseEnv.PATH);
+    const entry = await resolveEntryPath(pack.path, sensor.entryPoint, 'sensors');
+    const resolved =
+      'error' in entry
+        ? { ok: false as const, error: entry.error }
+        : await resolveLaunch(sensor.runnerType, entry.path, process.execPath, baseEnv.PATH);
     if (!resolved.ok) {
       this.#log.error({ sensorRef: sensor.ref, error: resolved.error }, 'sensor cannot be started');
       return undefined;

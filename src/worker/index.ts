@@ -16,6 +16,6 @@ export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-de
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { isErrno, signalGroup } from './process-group.js';
 export { buildChildEnv } from './runners/child-env.js';
-export { resolveLaunch } from './runners/launch-plan.js';
+export { resolveEntryPath, resolveLaunch } from './runners/launch-plan.js';
 export { identifyProcess, killOrphanedAction } from './process-identity.js';
 export { Spawner } from './spawner/spawner-client.js';

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { access, realpath, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { assertNever } from '../../domain/statuses.js';
 import type { RunnerType } from '../../domain/entities.js';
 
@@ -15,23 +15,35 @@ export interface LaunchCommand {
 export type LaunchResolution = { readonly ok: true; readonly launch: LaunchCommand } | { readonly ok: false; readonly error: string };
 
 /**
- * Resolves `<packPath>/actions/<entryPoint>`, refusing entry points that escape the actions
- * directory or do not name a file, so the error names the file instead of a vague spawn failure.
+ * Resolves `<packPath>/<folder>/<entryPoint>` (actions/ or sensors/), refusing entry points that
+ * escape the folder or do not name a file, so the error names the file instead of a vague spawn
+ * failure. Registration checked the same, but a symlink can change after it: the real path must
+ * still be a regular file inside the pack's real directory, and that real path is what runs.
  */
-export async function resolveEntryPath(packPath: string, entryPoint: string): Promise<{ path: string } | { error: string }> {
-  const actionsDir = resolve(packPath, 'actions');
-  const path = resolve(actionsDir, entryPoint);
-  const rel = relative(actionsDir, path);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    return { error: `entry point ${entryPoint} is outside ${actionsDir}` };
+export async function resolveEntryPath(
+  packPath: string,
+  entryPoint: string,
+  folder: 'actions' | 'sensors' = 'actions',
+): Promise<{ path: string } | { error: string }> {
+  const folderDir = resolve(packPath, folder);
+  const path = resolve(folderDir, entryPoint);
+  if (!isWithin(folderDir, path) || path === folderDir) {
+    return { error: `entry point ${entryPoint} is outside ${folderDir}` };
   }
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return { error: `entry point ${path} is not a file` };
+    const real = await realpath(path);
+    // Named by its path in the pack only: where a symlink leads is not for the error to show.
+    if (!isWithin(await realpath(packPath), real)) return { error: `entry point ${path} resolves outside the pack` };
+    if (!(await stat(real)).isFile()) return { error: `entry point ${path} is not a regular file` };
+    return { path: real };
   } catch {
     return { error: `entry point ${path} does not exist` };
   }
-  return { path };
+}
+
+function isWithin(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
 
 /** Picks the interpreter for a runner type; `execPath` is the running Node binary. */

@@ -68,7 +68,8 @@ describe('secrets through attune up', () => {
     for (;;) {
       const { data } = (await attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`)).body;
       const newest = data[0];
-      if (data.length > before && newest && isTerminal(newest)) return newest;
+      // Lists carry a result summary: the whole execution comes from its own route.
+      if (data.length > before && newest && isTerminal(newest)) return (await attune.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${newest.id}`)).body.data;
       await sleep(25);
     }
   };

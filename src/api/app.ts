@@ -9,6 +9,7 @@ import type { ApiContext } from './context.js';
 // ajv-formats is CommonJS; its default export is the plugin function.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 import { installErrorHandlers, sendError, toAppError } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
 import { registerActionRoutes } from './routes/actions.js';
 import { registerExecutionRoutes } from './routes/executions.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -57,6 +58,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
   installErrorHandlers(app);
   // JSON is the only body the API takes; anything else is a 415, not a confusing validation error.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app, options.bodyLimitBytes);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   ERR_API_UNREACHABLE: { httpStatus: 503, summary: 'The CLI could not reach the Attune API.' },
   ERR_EXECUTION_UNSUCCESSFUL: { httpStatus: 200, summary: 'The CLI waited for an execution that did not complete.' },
   ERR_CLI_USAGE: { httpStatus: 400, summary: 'The CLI was called with arguments it cannot use.' },
+  ERR_JSON_TOO_DEEP: { httpStatus: 400, summary: 'A JSON value (request body, sensor line, pack value or rendered parameters) nests deeper than Attune accepts.' },
+  ERR_JSON_NUMBER_OUT_OF_RANGE: { httpStatus: 400, summary: 'A JSON number is too large to be stored (it is not a finite double, e.g. 1e400).' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import type { ValidationIssue } from '../domain/index.js';
+import { findJsonProblem, jsonProblemSummary, MAX_JSON_DEPTH, type ValidationIssue } from '../domain/index.js';
 
 /** A parsed YAML file that can map a data path back to a line and column. */
 export interface YamlSource {
@@ -28,6 +28,11 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const source: YamlSource = { file, doc, lineCounter };
   if (doc.errors.length > 0) {
+    // The library reports a collection too deep for its recursive composer once per level
+    // (RESOURCE_EXHAUSTION, a caught stack overflow): one problem, the depth limit, located
+    // where the overflow began (somewhere inside the deep part).
+    const exhausted = doc.errors.filter((error) => error.code === 'RESOURCE_EXHAUSTION').sort((a, b) => a.pos[0] - b.pos[0]);
+    if (exhausted[0]) return { source, data: undefined, issues: [tooDeep(file, exhausted[0].linePos?.[0])] };
     const issues = doc.errors.map((error): ValidationIssue => {
       const pos = error.linePos?.[0];
       return {
@@ -40,12 +45,26 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     return { source, data: undefined, issues };
   }
   try {
-    return { source, data: doc.toJS({ maxAliasCount: 100 }), issues: [] };
+    const data: unknown = doc.toJS({ maxAliasCount: 100 });
+    return { source, data, issues: jsonLimitIssues(source, data) };
   } catch (error) {
     // toJS throws only for alias abuse (e.g. a "billion laughs" document); report it as the file's problem.
     const message = error instanceof Error ? error.message : String(error);
     return { source, data: undefined, issues: [{ file, ...START, field: '', message: `invalid YAML: ${message}` }] };
   }
+}
+
+function tooDeep(file: string, pos: { line: number; col: number } | undefined): ValidationIssue {
+  return { file, ...(pos ? { line: pos.line, column: pos.col } : START), field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+}
+
+/** The JSON limits every value entering Attune is held to (domain/json-limits.ts), located in the file. */
+function jsonLimitIssues(source: YamlSource, data: unknown): ValidationIssue[] {
+  const problem = findJsonProblem(data);
+  if (!problem) return [];
+  // A too-deep path is as long as the limit: the top-level key locates it well enough.
+  const segments = problem.kind === 'too_deep' ? problem.path.slice(0, 1) : problem.path;
+  return [issueAt(source, segments, jsonProblemSummary(problem))];
 }
 
 /** yaml's pretty messages append " at line L, column C:" and a code excerpt; we report those separately. */

@@ -68,7 +68,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, config: config.executor, rules: config.rules });
   const sensors = new SensorService({
     store,
     bus,

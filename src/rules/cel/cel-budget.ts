@@ -2,13 +2,13 @@
  * The cost budget of CEL evaluation. CEL has no loops, but its macros (`exists`, `all`, `map`,
  * `filter`) iterate over data, nest, and can be handed a payload with thousands of elements:
  * a nested `exists` over a 6,000-element list is 36 million steps. So every evaluation runs
- * against a budget of cost units, spent as it goes (see CelMeter), and stops with
+ * against a budget of cost units, spent as it goes (see cel-meter.ts), and stops with
  * CelCostLimitError when the budget is gone — deterministically: the same rule on the same event
  * always stops at the same point, whatever the machine's load.
  *
- * One unit is roughly 100 ns of evaluation: one expression node evaluated, one element of a
- * list a node produced or read, 64 characters of a string it produced or read. A regular
- * expression charges for its compilation and for the text it scans (see cel-regex.ts).
+ * One unit is roughly 100 ns of evaluation: one expression node evaluated, or one element (or
+ * 64 characters) of the data an operation has to go through — the list `in` searches, the
+ * strings `+` joins, both sides of an `==`, the arguments of a function.
  */
 
 /** Units one rule may spend on one event by default (`rules.cost_limit`): about 0.1–0.3 s. */
@@ -59,49 +59,50 @@ export class CelBudget {
     this.#exceeded ??= new CelCostLimitError(this.limit);
     throw this.#exceeded;
   }
+}
 
-  /** Charges for a value a step produced: list elements and string characters. */
-  chargeValue(value: unknown): void {
-    if (typeof value === 'string') {
-      if (value.length >= CHARS_PER_UNIT) this.charge(Math.floor(value.length / CHARS_PER_UNIT));
-    } else if (Array.isArray(value)) {
-      if (value.length > 0) this.charge(value.length);
-    }
-  }
+/** Units for going through `length` characters. */
+export function textUnits(length: number): number {
+  return Math.floor(length / CHARS_PER_UNIT);
+}
+
+/** Deep sizes already computed; values are immutable during evaluation, and garbage collected after. */
+const deepSizes = new WeakMap<object, number>();
+
+function childrenOf(value: object): readonly unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (value instanceof Map) return [...(value as Map<unknown, unknown>).values()];
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null ? Object.values(value) : undefined;
 }
 
 /**
- * Charges the budget of the evaluation in progress. Evaluation is synchronous (no async CEL
- * functions are registered), so "in progress" is simply the budget `measure` was given; the
- * environment's evaluator calls `step` for every node it evaluates (see cel-environment.ts).
+ * Units for going through a whole value: one per list element or map entry at any depth, plus
+ * the characters of its strings. Iterative (a `bytes.json()` result may nest deeply), and
+ * cached per object, so a list searched on every step of a macro is measured once.
  */
-export class CelMeter {
-  #budget: CelBudget | undefined;
-
-  /** Runs `evaluate` spending from `budget`; rethrows the budget's error if it ran out, even when CEL absorbed it. */
-  measure<T>(budget: CelBudget, evaluate: () => T): T {
-    const outer = this.#budget;
-    this.#budget = budget;
-    try {
-      const result = evaluate();
-      if (budget.exceeded) throw budget.exceeded;
-      return result;
-    } finally {
-      this.#budget = outer;
+export function deepUnits(value: unknown): number {
+  if (typeof value === 'string') return textUnits(value.length);
+  if (value instanceof Uint8Array) return textUnits(value.length);
+  if (value === null || typeof value !== 'object') return 0;
+  const known = deepSizes.get(value);
+  if (known !== undefined) return known;
+  let total = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') total += textUnits(item.length);
+    if (item === null || typeof item !== 'object') continue;
+    const cached = deepSizes.get(item);
+    if (cached !== undefined) {
+      total += cached;
+      continue;
     }
+    const children = childrenOf(item);
+    if (children === undefined) continue;
+    total += children.length;
+    for (const child of children) pending.push(child);
   }
-
-  /** One node is about to be evaluated. */
-  step(): void {
-    this.#budget?.charge(1);
-  }
-
-  /** A node produced `value`. */
-  produced(value: unknown): void {
-    this.#budget?.chargeValue(value);
-  }
-
-  charge(units: number): void {
-    this.#budget?.charge(units);
-  }
+  deepSizes.set(value, total);
+  return total;
 }

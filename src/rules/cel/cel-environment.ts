@@ -9,8 +9,9 @@
  * operator overloads — which is how integers and doubles mix in arithmetic below.
  */
 import { Environment } from '@marcbachmann/cel-js';
-import { CelMeter } from './cel-budget.js';
-import { CelRegex } from './cel-regex.js';
+import { isAstNode } from './cel-ast.js';
+import { CelBuiltins } from './cel-builtins.js';
+import { CelMeter } from './cel-meter.js';
 
 /** Expressions longer than this are rejected before parsing (evaluation is bounded by the cost budget). */
 export const MAX_EXPRESSION_LENGTH = 4096;
@@ -59,19 +60,14 @@ function captureEvaluator(env: Environment): Evaluator {
 }
 
 /**
- * Every node cel-js evaluates — operands, macro steps, function arguments — goes through the
- * evaluator's `run`, so wrapping it (on this environment's instance only) meters the whole
- * evaluation: one unit per node plus the size of what the node produced.
+ * Every node cel-js evaluates below the root — operands, macro steps, function arguments — goes
+ * through the evaluator's `run`, so wrapping it (on this environment's instance only) lets the
+ * meter see the whole evaluation.
  */
 function meterEvaluator(env: Environment, meter: CelMeter): void {
   const evaluator = captureEvaluator(env);
   const run = evaluator.run.bind(evaluator);
-  evaluator.run = (ast, ctx) => {
-    meter.step();
-    const value = run(ast, ctx);
-    meter.produced(value);
-    return value;
-  };
+  evaluator.run = (ast, ctx) => (isAstNode(ast) ? meter.run(ast, () => run(ast, ctx)) : run(ast, ctx));
 }
 
 function createCelEnvironment(meter: CelMeter): Environment {
@@ -93,11 +89,11 @@ function createCelEnvironment(meter: CelMeter): Environment {
   return env;
 }
 
-/** Charges the budget of the evaluation in progress (see cel-budget.ts). */
+/** Spends the budget of the evaluation in progress (see cel-meter.ts). */
 export const celMeter: CelMeter = new CelMeter();
 
-/** `matches` on RE2; every compiled expression's AST is patched with it (see cel-regex.ts). */
-export const celRegex: CelRegex = new CelRegex(celMeter);
+/** `matches` on RE2 and a metered `join`; every compiled expression's AST is patched with them. */
+export const celBuiltins: CelBuiltins = new CelBuiltins(celMeter);
 
 /**
  * Built once at import: registration is the expensive part, and after setup the environment is

@@ -1,6 +1,7 @@
 import { EvaluationError, ParseError, TypeError as CelTypeError, type ParseResult } from '@marcbachmann/cel-js';
+import { isAstNode } from './cel-ast.js';
 import { CelBudget, CelCostLimitError } from './cel-budget.js';
-import { celEnvironment, celMeter, celRegex, MAX_EXPRESSION_LENGTH } from './cel-environment.js';
+import { celBuiltins, celEnvironment, celMeter, MAX_EXPRESSION_LENGTH } from './cel-environment.js';
 import { CelEvaluationError, toCelIssue, type CelIssue, type CelProblem } from './cel-error.js';
 import { toCelValue } from './cel-value.js';
 
@@ -65,18 +66,20 @@ function parseAndCheck(expression: string): { parsed: ParseResult; type: string 
   }
   const checked = parsed.check();
   if (!checked.valid) return describeCelFailure(checked.error);
-  const [badPattern] = celRegex.patch(parsed.ast);
+  const [badPattern] = celBuiltins.patch(parsed.ast);
   if (badPattern) return { kind: 'Regular expression error', summary: badPattern.summary, position: badPattern.position };
   return { parsed, type: checked.type ?? 'dyn' };
 }
 
 function toCompiled(field: string, expression: string, parsed: ParseResult): CompiledExpression {
+  const root: unknown = parsed.ast;
+  if (!isAstNode(root)) throw new Error('cel-js: a parsed expression has no AST root (did the library change?)');
   return {
     field,
     expression,
     evaluate(activation, budget = new CelBudget()) {
       try {
-        return celMeter.measure(budget, () => parsed(activation.values) as unknown);
+        return celMeter.measure(budget, root, () => parsed(activation.values) as unknown);
       } catch (error) {
         throw new CelEvaluationError(field, expression, describeCelFailure(error), error);
       }

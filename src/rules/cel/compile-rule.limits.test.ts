@@ -63,14 +63,26 @@ describe('compileRule cost budget', () => {
     expect(evaluationError(() => text.matches(context({ items, text: 'x'.repeat(35_000) }))).message).toMatch(/Cost limit exceeded/);
   });
 
-  it('leaves ordinary rules far inside the budget', () => {
+  it('charges a result far larger than its operands before building it (join)', () => {
+    const rule = compileRule({ conditions: [], actionParams: { text: '{{ event.payload.parts.join(event.payload.separator) }}' } });
+    const payload = { parts: Array.from({ length: 1000 }, () => 'p'), separator: 'x'.repeat(100_000) };
+    expect(evaluationError(() => rule.render(context(payload))).message).toMatch(/Cost limit exceeded/);
+    expect(rule.render(context({ parts: ['a', 'b', 'c'], separator: ', ' }))).toEqual({ text: 'a, b, c' });
+  });
+
+  it('leaves ordinary rules far inside the budget, macros over thousands of elements included', () => {
     const rule = compileRule({
-      conditions: ['event.payload.items.exists(a, a.id == 5999)', 'event.payload.items.all(a, a.id >= 0)'],
-      actionParams: { ids: '{{ event.payload.items.filter(a, a.id % 1000 == 0).map(a, a.id) }}' },
+      conditions: ['event.payload.items.exists(a, a.id == 5999)', 'event.payload.items.all(a, a.id >= 0)', '"x" in event.payload.tags'],
+      actionParams: {
+        ids: '{{ event.payload.items.filter(a, a.id % 1000 == 0).map(a, a.id) }}',
+        doubled: '{{ event.payload.items.map(a, a.id * 2).size() }}',
+        first: '{{ event.payload.items.exists(a, a.id == event.payload.items[0].id + 1) }}',
+      },
     });
     const budget = new CelBudget();
-    expect(rule.matches(context({ items }), budget)).toBe(true);
-    expect(rule.render(context({ items }), budget)).toEqual({ ids: [0, 1000, 2000, 3000, 4000, 5000] });
+    const payload = { items, tags: ['y', 'x'] };
+    expect(rule.matches(context(payload), budget)).toBe(true);
+    expect(rule.render(context(payload), budget)).toEqual({ ids: [0, 1000, 2000, 3000, 4000, 5000], doubled: 6000, first: true });
     expect(budget.spent).toBeLessThan(DEFAULT_COST_LIMIT / 4);
   });
 });

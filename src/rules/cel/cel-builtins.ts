@@ -14,8 +14,9 @@
  * cel-js offers no way to replace a built-in, so the checked AST of each expression is patched:
  * those calls get our handler in place of the library's (see patch()).
  */
+import { createRequire } from 'node:module';
 import { EvaluationError } from '@marcbachmann/cel-js';
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
 import { callName, isAstNode, type AstNode } from './cel-ast.js';
 import { textUnits } from './cel-budget.js';
 import type { CelMeter } from './cel-meter.js';
@@ -42,30 +43,14 @@ function celTypeName(value: unknown): string {
   return typeof value === 'object' ? 'map' : typeof value;
 }
 
-/** The compiled pattern, or why it is refused. */
-function compilePattern(pattern: string): RE2JS | string {
-  if (pattern.length > MAX_PATTERN_LENGTH) return `regular expression is longer than ${MAX_PATTERN_LENGTH} characters`;
-  try {
-    return RE2JS.compile(pattern);
-  } catch (error) {
-    if (!(error instanceof RE2JSException)) throw error;
-    return `invalid regular expression (RE2 syntax): ${error.message}`;
-  }
-}
-
-/** The problem of a call's literal pattern argument, when there is one and it does not compile. */
-function literalPatternIssue(node: AstNode): PatternIssue | undefined {
-  const [pattern] = ((node.args as readonly unknown[])[2] ?? []) as readonly unknown[];
-  if (!isAstNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string') return undefined;
-  const compiled = compilePattern(pattern.args);
-  return typeof compiled === 'string' ? { summary: compiled, position: pattern.start } : undefined;
-}
+type Re2js = typeof import('re2js');
 
 /** `matches` and `join` for every expression of the one CEL environment, charging the meter. */
 export class CelBuiltins {
   readonly #meter: CelMeter;
   /** Least recently used first. */
   readonly #patterns = new Map<string, RE2JS>();
+  #re2js: Re2js | undefined;
 
   constructor(meter: CelMeter) {
     this.#meter = meter;
@@ -90,10 +75,33 @@ export class CelBuiltins {
       if (name === 'join') node.handle = (values: readonly unknown[]) => this.#join(values, node);
       if (name !== 'matches') continue;
       node.handle = (values: readonly unknown[]) => this.#matches(values, node);
-      const issue = literalPatternIssue(node);
+      const issue = this.#literalPatternIssue(node);
       if (issue) issues.push(issue);
     }
     return issues;
+  }
+
+  /** The problem of a call's literal pattern argument, when there is one and it does not compile. */
+  #literalPatternIssue(node: AstNode): PatternIssue | undefined {
+    const [pattern] = ((node.args as readonly unknown[])[2] ?? []) as readonly unknown[];
+    if (!isAstNode(pattern) || pattern.op !== 'value' || typeof pattern.args !== 'string') return undefined;
+    const compiled = this.#compilePattern(pattern.args);
+    return typeof compiled === 'string' ? { summary: compiled, position: pattern.start } : undefined;
+  }
+
+  /** The compiled pattern, or why it is refused. */
+  #compilePattern(pattern: string): RE2JS | string {
+    if (pattern.length > MAX_PATTERN_LENGTH) return `regular expression is longer than ${MAX_PATTERN_LENGTH} characters`;
+    // Loaded (its CommonJS build, synchronously) on the first pattern: re2js adds ~3.5 MB and
+    // tens of milliseconds to a start, which rules without `matches` never need.
+    this.#re2js ??= createRequire(import.meta.url)('re2js') as Re2js;
+    const { RE2JS, RE2JSException } = this.#re2js;
+    try {
+      return RE2JS.compile(pattern);
+    } catch (error) {
+      if (!(error instanceof RE2JSException)) throw error;
+      return `invalid regular expression (RE2 syntax): ${error.message}`;
+    }
   }
 
   #matches(values: readonly unknown[], node: AstNode): boolean {
@@ -116,7 +124,7 @@ export class CelBuiltins {
     }
     // Charged before compiling: the budget stops a pattern too costly to compile, not after it.
     this.#meter.charge(pattern.length * COMPILE_UNITS_PER_CHAR);
-    const compiled = compilePattern(pattern);
+    const compiled = this.#compilePattern(pattern);
     if (typeof compiled === 'string') throw new EvaluationError(compiled, node as never);
     this.#patterns.set(pattern, compiled);
     for (const key of this.#patterns.keys()) {

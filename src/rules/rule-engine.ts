@@ -28,8 +28,8 @@ const EVENT_PREFETCH = 32;
 const REDRIVE_BATCH = 500;
 /**
  * Failed attempts at one event before it is given up: marked processed, with a failed
- * enforcement per rule saying why. Counted in memory: a restart grants a few more attempts,
- * which is bounded, where an event that fails every time was re-driven forever.
+ * enforcement per rule saying why, rather than dead-lettered and re-driven forever. Counted
+ * in memory: a restart grants a few more attempts, which is still bounded.
  */
 const MAX_EVENT_FAILURES = 3;
 /** Events whose failures are remembered at once; the oldest is forgotten beyond this. */
@@ -44,7 +44,9 @@ function messageOf(error: unknown): string {
  * on its trigger (only the targeted rule when the event names one) and, in ONE transaction,
  * writes an enforcement per matched rule, the execution it requests, and marks the event
  * processed. The (rule, event) unique constraint and the processed mark make a redelivered
- * event harmless; an event a crash left unprocessed is re-driven by the supervisor.
+ * event harmless; an event a crash left unprocessed is re-driven by the supervisor. What goes
+ * wrong with one rule is that rule's failed enforcement; an event whose processing keeps
+ * failing as a whole is given up after MAX_EVENT_FAILURES attempts.
  */
 export class RuleEngine {
   readonly #options: RuleEngineOptions;

@@ -72,7 +72,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor, rules: config.rules });
   const sensors = new SensorService({
     store,
     bus,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { AppError } from '../domain/index.js';
+import { AppError, findJsonProblem, jsonProblemError } from '../domain/index.js';
 
 /**
  * Inputs are taken exactly or refused, never guessed at:
@@ -7,6 +7,7 @@ import { AppError } from '../domain/index.js';
  *   otherwise list everything, as if the filter had applied);
  * - integers in paths and query strings are decimal digits: the validator's coercion alone
  *   would read `1e3` as 1000 and `0x10` as 16;
+ * - JSON bodies nested deeper than MAX_JSON_DEPTH or holding non-finite numbers are refused;
  * - JSON bodies with a `__proto__` key (or `constructor.prototype`) are refused by name; such
  *   a key could change an object's prototype wherever the body is merged into another object.
  */
@@ -36,6 +37,10 @@ export function parseJsonBody(text: string): unknown {
   } catch (error) {
     throw new AppError('ERR_BAD_JSON', `the request body is not valid JSON: ${(error as Error).message}`);
   }
+  // Before anything walks the value: no route ever sees a body deeper than MAX_JSON_DEPTH or
+  // holding a number JSON cannot store (see domain/json-limits.ts).
+  const problem = findJsonProblem(value);
+  if (problem) throw jsonProblemError(problem, 'body');
   const forbidden = findPrototypeKey(value);
   if (forbidden !== undefined) {
     const field = `body${forbidden}`;

@@ -50,6 +50,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    rules: Type.Object(
+      {
+        cost_limit: Type.Integer({
+          minimum: 1000,
+          default: 1_000_000,
+          description: 'CEL cost units one rule may spend on one event (conditions and templates together); beyond it the rule fails for that event.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     sensors: Type.Object(
       {
         restart_base_ms: Type.Integer({ minimum: 10, default: 5000, description: 'First restart delay of a crashed sensor; doubles per failure.' }),
@@ -91,6 +101,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type ServerConfig = Config['server'];
 export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
+export type RulesConfig = Config['rules'];
 export type SensorsConfig = Config['sensors'];
 export type PacksConfig = Config['packs'];
 

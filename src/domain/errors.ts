@@ -39,6 +39,8 @@ export const ERROR_CATALOGUE = {
   ERR_SECRET_UNREADABLE: { httpStatus: 500, summary: 'A stored secret cannot be opened: sealed with another key, or altered.' },
   ERR_STORAGE_FULL: { httpStatus: 507, summary: 'The disk holding the database is full: the write was not made; reads still work.' },
   ERR_STORAGE_UNAVAILABLE: { httpStatus: 503, summary: 'The database file could not be read or written (an I/O error); retry later.' },
+  ERR_JSON_TOO_DEEP: { httpStatus: 400, summary: 'A JSON value (request body, sensor line, pack value or rendered parameters) nests deeper than Attune accepts.' },
+  ERR_JSON_NUMBER_OUT_OF_RANGE: { httpStatus: 400, summary: 'A JSON number is too large to be stored (it is not a finite double, e.g. 1e400).' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -5,6 +5,7 @@ import {
   type Execution,
   type ExecutionId,
   PENDING_STATUSES,
+  assertJsonFits,
   checkParameters,
   isTerminal,
 } from '../domain/index.js';
@@ -51,10 +52,13 @@ export class ExecutionRequests {
 
   /**
    * Checks parameters against the action's schema and returns them ready to store: defaults
-   * applied and secret values sealed. Throws ERR_ACTION_NOT_FOUND or
-   * ERR_ACTION_PARAMETERS_INVALID (naming the parameter).
+   * applied and secret values sealed. Throws ERR_ACTION_NOT_FOUND, ERR_ACTION_PARAMETERS_INVALID
+   * (naming the parameter), or ERR_JSON_TOO_DEEP / ERR_JSON_NUMBER_OUT_OF_RANGE: a rule's
+   * templates can render parameters deeper than any request body may be, and every stage after
+   * this one (store, spawner, the action's stdin) relies on the same limit.
    */
   async validateParameters(actionRef: string, parameters: unknown): Promise<Record<string, unknown>> {
+    assertJsonFits(parameters, 'parameters');
     const action = await this.#catalog.action(actionRef);
     if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${actionRef}"`);
     const checked = checkParameters(action.parameters, parameters ?? {});

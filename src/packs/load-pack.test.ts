@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError, type ValidationIssue } from '../domain/index.js';
+import { AppError, MAX_JSON_DEPTH, type ValidationIssue } from '../domain/index.js';
 import { loadPack } from './index.js';
 
 const PACK_YAML = 'ref: demo\nversion: 0.1.0\n';
@@ -181,6 +181,29 @@ describe('loadPack', () => {
     expect((await loadPack(good)).meta.config).toEqual({ region: 'eu', retries: 2 });
     const bad = await writePack({ 'pack.yaml': `${PACK_YAML}conf_schema:\n  retries:\n    type: integer\nconfig:\n  retries: many\n` });
     expect(await issuesOf(bad)).toEqual([{ file: 'pack.yaml', line: 7, column: 12, field: 'config.retries', message: 'must be integer' }]);
+  });
+
+  it('reports a value nested deeper than the JSON limit once, located at its top-level key', async () => {
+    const flow = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const dir = await writePack({
+      'pack.yaml': `${PACK_YAML}config:\n  tree: ${flow(MAX_JSON_DEPTH)}\n`,
+      'rules/deep.yaml': `name: deep\ntrigger_ref: core.webhook\naction_ref: core.noop\naction_params:\n  p: ${flow(5000)}\n`,
+    });
+    expect(await issuesOf(dir)).toEqual([
+      { file: 'pack.yaml', line: 4, column: 3, field: 'config', message: 'nests deeper than 128 levels' },
+      // Too deep for the YAML parser itself: located where its stack ran out, on that line.
+      expect.objectContaining({ file: 'rules/deep.yaml', line: 5, message: 'nests deeper than 128 levels' }),
+    ]);
+    const block = Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    const blockDir = await writePack({ 'pack.yaml': `${PACK_YAML}config:\n${block.replace(/^/gm, '  ')} 1\n` });
+    expect(await issuesOf(blockDir)).toEqual([expect.objectContaining({ file: 'pack.yaml', message: 'nests deeper than 128 levels' })]);
+  });
+
+  it('reports a number JSON cannot store instead of saving it as null', async () => {
+    const dir = await writePack({ 'pack.yaml': `${PACK_YAML}config:\n  big: 1e400\n  odd: .nan\n` });
+    expect(await issuesOf(dir)).toEqual([
+      { file: 'pack.yaml', line: 4, column: 8, field: 'config.big', message: 'is not a finite number (JSON cannot store it)' },
+    ]);
   });
 
   it('throws ERR_PACK_PATH_NOT_FOUND for a missing directory or pack.yaml', async () => {

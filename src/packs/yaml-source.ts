@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
-import type { ValidationIssue } from '../domain/index.js';
+import { findJsonProblem, jsonProblemSummary, MAX_JSON_DEPTH, type ValidationIssue } from '../domain/index.js';
 
 /** A parsed YAML file that can map a data path back to a line and column. */
 export interface YamlSource {
@@ -30,6 +30,11 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseQuietly(text, lineCounter);
   const source: YamlSource = { file, doc, lineCounter };
+  // The library reports a collection too deep for its recursive composer once per level
+  // (RESOURCE_EXHAUSTION, a caught stack overflow): one problem, the depth limit, located
+  // where the overflow began (somewhere inside the deep part).
+  const exhausted = doc.errors.filter((error) => error.code === 'RESOURCE_EXHAUSTION').sort((a, b) => a.pos[0] - b.pos[0]);
+  if (exhausted[0]) return { source, data: undefined, issues: [tooDeep(file, lineCounter.linePos(exhausted[0].pos[0]))] };
   // Only what will be listed is located (see capIssues); the rest only needs counting.
   const syntax = doc.errors.slice(0, MAX_ISSUES_PER_FILE + 1).map((error): ValidationIssue => {
     const { line, col } = lineCounter.linePos(error.pos[0]);
@@ -38,7 +43,8 @@ export function parseYaml(file: string, text: string): ParsedYaml {
   const issues = syntax.length > 0 ? syntax : duplicateKeyIssues(source);
   if (issues.length > 0) return { source, data: undefined, issues: capIssues(file, issues.sort(compareIssues)) };
   try {
-    return { source, data: doc.toJS({ maxAliasCount: 100 }), issues: [] };
+    const data: unknown = doc.toJS({ maxAliasCount: 100 });
+    return { source, data, issues: jsonLimitIssues(source, data) };
   } catch (error) {
     // toJS throws only for alias abuse (e.g. a "billion laughs" document); report it as the file's problem.
     const message = error instanceof Error ? error.message : String(error);
@@ -89,6 +95,19 @@ export function capIssues(file: string, issues: readonly ValidationIssue[]): Val
   const last = issues[MAX_ISSUES_PER_FILE - 1];
   const message = `more problems in this file are not listed (only the first ${MAX_ISSUES_PER_FILE} are)`;
   return [...issues.slice(0, MAX_ISSUES_PER_FILE), { file, line: last?.line ?? 1, column: last?.column ?? 1, field: '', message }];
+}
+
+function tooDeep(file: string, pos: { line: number; col: number } | undefined): ValidationIssue {
+  return { file, ...(pos ? { line: pos.line, column: pos.col } : START), field: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` };
+}
+
+/** The JSON limits every value entering Attune is held to (domain/json-limits.ts), located in the file. */
+function jsonLimitIssues(source: YamlSource, data: unknown): ValidationIssue[] {
+  const problem = findJsonProblem(data);
+  if (!problem) return [];
+  // A too-deep path is as long as the limit: the top-level key locates it well enough.
+  const segments = problem.kind === 'too_deep' ? problem.path.slice(0, 1) : problem.path;
+  return [issueAt(source, segments, jsonProblemSummary(problem))];
 }
 
 interface Found {

@@ -37,7 +37,7 @@ describe('RuleEngine', () => {
     await registry.register(CORE);
     await registry.register(pack);
     const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
-    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 } });
+    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
     rules = new RuleService({ store, bus, log, secrets });
     ingest = new EventIngest({ store, bus, log, catalog });
   });
@@ -101,6 +101,69 @@ describe('RuleEngine', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect((await store.events.findUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
+  });
+
+  it('records a failed enforcement per rule, and marks the event processed, when evaluating overflows the stack', async () => {
+    // Deeper than any door accepts now (MAX_JSON_DEPTH), but storable: such events may exist
+    // from before the limit. Converting the payload to CEL overflows the stack.
+    const deep = JSON.parse(`${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`) as unknown;
+    await rules.create({ ref: 'probe.cond', trigger_ref: 'probe.hit', action_ref: 'core.noop', conditions: 'has(event.payload.a)' });
+    await rules.create({ ref: 'probe.plain', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    const event = await hit(deep);
+    await engine.process(event);
+    const enforcements = await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id });
+    expect(enforcements.items.map((e) => [e.ruleRef, e.status, e.failure])).toEqual([
+      ['probe.plain', 'failed', 'the rule could not be evaluated: Maximum call stack size exceeded'],
+      ['probe.cond', 'failed', 'the rule could not be evaluated: Maximum call stack size exceeded'],
+    ]);
+    expect((await store.events.get(event.id))?.processedAt).not.toBeNull();
+    expect((await store.executions.list({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+
+  it('records a failed enforcement when a condition exceeds the cost limit', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => i);
+    await rules.create({ ref: 'probe.costly', trigger_ref: 'probe.hit', action_ref: 'core.noop', conditions: 'event.payload.items.exists(a, event.payload.items.exists(b, a == b + 10000))' });
+    const event = await hit({ items });
+    await engine.process(event);
+    const [enforcement] = (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id })).items;
+    expect(enforcement).toMatchObject({ ruleRef: 'probe.costly', status: 'failed' });
+    expect(enforcement?.failure).toMatch(/^conditions\[0\]: .*: Cost limit exceeded: evaluation exceeded its cost limit of 1000000 units/);
+  });
+
+  it('gives up on an event whose processing fails every time, instead of re-driving it forever', async () => {
+    // Non-catalogue errors from the executor are taken as transient and retried; this one never passes.
+    class BrokenRequests extends ExecutionRequests {
+      override validateParameters(): Promise<Record<string, unknown>> {
+        return Promise.reject(new Error('the catalog is unreadable'));
+      }
+    }
+    const catalog = new PackCatalog({ store, bus });
+    const broken = new BrokenRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
+    const fastBus = new InProcessBus({ retryDelayMs: 1, maxAttempts: 2 });
+    const stubborn = new RuleEngine({ store, bus: fastBus, log, executions: broken, catalog, secrets: SecretBox.forHome(dir), config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+    await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    const event = await hit({});
+    await stubborn.start();
+    try {
+      // The event's message went to the other bus: the re-drive publishes it here. Two
+      // deliveries fail and it is dead-lettered; re-driven, it fails a third time and is given up.
+      expect(await stubborn.redrive(0)).toBe(1);
+      for (let seen = 0; (await store.events.get(event.id))?.processedAt === null; ) {
+        if (fastBus.deadLetters.length > seen) {
+          seen = fastBus.deadLetters.length;
+          await stubborn.redrive(0);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(fastBus.deadLetters).toHaveLength(1);
+      const [enforcement] = (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id })).items;
+      expect(enforcement).toMatchObject({ ruleRef: 'probe.a', status: 'failed', executionId: null });
+      expect(enforcement?.failure).toBe('the event could not be processed (3 attempts failed): the catalog is unreadable');
+      expect(await stubborn.redrive(0)).toBe(0);
+    } finally {
+      await stubborn.stop();
+      await fastBus.close();
+    }
   });
 });
 

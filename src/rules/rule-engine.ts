@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
-import type { ExecutorConfig } from '../config/index.js';
-import { AppError, type Event, type Execution, type Pack, type Rule, eventId } from '../domain/index.js';
+import type { ExecutorConfig, RulesConfig } from '../config/index.js';
+import { AppError, type Event, type EventId, type Execution, type FlatSchema, type Pack, type Rule, eventId } from '../domain/index.js';
 import { type ExecutionRequests, PeriodicTask } from '../executor/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
-import { type CelContext, CelEvaluationError, CompiledRuleCache, ruleCacheKey } from './cel/index.js';
+import { CelBudget, type CelContext, CelEvaluationError, CompiledRuleCache, ruleCacheKey } from './cel/index.js';
 
 export interface RuleEngineOptions {
   readonly store: Store;
@@ -19,6 +19,7 @@ export interface RuleEngineOptions {
   readonly catalog: PackCatalog;
   /** Opens sealed rule literals and pack config values for the templates and conditions. */
   readonly secrets: SecretBox;
+  readonly rules: RulesConfig;
 }
 
 /** What one rule decided about one event. */
@@ -26,20 +27,39 @@ type Decision =
   | { readonly rule: Rule; readonly parameters: Record<string, unknown> }
   | { readonly rule: Rule; readonly failure: string };
 
+/** What evaluating one rule's conditions and templates on one event gave. */
+type Evaluation = { readonly matched: false } | { readonly matched: true; readonly rendered: Record<string, unknown> } | { readonly failure: string };
+
 const EVENT_PREFETCH = 32;
 const REDRIVE_BATCH = 500;
+/**
+ * Failed attempts at one event before it is given up: marked processed, with a failed
+ * enforcement per rule saying why, rather than dead-lettered and re-driven forever. Counted
+ * in memory: a restart grants a few more attempts, which is still bounded.
+ */
+const MAX_EVENT_FAILURES = 3;
+/** Events whose failures are remembered at once; the oldest is forgotten beyond this. */
+const MAX_TRACKED_FAILURES = 10_000;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * Matches events against rules (DESIGN §1, §5). For each event it evaluates every enabled rule
  * on its trigger (only the targeted rule when the event names one) and, in ONE transaction,
  * writes an enforcement per matched rule, the execution it requests, and marks the event
  * processed. The (rule, event) unique constraint and the processed mark make a redelivered
- * event harmless; an event a crash left unprocessed is re-driven by the supervisor.
+ * event harmless; an event a crash left unprocessed is re-driven by the supervisor. What goes
+ * wrong with one rule is that rule's failed enforcement; an event whose processing keeps
+ * failing as a whole is given up after MAX_EVENT_FAILURES attempts.
  */
 export class RuleEngine {
   readonly #options: RuleEngineOptions;
   readonly #log: Logger;
   readonly #compiled = new CompiledRuleCache();
+  /** Failed attempts per event still unprocessed (see MAX_EVENT_FAILURES). */
+  readonly #failures = new Map<EventId, number>();
   /** Enabled rules by trigger ref; dropped whenever a rule or pack changes. */
   #rulesByTrigger = new Map<string, Promise<readonly Rule[]>>();
   #packs = new Map<string, Promise<Pack | undefined>>();
@@ -78,15 +98,52 @@ export class RuleEngine {
   }
 
   async #onEvent(delivery: Delivery<'event.created'>): Promise<void> {
-    const event = await this.#options.store.events.get(eventId(delivery.body.eventId));
-    if (!event || event.processedAt !== null) return; // unknown, or handled already: a duplicate
-    await this.process(event);
+    const id = eventId(delivery.body.eventId);
+    try {
+      const event = await this.#options.store.events.get(id);
+      // Unknown, or handled already (a duplicate); else processed now.
+      if (event && event.processedAt === null) await this.process(event);
+    } catch (error) {
+      const failures = (this.#failures.get(id) ?? 0) + 1;
+      this.#rememberFailure(id, failures);
+      if (failures < MAX_EVENT_FAILURES) throw error; // the bus retries; a dead letter is re-driven later
+      await this.#abandon(id, error); // throws when even that cannot be written: tried again later
+    }
+    this.#failures.delete(id);
+  }
+
+  #rememberFailure(id: EventId, failures: number): void {
+    this.#failures.delete(id); // re-inserted last: Map order is oldest failure first
+    this.#failures.set(id, failures);
+    const oldest = this.#failures.keys().next();
+    if (this.#failures.size > MAX_TRACKED_FAILURES && !oldest.done) this.#failures.delete(oldest.value);
+  }
+
+  /**
+   * Gives up on an event that failed MAX_EVENT_FAILURES times: a failed enforcement per rule it
+   * was for, recording the last error, and the processed mark, in one transaction. When even
+   * that cannot be written (the database is down) it throws, and the event stays unprocessed
+   * for the supervisor, with nothing lost.
+   */
+  async #abandon(id: EventId, error: unknown): Promise<void> {
+    const { store } = this.#options;
+    const failure = `the event could not be processed (${MAX_EVENT_FAILURES} attempts failed): ${messageOf(error)}`;
+    // A row that cannot even be read (the reason it kept failing, perhaps) is still marked
+    // processed, without enforcements; if the database itself is down, the transaction fails too.
+    const event = await store.events.get(id).catch(() => undefined);
+    const rules = event ? await this.#rulesFor(event) : [];
+    const abandoned = await store.transaction(async (tx) => {
+      if (!(await tx.events.markProcessed(id))) return false;
+      for (const rule of rules) await tx.events.createEnforcement({ ruleId: rule.id, ruleRef: rule.ref, eventId: id, status: 'failed', failure });
+      return true;
+    });
+    if (abandoned) this.#log.error({ eventId: id, err: error }, 'event abandoned after failing every attempt');
   }
 
   /** Evaluates, then writes every outcome for the event in one transaction, then announces them. */
   async process(event: Event): Promise<void> {
     const { store, bus } = this.#options;
-    const rules = (await this.#enabledRules(event.triggerRef)).filter((r) => event.ruleRef === null || r.ref === event.ruleRef);
+    const rules = await this.#rulesFor(event);
     const decisions: Decision[] = [];
     for (const rule of rules) {
       const decision = await this.#decide(rule, event);
@@ -119,9 +176,31 @@ export class RuleEngine {
    * expressions only; validateParameters seals what reaches a secret action parameter again.
    */
   async #decide(rule: Rule, event: Event): Promise<Decision | undefined> {
-    const { catalog, secrets } = this.#options;
     const pack = await this.#pack(rule.packRef);
-    const action = await catalog.action(rule.actionRef);
+    const action = await this.#options.catalog.action(rule.actionRef);
+    const evaluation = this.#evaluate(rule, event, pack, action?.parameters ?? {});
+    if ('failure' in evaluation) return this.#failed(rule, event, evaluation.failure);
+    if (!evaluation.matched) return undefined;
+    try {
+      return { rule, parameters: await this.#options.executions.validateParameters(rule.actionRef, evaluation.rendered) };
+    } catch (error) {
+      // Anything else is the store or the catalog failing, not the rule: retried, not recorded.
+      if (!(error instanceof AppError)) throw error;
+      return this.#failed(rule, event, error.message);
+    }
+  }
+
+  /**
+   * Opens the sealed values, compiles (cached), checks the conditions and renders the templates,
+   * all on one budget. Every error here — a CEL error, the cost limit, a secret that cannot be
+   * opened, a rule that no longer compiles, even a stack overflow on a value no door should have
+   * let in — is a property of this rule and this event: it would recur on every retry, so it
+   * becomes the rule's failed enforcement, never a thrown error that makes the whole event fail
+   * and be re-driven.
+   */
+  #evaluate(rule: Rule, event: Event, pack: Pack | undefined, actionSchema: FlatSchema): Evaluation {
+    const { secrets } = this.#options;
+    const budget = new CelBudget(this.#options.rules.cost_limit);
     try {
       const context: CelContext = {
         event: { id: event.id, trigger_ref: event.triggerRef, payload: event.payload, created: event.created },
@@ -129,16 +208,26 @@ export class RuleEngine {
         pack: { config: pack ? secrets.openParameters(pack.confSchema, pack.config) : {} },
         system: {},
       };
-      const actionParams = secrets.openParameters(action?.parameters ?? {}, rule.actionParams);
+      const actionParams = secrets.openParameters(actionSchema, rule.actionParams);
       const compiled = this.#compiled.get(ruleCacheKey(rule.ref, rule.updated), { conditions: rule.conditions, actionParams });
-      if (!compiled.matches(context)) return undefined;
-      const rendered = compiled.render(context);
-      return { rule, parameters: await this.#options.executions.validateParameters(rule.actionRef, rendered) };
+      if (!compiled.matches(context, budget)) return { matched: false };
+      return { matched: true, rendered: compiled.render(context, budget) };
     } catch (error) {
-      if (!(error instanceof CelEvaluationError || error instanceof AppError)) throw error;
-      this.#log.warn({ ruleRef: rule.ref, eventId: event.id, err: error }, 'rule could not be applied');
-      return { rule, failure: error.message };
+      // CEL's own errors already say where and why; anything else needs saying what failed.
+      if (error instanceof CelEvaluationError || error instanceof AppError) return { failure: error.message };
+      return { failure: `the rule could not be evaluated: ${messageOf(error)}` };
     }
+  }
+
+  #failed(rule: Rule, event: Event, failure: string): Decision {
+    this.#log.warn({ ruleRef: rule.ref, eventId: event.id, failure }, 'rule could not be applied');
+    return { rule, failure };
+  }
+
+  /** The enabled rules an event is for: those on its trigger, or only the one it targets. */
+  async #rulesFor(event: Event): Promise<readonly Rule[]> {
+    const rules = await this.#enabledRules(event.triggerRef);
+    return rules.filter((r) => event.ruleRef === null || r.ref === event.ruleRef);
   }
 
   #enabledRules(triggerRef: string): Promise<readonly Rule[]> {

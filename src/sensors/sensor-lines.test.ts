@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../domain/index.js';
 import { parseSensorLine } from './sensor-lines.js';
 
 const ctx = { triggerTypes: new Set(['core.timer']), instanceIds: new Set([1, 2]) };
@@ -27,6 +28,20 @@ describe('parseSensorLine', () => {
     const parsed = parseSensorLine(line, ctx);
     expect(parsed.kind).toBe('rejected');
     expect(parsed.kind === 'rejected' && parsed.reason.startsWith(reason)).toBe(true);
+  });
+
+  it('rejects a number JSON cannot store instead of storing it as null', () => {
+    const parsed = parseSensorLine('{"trigger_ref":"core.timer","payload":{"big":1e400}}', ctx);
+    expect(parsed).toMatchObject({ kind: 'rejected' });
+    expect(parsed.kind === 'rejected' && parsed.reason).toMatch(/^the line\.payload\.big is not a finite number/);
+  });
+
+  it('rejects a line nested deeper than MAX_JSON_DEPTH and accepts one at the limit', () => {
+    const nested = (depth: number) => `{"trigger_ref":"core.timer","payload":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(parseSensorLine(nested(MAX_JSON_DEPTH), ctx).kind).toBe('emission');
+    const parsed = parseSensorLine(nested(MAX_JSON_DEPTH + 1), ctx);
+    expect(parsed.kind === 'rejected' && parsed.reason).toMatch(/^the line nests deeper than 128 levels/);
+    expect(parseSensorLine(nested(100_000), ctx).kind).toBe('rejected');
   });
 
   it('ignores blank lines and quotes at most 200 characters', () => {

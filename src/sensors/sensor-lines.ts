@@ -1,3 +1,4 @@
+import { describeJsonProblem, findJsonProblem } from '../domain/index.js';
 import type { SensorEmission } from './sensor-types.js';
 
 /** Characters of a rejected line quoted in the log. */
@@ -17,8 +18,10 @@ export interface SensorLineContext {
 /**
  * Parses one stdout line of the subprocess protocol (DESIGN §4): a JSON object with a string
  * `trigger_ref` the sensor serves, an optional `trigger_instance_id` naming a current rule,
- * and a payload that is `payload` when present, else the whole object. Rejections carry a
- * reason fit for the sensor's log; the sensor keeps running either way.
+ * and a payload that is `payload` when present, else the whole object. A line nested deeper
+ * than MAX_JSON_DEPTH, or holding a number JSON cannot store (`1e400`), is rejected rather
+ * than stored changed. Rejections carry a reason fit for the sensor's log; the sensor keeps
+ * running either way.
  */
 export function parseSensorLine(line: string, ctx: SensorLineContext): ParsedSensorLine {
   // Blank lines (e.g. a trailing newline printed twice) carry nothing and are not worth a warning.
@@ -31,6 +34,9 @@ export function parseSensorLine(line: string, ctx: SensorLineContext): ParsedSen
     return reject('not JSON', line);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return reject('not a JSON object', line);
+  // Checked on the whole line: the same limits as every other door (domain/json-limits.ts).
+  const problem = findJsonProblem(value);
+  if (problem) return reject(describeJsonProblem(problem, 'the line'), line);
   const obj = value as Record<string, unknown>;
   const triggerRef = obj.trigger_ref;
   if (typeof triggerRef !== 'string') return reject('missing trigger_ref', line);

@@ -33,6 +33,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       return;
     }
     if (req.url === '/slow') return; // never answers
+    if (req.url === '/deep') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+      return;
+    }
     const echo = { method: req.method, contentType: req.headers['content-type'] ?? null, custom: req.headers['x-custom'] ?? null, body };
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(echo));
   });
@@ -171,6 +175,14 @@ describe('http_request builtin', () => {
     const outcome = await run('http_request', { url: `${baseUrl}/echo` });
     expect((outcome.result.data as HttpRequestData).truncated).toBe(false);
     expect(outcome.result.truncated).toBeUndefined();
+  });
+
+  it('leaves json null for a response nested deeper than the JSON limits, keeping the text in body', async () => {
+    const outcome = await run('http_request', { url: `${baseUrl}/deep` });
+    expect(outcome.status).toBe('completed');
+    const data = outcome.result.data as HttpRequestData;
+    expect(data.json).toBeNull();
+    expect(data.body).toHaveLength(10_000);
   });
 
   it('fails on a 4xx response but keeps the response as data', async () => {

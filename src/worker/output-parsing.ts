@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml';
+import { describeJsonProblem, findJsonProblem } from '../domain/index.js';
 import { assertNever } from '../domain/statuses.js';
 import type { OutputFormat } from '../domain/entities.js';
 
@@ -11,7 +12,11 @@ export type ParsedOutput = { readonly data?: unknown } | { readonly error: strin
 export function parseOutput(format: OutputFormat, stdout: string): ParsedOutput {
   if (format === 'text' || stdout.trim() === '') return {};
   try {
-    return { data: parseAs(format, stdout) };
+    const data = parseAs(format, stdout);
+    // Stored as JSON and maybe read by rules later: the same limits as every other way in.
+    const problem = findJsonProblem(data);
+    if (problem) return { error: `output could not be parsed as ${format}: ${describeJsonProblem(problem, 'output')}` };
+    return { data };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return { error: `output could not be parsed as ${format}: ${reason}` };

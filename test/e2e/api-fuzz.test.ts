@@ -25,11 +25,21 @@ describe('API under random malformed input', () => {
   });
   afterAll(() => attune.cleanup());
 
-  it('answers 600 random requests, with odd and unknown query parameters, without a 5xx, every error in the one error shape', async () => {
+  it('answers 600 random requests, with odd and unknown query parameters and deep or out-of-range JSON bodies, without a 5xx, every error in the one error shape', async () => {
     const random = seededRandom(20261129);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+    // Nested arrays, from well inside the JSON depth limit (128) to far past it; the body's
+    // depth is remembered, since past the limit the answer must be ERR_JSON_TOO_DEEP.
+    let bodyDepth = 0;
+    const deep = (outer: number): string => {
+      const depth = pick([1, 64, 126, 127, 128, 129, 1000, 4100, 50_000]);
+      bodyDepth = outer + depth;
+      return `${'['.repeat(depth)}${pick(['', '1', '"x"', 'null'])}${']'.repeat(depth)}`;
+    };
     const body = (): string => {
-      if (random() < 0.15) return pick(['', '{', 'null', '[]', '"x"', '1', '{"a":']);
+      bodyDepth = 0;
+      if (random() < 0.15) return pick(['', '{', 'null', '[]', '"x"', '1', '{"a":', '1e400', '{"payload":-1e400}']);
+      if (random() < 0.15) return random() < 0.5 ? deep(0) : `{${JSON.stringify(pick(KEYS))}:${deep(1)}}`;
       const entries = Array.from({ length: Math.floor(random() * 5) }, () => [pick(KEYS), random() < 0.3 ? { message: pick(VALUES), interval: pick(VALUES) } : pick(VALUES)]);
       return JSON.stringify(Object.fromEntries(entries));
     };
@@ -55,16 +65,19 @@ describe('API under random malformed input', () => {
       const route = template.replace('{s}', encodeURIComponent(pick(STRINGS)).replaceAll('%25', '%')).replace('{n}', pick(NUMBERS));
       const query = queryString();
       const withBody = method !== 'GET' && method !== 'DELETE';
+      const contentType = random() < 0.9 ? 'application/json' : 'text/plain';
+      const sent = withBody ? body() : null;
       const response = await fetch(`${attune.url}${route}${query}`, {
         method,
-        headers: withBody ? { 'content-type': random() < 0.9 ? 'application/json' : 'text/plain' } : {},
-        body: withBody ? body() : null,
+        headers: withBody ? { 'content-type': contentType } : {},
+        body: sent,
       });
       const text = await response.text();
       const request = `${method} ${route}${query}`;
       expect(response.status, `${request} → ${text.slice(0, 200)}`).toBeLessThan(500);
       if (hasUnknownName) expect(response.status, `${request} ignored an unknown query parameter`).toBeGreaterThanOrEqual(400);
       if (response.status >= 400) expect((JSON.parse(text) as { error: { code: string } }).error.code, request).toMatch(/^ERR_[A-Z_]+$/);
+      if (withBody && contentType === 'application/json' && bodyDepth > 128) expect(text, `${request} at depth ${bodyDepth}`).toMatch(/"code":"ERR_JSON_TOO_DEEP"/);
     }
   });
 });

@@ -9,8 +9,11 @@
  * operator overloads — which is how integers and doubles mix in arithmetic below.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { isAstNode } from './cel-ast.js';
+import { CelBuiltins } from './cel-builtins.js';
+import { CelMeter } from './cel-meter.js';
 
-/** Expressions longer than this are rejected before parsing; CEL has no loops, so size bounds cost. */
+/** Expressions longer than this are rejected before parsing (evaluation is bounded by the cost budget). */
 export const MAX_EXPRESSION_LENGTH = 4096;
 
 const ARITHMETIC = {
@@ -29,7 +32,45 @@ function registerMixedArithmetic(env: Environment): void {
   }
 }
 
-function createCelEnvironment(): Environment {
+/** The part of cel-js's (unexported) evaluator the meter wraps: it evaluates every AST node. */
+interface Evaluator {
+  run(ast: unknown, ctx: unknown): unknown;
+}
+
+function isEvaluator(value: unknown): value is Evaluator {
+  return typeof value === 'object' && value !== null && typeof (value as { run?: unknown }).run === 'function';
+}
+
+/**
+ * Reaches the environment's evaluator, which cel-js keeps private but hands to a call's
+ * handler: one probe call with our own handler captures it. Fails loudly at start if a
+ * library update changed this, rather than running without a budget.
+ */
+function captureEvaluator(env: Environment): Evaluator {
+  const probe = env.parse('"".matches("")');
+  if (!probe.check().valid) throw new Error('cel-js: the evaluator probe does not type-check');
+  let captured: unknown;
+  (probe.ast as unknown as { handle: unknown }).handle = (_values: unknown, evaluator: unknown) => {
+    captured = evaluator;
+    return true;
+  };
+  probe({});
+  if (!isEvaluator(captured)) throw new Error('cel-js: cannot reach the evaluator to meter it (did the library change?)');
+  return captured;
+}
+
+/**
+ * Every node cel-js evaluates below the root — operands, macro steps, function arguments — goes
+ * through the evaluator's `run`, so wrapping it (on this environment's instance only) lets the
+ * meter see the whole evaluation.
+ */
+function meterEvaluator(env: Environment, meter: CelMeter): void {
+  const evaluator = captureEvaluator(env);
+  const run = evaluator.run.bind(evaluator);
+  evaluator.run = (ast, ctx) => (isAstNode(ast) ? meter.run(ast, () => run(ast, ctx)) : run(ast, ctx));
+}
+
+function createCelEnvironment(meter: CelMeter): Environment {
   const env = new Environment({
     unlistedVariablesAreDyn: false,
     homogeneousAggregateLiterals: false,
@@ -44,11 +85,18 @@ function createCelEnvironment(): Environment {
   env.registerVariable({ name: 'pack', schema: { config: 'map<string, dyn>' } });
   env.registerVariable('system', 'map<string, dyn>');
   registerMixedArithmetic(env);
+  meterEvaluator(env, meter);
   return env;
 }
+
+/** Spends the budget of the evaluation in progress (see cel-meter.ts). */
+export const celMeter: CelMeter = new CelMeter();
+
+/** `matches` on RE2 and a metered `join`; every compiled expression's AST is patched with them. */
+export const celBuiltins: CelBuiltins = new CelBuiltins(celMeter);
 
 /**
  * Built once at import: registration is the expensive part, and after setup the environment is
  * only read (parse/check/evaluate), so sharing it is safe.
  */
-export const celEnvironment: Environment = createCelEnvironment();
+export const celEnvironment: Environment = createCelEnvironment(celMeter);

@@ -1,5 +1,7 @@
 import { EvaluationError, ParseError, TypeError as CelTypeError, type ParseResult } from '@marcbachmann/cel-js';
-import { celEnvironment, MAX_EXPRESSION_LENGTH } from './cel-environment.js';
+import { isAstNode } from './cel-ast.js';
+import { CelBudget, CelCostLimitError } from './cel-budget.js';
+import { celBuiltins, celEnvironment, celMeter, MAX_EXPRESSION_LENGTH } from './cel-environment.js';
 import { CelEvaluationError, toCelIssue, type CelIssue, type CelProblem } from './cel-error.js';
 import { toCelValue } from './cel-value.js';
 
@@ -31,8 +33,11 @@ export function toCelActivation(ctx: CelContext): CelActivation {
 export interface CompiledExpression {
   readonly field: string;
   readonly expression: string;
-  /** Throws CelEvaluationError. */
-  evaluate(activation: CelActivation): unknown;
+  /**
+   * Throws CelEvaluationError, also when `budget` runs out (kind `Cost limit exceeded`). Without
+   * a budget the evaluation gets a fresh default one.
+   */
+  evaluate(activation: CelActivation, budget?: CelBudget): unknown;
 }
 
 export type CompileResult =
@@ -44,6 +49,7 @@ export function describeCelFailure(error: unknown): CelProblem {
   if (error instanceof ParseError) return { kind: 'Syntax error', summary: error.summary, position: error.range?.start };
   if (error instanceof CelTypeError) return { kind: 'Type error', summary: error.summary, position: error.range?.start };
   if (error instanceof EvaluationError) return { kind: 'Evaluation error', summary: error.summary, position: error.range?.start };
+  if (error instanceof CelCostLimitError) return { kind: 'Cost limit exceeded', summary: error.message };
   return { kind: 'Error', summary: error instanceof Error ? error.message : String(error) };
 }
 
@@ -60,16 +66,20 @@ function parseAndCheck(expression: string): { parsed: ParseResult; type: string 
   }
   const checked = parsed.check();
   if (!checked.valid) return describeCelFailure(checked.error);
+  const [badPattern] = celBuiltins.patch(parsed.ast);
+  if (badPattern) return { kind: 'Regular expression error', summary: badPattern.summary, position: badPattern.position };
   return { parsed, type: checked.type ?? 'dyn' };
 }
 
 function toCompiled(field: string, expression: string, parsed: ParseResult): CompiledExpression {
+  const root: unknown = parsed.ast;
+  if (!isAstNode(root)) throw new Error('cel-js: a parsed expression has no AST root (did the library change?)');
   return {
     field,
     expression,
-    evaluate(activation) {
+    evaluate(activation, budget = new CelBudget()) {
       try {
-        return parsed(activation.values) as unknown;
+        return celMeter.measure(budget, root, () => parsed(activation.values) as unknown);
       } catch (error) {
         throw new CelEvaluationError(field, expression, describeCelFailure(error), error);
       }

@@ -1,3 +1,4 @@
+import { CelBudget } from './cel-budget.js';
 import { CelError, CelEvaluationError, toCelIssue, type CelIssue } from './cel-error.js';
 import { fromCelValue, stringifyCelValue } from './cel-value.js';
 import {
@@ -15,11 +16,22 @@ export interface RuleExpressions {
   readonly actionParams: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `budget` is what the evaluation may spend (see cel-budget.ts); pass the same one to `matches`
+ * and `render` to bound a rule's whole work on one event. Without one, each call gets a fresh
+ * default budget.
+ */
 export interface CompiledRule {
-  /** True when every condition holds. Throws CelEvaluationError when one fails or is not a bool. */
-  matches(ctx: CelContext): boolean;
+  /** True when every condition holds. Throws CelEvaluationError when one fails, is not a bool, or the budget runs out. */
+  matches(ctx: CelContext, budget?: CelBudget): boolean;
   /** The action parameters with every template rendered. Throws CelEvaluationError. */
-  render(ctx: CelContext): Record<string, unknown>;
+  render(ctx: CelContext, budget?: CelBudget): Record<string, unknown>;
+}
+
+/** One evaluation: the converted context and the budget it spends from. */
+interface Evaluation {
+  readonly activation: CelActivation;
+  readonly budget: CelBudget;
 }
 
 type ParamNode =
@@ -82,25 +94,26 @@ function compileParam(field: string, value: unknown, issues: CelIssue[]): ParamN
   return { kind: 'value', value };
 }
 
-function renderParam(node: ParamNode, activation: CelActivation): unknown {
+function renderParam(node: ParamNode, evaluation: Evaluation): unknown {
+  const { activation, budget } = evaluation;
   switch (node.kind) {
     case 'value':
       return node.value;
     case 'expression':
-      return fromCelValue(node.compiled.evaluate(activation));
+      return fromCelValue(node.compiled.evaluate(activation, budget));
     case 'mixed':
       return node.parts
-        .map((part) => (typeof part === 'string' ? part : stringifyCelValue(part.evaluate(activation))))
+        .map((part) => (typeof part === 'string' ? part : stringifyCelValue(part.evaluate(activation, budget))))
         .join('');
     case 'list':
-      return node.items.map((item) => renderParam(item, activation));
+      return node.items.map((item) => renderParam(item, evaluation));
     case 'object':
-      return renderEntries(node.entries, activation);
+      return renderEntries(node.entries, evaluation);
   }
 }
 
-function renderEntries(entries: readonly (readonly [string, ParamNode])[], activation: CelActivation): Record<string, unknown> {
-  return Object.fromEntries(entries.map(([key, item]) => [key, renderParam(item, activation)]));
+function renderEntries(entries: readonly (readonly [string, ParamNode])[], evaluation: Evaluation): Record<string, unknown> {
+  return Object.fromEntries(entries.map(([key, item]) => [key, renderParam(item, evaluation)]));
 }
 
 function describeType(value: unknown): string {
@@ -111,8 +124,8 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'map' : typeof value;
 }
 
-function holds(condition: CompiledExpression, activation: CelActivation): boolean {
-  const result = condition.evaluate(activation);
+function holds(condition: CompiledExpression, evaluation: Evaluation): boolean {
+  const result = condition.evaluate(evaluation.activation, evaluation.budget);
   if (typeof result === 'boolean') return result;
   // Only reachable when the static type was dyn (e.g. a bare `event.payload.flag`).
   throw new CelEvaluationError(condition.field, condition.expression, {
@@ -143,11 +156,11 @@ export function compileRule(spec: RuleExpressions): CompiledRule {
   const params = compileEntries('action_params', spec.actionParams, issues);
   if (issues.length > 0) throw new CelError(issues);
   return {
-    matches: (ctx) => {
+    matches: (ctx, budget = new CelBudget()) => {
       if (conditions.length === 0) return true;
-      const activation = toCelActivation(ctx);
-      return conditions.every((condition) => holds(condition, activation));
+      const evaluation = { activation: toCelActivation(ctx), budget };
+      return conditions.every((condition) => holds(condition, evaluation));
     },
-    render: (ctx) => renderEntries(params, toCelActivation(ctx)),
+    render: (ctx, budget = new CelBudget()) => renderEntries(params, { activation: toCelActivation(ctx), budget }),
   };
 }

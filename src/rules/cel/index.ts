@@ -1,4 +1,6 @@
+export { CelBudget, CelCostLimitError, DEFAULT_COST_LIMIT } from './cel-budget.js';
 export { MAX_EXPRESSION_LENGTH } from './cel-environment.js';
+export { MAX_PATTERN_LENGTH } from './cel-builtins.js';
 export { CelError, CelEvaluationError, formatCelIssue, type CelIssue } from './cel-error.js';
 export { type CelContext } from './compile-expression.js';
 export { compileRule, type CompiledRule, type RuleExpressions } from './compile-rule.js';

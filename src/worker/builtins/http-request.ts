@@ -1,3 +1,4 @@
+import { findJsonProblem } from '../../domain/index.js';
 import type { BuiltinAction, BuiltinContext, BuiltinResult } from './builtin-registry.js';
 
 interface HttpRequestParams {
@@ -98,7 +99,9 @@ function parseJsonBody(response: Response, body: string): unknown {
   const type = response.headers.get('content-type') ?? '';
   if (!/\bjson\b/i.test(type) || body.trim() === '') return null;
   try {
-    return JSON.parse(body) as unknown;
+    const json = JSON.parse(body) as unknown;
+    // Beyond the JSON limits the result could not be stored faithfully; `body` keeps the text.
+    return findJsonProblem(json) ? null : json;
   } catch {
     // The server claimed JSON but sent something else; `body` still holds the raw text.
     return null;

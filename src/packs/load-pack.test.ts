@@ -194,7 +194,8 @@ describe('loadPack', () => {
       // Too deep for the YAML parser itself: located where its stack ran out, on that line.
       expect.objectContaining({ file: 'rules/deep.yaml', line: 5, message: 'nests deeper than 128 levels' }),
     ]);
-    const block = Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
+    // 400 levels of block mappings: deeper than the limit, within packs.max_file_bytes.
+    const block = Array.from({ length: 400 }, (_, i) => `${' '.repeat(i)}k:`).join('\n');
     const blockDir = await writePack({ 'pack.yaml': `${PACK_YAML}config:\n${block.replace(/^/gm, '  ')} 1\n` });
     expect(await issuesOf(blockDir)).toEqual([expect.objectContaining({ file: 'pack.yaml', message: 'nests deeper than 128 levels' })]);
   });

@@ -11,6 +11,7 @@ import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './con
 import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
 import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
+import { type Containment, detectContainment } from './process/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
@@ -58,6 +59,7 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
 export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
   const { log } = options;
   const { store, bus } = await openAdapters(config, log);
+  const containment = chooseContainment(config, log);
   const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
@@ -78,6 +80,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     logLevel: config.log.level,
     logDir: path.join(config.home, 'logs', 'sensors'),
     baseEnv: options.baseEnv,
+    containment,
+    ledgerDir: path.join(config.home, 'run', 'sensors'),
   });
   // Packs before the API listens, so the first request already finds the core actions.
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
@@ -96,6 +100,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     killGraceMs: config.worker.kill_grace_ms,
     baseEnv: options.baseEnv,
     spawner,
+    containment,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
@@ -122,6 +127,17 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await store.close();
     })());
   return { config, store, api, url, stop };
+}
+
+/** How actions and sensors are contained here (config `process.containment`), said once in the log. */
+function chooseContainment(config: Config, log: Logger): Containment {
+  const detected = detectContainment(config.process.containment);
+  if ('error' in detected) throw new AppError('ERR_CONFIG_INVALID', `process.containment: ${detected.error}`);
+  const { containment, notes } = detected;
+  const fields = { containment: containment.kind, ...(containment.root ? { cgroup: containment.root } : {}), ...(notes.length > 0 ? { notes } : {}) };
+  if (containment.kind === 'none') log.warn(fields, 'no process containment: a child that leaves its process group can outlive its action or sensor');
+  else log.info(fields, 'process containment chosen');
+  return containment;
 }
 
 async function listen(api: FastifyInstance, config: Config): Promise<void> {

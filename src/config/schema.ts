@@ -50,6 +50,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    process: Type.Object(
+      {
+        containment: Type.Union(
+          (['auto', 'cgroup2', 'cgroup1', 'environ', 'none'] as const).map((kind) => Type.Literal(kind)),
+          { default: 'auto', description: 'How everything an action or sensor starts is kept, to be ended with it: auto picks the best that works here.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     packs: Type.Object(
       {
         paths: Type.Array(Type.String(), { default: [], description: 'Extra pack directories loaded at start.' }),
@@ -74,3 +83,4 @@ export type ServerConfig = Config['server'];
 export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
 export type SensorsConfig = Config['sensors'];
+export type ProcessConfig = Config['process'];

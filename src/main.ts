@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, killOrphanedAction } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, identifyProcess, killOrphanedAction } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,7 +47,12 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
   const file = sqlitePath(config);
   if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
   if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
-  const store = await Store.open(sqliteDialect(file));
+  const store = await Store.open(sqliteDialect(file)).catch((error: unknown) => {
+    // The database is held in exclusive locking mode by the one Attune that runs on it (DESIGN §2):
+    // that lock, not a pid in api.json, is what says another one is running.
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${config.home}: another process holds its database ${file}`, { cause: error });
+  });
   const bus = new InProcessBus({
     maxAttempts: config.bus.max_attempts,
     onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
@@ -175,18 +180,22 @@ function createLogger(config: Config): Logger {
   );
 }
 
-/** Refuses to start a second `attune up` on the same data dir: it would abandon the first one's work. */
+/**
+ * Refuses at once to start a second `attune up` on the same data dir when api.json names a
+ * process that still runs: the same pid, start time and boot. A stale file (the pid now belongs to
+ * another process, or is gone) is ignored; the database lock decides then (see openAdapters).
+ */
 function assertNotRunning(home: string): void {
-  const file = path.join(home, API_FILE);
-  if (!existsSync(file)) return;
+  let recorded: { pid?: unknown; start?: unknown; boot?: unknown; url?: unknown };
   try {
-    const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
-    process.kill(pid, 0);
-    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${home} (pid ${pid}, ${url})`);
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    // The recorded process is gone (ESRCH) or the file is unreadable: a stale file from a crash.
+    recorded = JSON.parse(readFileSync(path.join(home, API_FILE), 'utf8')) as typeof recorded;
+  } catch {
+    return; // no file, or unreadable: nothing recorded to compare with
   }
+  if (typeof recorded.pid !== 'number') return;
+  const live = identifyProcess(recorded.pid);
+  if (live === undefined || live.start !== recorded.start || live.boot !== recorded.boot) return;
+  throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${home} (pid ${live.pid}, ${String(recorded.url)})`);
 }
 
 /** `attune up`: every service in this process until SIGINT or SIGTERM. */
@@ -198,7 +207,7 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
   const log = createLogger(config);
   const attune = await startAttune(config, { log, baseEnv: inheritedEnvironment() });
   const apiFile = path.join(config.home, API_FILE);
-  writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, pid: process.pid })}\n`, { mode: 0o600 });
+  writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, ...identifyProcess(process.pid), pid: process.pid })}\n`, { mode: 0o600 });
   process.stdout.write(`Attune ${VERSION} is up\n  API:      ${attune.url}\n  docs:     ${attune.url}/docs\n  data dir: ${config.home}\n`);
 
   let signals = 0;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Containment, createCell, isCell, killCell, launchInCell, releaseCell } from './cell.js';
-import { ownCgroups, probeCgroupRoot } from './cgroup.js';
+import { cgroupLaunch, cgroupMembers, createCgroup, ownCgroups, probeCgroupRoot, removeCgroup, removeStaleCells } from './cgroup.js';
 import { detectContainment } from './detect-containment.js';
 import { environMembers } from './environ-cell.js';
 
@@ -81,6 +81,26 @@ describe.runIf(containments.length > 0)('process cells', () => {
         if (cell?.kind === 'environ') expect(environMembers(cell.tag)).toEqual([]);
       } finally {
         await releaseCell(cell); // a failed test must not leave the loop running
+      }
+    });
+
+    it.runIf(containment.kind !== 'environ')('removes empty cells left behind, never one with a process in it', async () => {
+      // A root of its own: other tests make cells under the shared one meanwhile.
+      const root = createCgroup(containment.root, 'sweep');
+      const busy = createCgroup(root, 'busy');
+      const left = createCgroup(root, 'left');
+      const launch = cgroupLaunch(busy, 'sleep', ['300']);
+      const child = spawn(launch.command, launch.args, { stdio: 'ignore' });
+      try {
+        while (cgroupMembers(busy).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        removeStaleCells(root, 0);
+        expect(existsSync(left)).toBe(false);
+        expect(existsSync(busy)).toBe(true);
+      } finally {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await gone;
+        while (!removeCgroup(root)) await new Promise((resolve) => setTimeout(resolve, 10));
       }
     });
 

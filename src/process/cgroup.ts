@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { killPid, sleepSync } from './proc-fs.js';
 
@@ -173,6 +173,37 @@ function joinMount(mount: Mount, cgroupPath: string): string {
   return relative.startsWith('..') ? '' : path.join(mount.mountPoint, relative);
 }
 
+/** An empty cell this old is garbage: a cell is joined within moments of being made. */
+const STALE_CELL_MS = 10 * 60_000;
+
+/**
+ * Removes empty cells left under `root` by an Attune killed before it could remove them (the
+ * next start removes those it recorded, but not those of a data dir since deleted, as in tests).
+ * A cell with a process in it cannot be removed (EBUSY); a young empty one may be about to be
+ * joined by another Attune, so only old ones are touched.
+ */
+export function removeStaleCells(root: string, olderThanMs = STALE_CELL_MS): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  } catch {
+    return; // no root yet: nothing left behind
+  }
+  for (const name of entries) {
+    const dir = path.join(root, name);
+    try {
+      // mtime has a finer grain than Date.now(): a cell made this very millisecond has age 0.
+      const age = Math.max(0, Date.now() - statSync(dir).mtimeMs);
+      if (age >= olderThanMs && cgroupMembers(dir).length === 0) removeCgroup(dir);
+    } catch {
+      // Removed meanwhile by its own Attune: what we wanted.
+      continue;
+    }
+  }
+}
+
 /**
  * Makes `<own>/attune` the parent of cells and checks that a process can really move itself into
  * a cell there (permissions, delegation). Returns the parent, or why it cannot be used.
@@ -183,6 +214,7 @@ export function probeCgroupRoot(own: OwnCgroup): { root: string } | { error: str
   let cell: string | undefined;
   try {
     mkdirSync(root, { recursive: true });
+    removeStaleCells(root);
     cell = createCgroup(root, 'probe');
     const launch = cgroupLaunch(cell, 'true', []);
     const result = spawnSync(launch.command, launch.args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,11 +12,12 @@ import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
+import { type Containment, detectContainment } from './process/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, identifyProcess, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,7 +48,12 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
   const file = sqlitePath(config);
   if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
   if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
-  const store = await Store.open(sqliteDialect(file));
+  const store = await Store.open(sqliteDialect(file)).catch((error: unknown) => {
+    // The database is held in exclusive locking mode by the one Attune that runs on it (DESIGN §2):
+    // that lock, not a pid in api.json, is what says another one is running.
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${config.home}: another process holds its database ${file}`, { cause: error });
+  });
   const bus = new InProcessBus({
     maxAttempts: config.bus.max_attempts,
     onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
@@ -59,6 +65,7 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
 export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
   const { log } = options;
   const { store, bus } = await openAdapters(config, log);
+  const containment = chooseContainment(config, log);
   const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
@@ -82,6 +89,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     logLevel: config.log.level,
     logDir: path.join(config.home, 'logs', 'sensors'),
     baseEnv: options.baseEnv,
+    containment,
+    ledgerDir: path.join(config.home, 'run', 'sensors'),
   });
   // Packs before the API listens, so the first request already finds the core actions.
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
@@ -108,6 +117,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     baseEnv: options.baseEnv,
     spawner,
     parametersDir,
+    containment,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
@@ -135,6 +145,17 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await store.close();
     })());
   return { config, store, api, url, stop };
+}
+
+/** How actions and sensors are contained here (config `process.containment`), said once in the log. */
+function chooseContainment(config: Config, log: Logger): Containment {
+  const detected = detectContainment(config.process.containment);
+  if ('error' in detected) throw new AppError('ERR_CONFIG_INVALID', `process.containment: ${detected.error}`);
+  const { containment, notes } = detected;
+  const fields = { containment: containment.kind, ...(containment.root ? { cgroup: containment.root } : {}), ...(notes.length > 0 ? { notes } : {}) };
+  if (containment.kind === 'none') log.warn(fields, 'no process containment: a child that leaves its process group can outlive its action or sensor');
+  else log.info(fields, 'process containment chosen');
+  return containment;
 }
 
 async function listen(api: FastifyInstance, config: Config): Promise<void> {
@@ -192,18 +213,22 @@ function createLogger(config: Config): ServiceLog {
   return { log, file };
 }
 
-/** Refuses to start a second `attune up` on the same data dir: it would abandon the first one's work. */
+/**
+ * Refuses at once to start a second `attune up` on the same data dir when api.json names a
+ * process that still runs: the same pid, start time and boot. A stale file (the pid now belongs to
+ * another process, or is gone) is ignored; the database lock decides then (see openAdapters).
+ */
 function assertNotRunning(home: string): void {
-  const file = path.join(home, API_FILE);
-  if (!existsSync(file)) return;
+  let recorded: { pid?: unknown; start?: unknown; boot?: unknown; url?: unknown };
   try {
-    const { pid, url } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; url: string };
-    process.kill(pid, 0);
-    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${home} (pid ${pid}, ${url})`);
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    // The recorded process is gone (ESRCH) or the file is unreadable: a stale file from a crash.
+    recorded = JSON.parse(readFileSync(path.join(home, API_FILE), 'utf8')) as typeof recorded;
+  } catch {
+    return; // no file, or unreadable: nothing recorded to compare with
   }
+  if (typeof recorded.pid !== 'number') return;
+  const live = identifyProcess(recorded.pid);
+  if (live === undefined || live.start !== recorded.start || live.boot !== recorded.boot) return;
+  throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${home} (pid ${live.pid}, ${String(recorded.url)})`);
 }
 
 /** `attune up`: every service in this process until SIGINT or SIGTERM. */
@@ -217,7 +242,7 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
   process.once('exit', () => logFile.flushSync());
   const attune = await startAttune(config, { log, baseEnv: inheritedEnvironment() });
   const apiFile = path.join(config.home, API_FILE);
-  writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, pid: process.pid })}\n`, { mode: 0o600 });
+  writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, ...identifyProcess(process.pid), pid: process.pid })}\n`, { mode: 0o600 });
   process.stdout.write(`Attune ${VERSION} is up\n  API:      ${attune.url}\n  docs:     ${attune.url}/docs\n  data dir: ${config.home}\n`);
 
   let signals = 0;

@@ -71,6 +71,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    process: Type.Object(
+      {
+        containment: Type.Union(
+          (['auto', 'cgroup2', 'cgroup1', 'environ', 'none'] as const).map((kind) => Type.Literal(kind)),
+          { default: 'auto', description: 'How everything an action or sensor starts is kept, to be ended with it: auto picks the best that works here.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     packs: Type.Object(
       {
         paths: Type.Array(Type.String(), { default: [], description: 'Extra pack directories loaded at start.' }),
@@ -103,6 +112,7 @@ export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
 export type RulesConfig = Config['rules'];
 export type SensorsConfig = Config['sensors'];
+export type ProcessConfig = Config['process'];
 export type PacksConfig = Config['packs'];
 
 /** The `packs` defaults, for code that loads packs without a whole configuration (tests, tools). */

@@ -84,6 +84,18 @@ export interface ProcessIdentity {
   readonly pid: number;
   readonly start: string;
   readonly boot: string;
+  /** The cell holding the process and everything it started, where one was made (see src/process). */
+  readonly cell?: ProcessCell;
+}
+
+/**
+ * Where a process and all its descendants are kept so they can be ended together: a cgroup
+ * directory (`cgroup2`, `cgroup1`), or a marker in their environment (`environ`).
+ */
+export interface ProcessCell {
+  readonly kind: 'cgroup2' | 'cgroup1' | 'environ';
+  /** The cgroup directory, or the marker's value. */
+  readonly tag: string;
 }
 
 export interface Execution {

@@ -74,4 +74,12 @@ describe('core.shell (shell.sh)', () => {
   it('passes the exit status of the command through', () => {
     expect(runAction('shell.sh', { cmd: 'exit 7' }).status).toBe(7);
   });
+
+  it('runs the command line as bash -c would: without the script’s options or variables', () => {
+    const cmd = 'false | true; echo "pipe $?"; false; echo "unset [$undefined_var] [${PARAMS[cmd]-}] [${cwd-}] $#"\n-x() { echo dash; }; -x';
+    const result = runAction('shell.sh', { cmd });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('pipe 0\nunset [] [] [] 0\ndash\n');
+    expect(result.status).toBe(0);
+  });
 });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { ProcessCell } from '../domain/index.js';
+import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
 import { isErrno, signalGroup } from '../worker/index.js';
 import { LineSplitter } from './line-splitter.js';
 import type { SensorLaunch } from './sensor-types.js';
@@ -15,12 +17,14 @@ export interface SensorChildOptions {
   /** The complete environment; nothing from the parent's environment is added. */
   readonly env: Readonly<Record<string, string>>;
   readonly maxLineBytes: number;
+  /** Where the sensor and everything it starts is kept, to be ended with it (default: the process group alone). */
+  readonly containment?: Containment;
   readonly onStdoutLine: (line: string) => void;
   readonly onStdoutOverflow: (bytes: number, head: string) => void;
   readonly onStderrLine: (line: string) => void;
   /** Problems the supervisor should log (e.g. a failed stdin write). */
   readonly onNotice: (message: string) => void;
-  /** Called once with the exit, right after the group has been swept. */
+  /** Called once with the exit, right after the group and the cell have been swept. */
   readonly onExit: (exit: SensorChildExit) => void;
 }
 
@@ -34,11 +38,12 @@ const DRAIN_MS = 500;
 export class SensorChild {
   /** Settles once the process has exited (or failed to start). */
   readonly exited: Promise<SensorChildExit>;
-  /** Settles once stdout and stderr have been read to the end (or the drain deadline passed). */
+  /** Settles once stdout and stderr have been read to the end (or the drain deadline passed) and the cell is removed. */
   readonly closed: Promise<void>;
   readonly startedAt = performance.now();
   readonly #options: SensorChildOptions;
   readonly #child: ChildProcess | null;
+  #cell: ProcessCell | undefined;
   #resolveExit: (exit: SensorChildExit) => void = () => undefined;
   #resolveClosed: () => void = () => undefined;
   #hasExited = false;
@@ -47,12 +52,18 @@ export class SensorChild {
   constructor(options: SensorChildOptions) {
     this.#options = options;
     this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const drained = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
+    this.closed = Promise.all([drained, this.exited]).then(() => releaseCell(this.#cell)).then(() => undefined);
     this.#child = this.#spawn();
   }
 
   get pid(): number | null {
     return this.#hasExited ? null : (this.#child?.pid ?? null);
+  }
+
+  /** The cell the process runs in, if there is containment. */
+  get cell(): ProcessCell | undefined {
+    return this.#cell;
   }
 
   /** True once stop() was called: the exit that follows is expected, not a failure. */
@@ -92,10 +103,12 @@ export class SensorChild {
   }
 
   #spawn(): ChildProcess | null {
-    const { launch, env } = this.#options;
+    const { launch, env, containment } = this.#options;
     let child: ChildProcess;
     try {
-      child = spawn(launch.command, [...launch.args], { cwd: launch.cwd, env: { ...env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      this.#cell = containment && createCell(containment, `sensor-${launch.ref}`);
+      const contained = launchInCell(this.#cell, { ...launch, env });
+      child = spawn(contained.command, [...contained.args], { cwd: contained.cwd, env: { ...contained.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (err) {
       // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value). Report it
       // on a microtask, like an async spawn error, so the owner never hears of an exit mid-constructor.
@@ -150,8 +163,9 @@ export class SensorChild {
     this.#hasExited = true;
     const child = this.#child;
     if (child?.pid !== undefined) {
-      // Sweep the group so no descendant outlives its sensor or keeps emitting on its pipes.
+      // Sweep the group and the cell so no descendant outlives its sensor or keeps emitting on its pipes.
       signalGroup(child.pid, 'SIGKILL');
+      killCell(this.#cell);
       // The writers are gone, so what is left in the pipes is bounded: read it all.
       child.stdout?.resume();
       child.stdin?.destroy();

@@ -187,6 +187,7 @@ export class SensorProcess {
       launch: this.#launch,
       env,
       maxLineBytes: MAX_SENSOR_LINE_BYTES,
+      ...(this.#opts.containment ? { containment: this.#opts.containment } : {}),
       onStdoutLine: (line) => this.#onStdoutLine(child, line),
       onStdoutOverflow: (bytes, head) => this.#notice(`skipped stdout line: longer than ${MAX_SENSOR_LINE_BYTES} bytes (${bytes}): ${head}`),
       onStderrLine: (line) => {
@@ -199,6 +200,7 @@ export class SensorProcess {
     this.#child = child;
     if (child.pid === null) return; // a spawn error follows on a microtask or as an 'error' event
     this.#state = 'running';
+    this.#opts.onProcessStarted?.(child.pid, child.cell);
     this.#logs.add('attune', `started pid ${child.pid}`);
     this.#log.info({ pid: child.pid, instances: this.#instances.length }, 'sensor started');
     this.#stableTimer = setTimeout(() => {
@@ -244,6 +246,7 @@ export class SensorProcess {
 
   #onExit(child: SensorChild, exit: SensorChildExit): void {
     if (this.#child === child) this.#child = null;
+    this.#opts.onProcessEnded?.();
     if (this.#stableTimer !== null) clearTimeout(this.#stableTimer);
     this.#stableTimer = null;
     this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };

@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import type { Bus, Consumer } from '../bus/index.js';
 import type { SensorsConfig } from '../config/index.js';
 import type { Rule, Sensor } from '../domain/index.js';
+import type { Containment } from '../process/index.js';
 import type { Store } from '../store/index.js';
 import { buildChildEnv, resolveEntryPath, resolveLaunch } from '../worker/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
+import { SensorLedger } from './sensor-ledger.js';
 import { SensorProcess } from './sensor-process.js';
 import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
 
@@ -21,6 +23,10 @@ export interface SensorServiceOptions {
   /** Where each sensor's log file goes (`<dir>/<sensor ref>.log`). */
   readonly logDir: string;
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Where each sensor process and everything it starts is kept (default: the process group alone). */
+  readonly containment?: Containment;
+  /** Where the running sensor processes are recorded, so a start after a crash ends them first (see SensorLedger). */
+  readonly ledgerDir?: string;
 }
 
 interface Supervised {
@@ -43,15 +49,21 @@ export class SensorService {
   #reconciling: Promise<void> = Promise.resolve();
   #stopped = false;
   #apiUrl = '';
+  readonly #ledger: SensorLedger | undefined;
 
   constructor(options: SensorServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ svc: 'sensors' });
+    this.#ledger = options.ledgerDir === undefined ? undefined : new SensorLedger(options.ledgerDir);
   }
 
-  /** Starts reconciling; `apiUrl` is what sensors are told as ATTUNE_API_URL. */
+  /**
+   * Starts reconciling; `apiUrl` is what sensors are told as ATTUNE_API_URL. Sensor processes an
+   * earlier Attune left running (it was killed outright) are ended first, so none runs twice.
+   */
   async start(apiUrl: string): Promise<void> {
     this.#apiUrl = apiUrl;
+    for (const ref of this.#ledger?.reapOrphans() ?? []) this.#log.warn({ sensorRef: ref }, 'sensor process left running by a killed attune up ended');
     // Sensor output may hold anything a sensor saw: the owner's alone, like the data dir.
     await mkdir(this.#options.logDir, { recursive: true, mode: 0o700 });
     await chmod(this.#options.logDir, 0o700);
@@ -156,10 +168,23 @@ export class SensorService {
         logFile: path.join(this.#options.logDir, `${sensor.ref}.log`),
         logFileMaxBytes: config.log_max_bytes,
         logFileMaxFiles: config.log_max_files,
+        ...(this.#options.containment ? { containment: this.#options.containment } : {}),
+        onProcessStarted: (pid, cell) => this.#keepLedger(sensor.ref, (ledger) => ledger.record(sensor.ref, pid, cell)),
+        onProcessEnded: () => this.#keepLedger(sensor.ref, (ledger) => ledger.forget(sensor.ref)),
       }),
     };
     this.#supervised.set(sensor.ref, supervised);
     return supervised;
+  }
+
+  #keepLedger(sensorRef: string, write: (ledger: SensorLedger) => void): void {
+    if (this.#ledger === undefined) return;
+    try {
+      write(this.#ledger);
+    } catch (err) {
+      // Only the clean-up after a crash needs the ledger; the sensor itself runs on.
+      this.#log.warn({ err, sensorRef }, 'could not update the sensor ledger');
+    }
   }
 
   async #ingest(sensor: Sensor, ruleRefs: ReadonlyMap<number, string>, emission: SensorEmission): Promise<void> {

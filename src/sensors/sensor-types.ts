@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { ProcessCell } from '../domain/index.js';
+import type { Containment } from '../process/index.js';
 
 /** One enabled rule's use of a trigger, as the sensor sees it (DESIGN §4). */
 export interface TriggerInstance {
@@ -102,4 +104,10 @@ export interface SensorProcessOptions {
   readonly logFileMaxFiles?: number;
   /** A process that ran this long ends the failure streak (default 60000). */
   readonly stableAfterMs?: number;
+  /** Where each sensor process and everything it starts is kept, to be ended with it (default: the process group alone). */
+  readonly containment?: Containment;
+  /** Told each process as it starts, so it can be found and ended should Attune die without stopping it. */
+  readonly onProcessStarted?: (pid: number, cell: ProcessCell | undefined) => void;
+  /** Told when that process has exited and its group and cell were swept. */
+  readonly onProcessEnded?: () => void;
 }

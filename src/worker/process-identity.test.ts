@@ -1,8 +1,18 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createCell, detectContainment, launchInCell } from '../process/index.js';
 import { identifyProcess, killOrphanedAction } from './process-identity.js';
 
 const exited = (child: ReturnType<typeof spawn>) => new Promise((resolve) => child.once('exit', resolve));
+
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe.runIf(process.platform === 'linux')('process identity', () => {
   it('kills an orphaned action’s group only when the very same process still runs', async () => {
@@ -24,5 +34,21 @@ describe.runIf(process.platform === 'linux')('process identity', () => {
     const pid = child.pid as number;
     await exited(child);
     expect(identifyProcess(pid)).toBeUndefined();
+  });
+
+  it('ends what an orphan started in its cell even after the orphan itself is gone', async () => {
+    const detected = detectContainment('auto');
+    if (!('containment' in detected) || detected.containment.kind === 'none') return;
+    const cell = createCell(detected.containment, 'orphan');
+    const launch = launchInCell(cell, { command: 'sh', args: ['-c', 'setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $!'], cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+    const child = spawn(launch.command, [...launch.args], { env: launch.env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const identity = identifyProcess(child.pid as number);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await exited(child);
+    const escapee = Number(output.trim());
+    expect(isAlive(escapee)).toBe(true);
+    expect(killOrphanedAction({ ...(identity as NonNullable<typeof identity>), ...(cell ? { cell } : {}) })).toBe(true);
+    while (isAlive(escapee)) await new Promise((resolve) => setTimeout(resolve, 10));
   });
 });

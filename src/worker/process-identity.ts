@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ProcessIdentity } from '../domain/index.js';
+import { killCell, releaseCell } from '../process/index.js';
 import { signalGroup } from './process-group.js';
 
 // A pid alone could, after a crash, name an unrelated process: the start time (/proc/<pid>/stat
@@ -31,11 +32,17 @@ export function identifyProcess(pid: number): ProcessIdentity | undefined {
 }
 
 /**
- * Kills the process group of an action whose supervisor died (kill -9 of `attune up`): only if
- * the very same process still runs. Returns whether it did.
+ * Ends what is left of an action or sensor whose supervisor died (kill -9 of `attune up`): its
+ * process group, only if the very same process still runs (a reused pid is left alone), and
+ * everything in its cell, which holds nothing but what that process started, even when the
+ * process itself is gone. Returns whether anything was still running.
  */
 export function killOrphanedAction(identity: ProcessIdentity): boolean {
-  if (readBoot() !== identity.boot || readStart(identity.pid) !== identity.start) return false;
-  signalGroup(identity.pid, 'SIGKILL');
-  return true;
+  if (readBoot() !== identity.boot) return false; // rebooted since: nothing of it can run
+  const isSameProcess = readStart(identity.pid) === identity.start;
+  if (isSameProcess) signalGroup(identity.pid, 'SIGKILL');
+  const inCell = killCell(identity.cell);
+  // The cell is removed once its killed members have exited; nothing waits for that.
+  void releaseCell(identity.cell);
+  return isSameProcess || inCell > 0;
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ExecutionResult } from '../domain/entities.js';
+import type { ExecutionResult, ProcessCell } from '../domain/entities.js';
+import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
 import { isErrno, signalGroup } from './process-group.js';
@@ -23,6 +24,8 @@ export interface ProcessRunnerOptions {
   readonly spawner?: Spawner;
   /** Where parameter files are written (`parameter_delivery: file`); see prepareParameterDelivery. */
   readonly parametersDir?: string;
+  /** Where each action and everything it starts is kept, to be ended with it (default: the process group alone). */
+  readonly containment?: Containment;
 }
 
 interface ChildExit {
@@ -36,6 +39,8 @@ interface Prepared {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: string;
+  /** Holds the action and all it starts; killed when the action's process exits, removed after the run. */
+  readonly cell: ProcessCell | undefined;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -59,6 +64,7 @@ class ProcessRun {
   readonly #timers = new Set<NodeJS.Timeout>();
   /** The action's pid, which is also its process group. */
   #pid: number | undefined;
+  #cell: ProcessCell | undefined;
   /** Output captured by the spawner helper, which replaces the local captures. */
   #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
@@ -133,25 +139,38 @@ class ProcessRun {
     const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
     const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
+    let cell: ProcessCell | undefined;
+    try {
+      cell = this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
+    } catch (error) {
+      await delivery.cleanup();
+      throw error;
+    }
+    this.#cell = cell;
     return {
       launch: resolution.launch,
       cwd: join(packPath, 'actions'),
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
-      cleanup: () => delivery.cleanup(),
+      cell,
+      cleanup: async () => {
+        await releaseCell(cell);
+        await delivery.cleanup();
+      },
     };
   }
 
   #spawnAndWait(prepared: Prepared): Promise<ChildExit> {
     return new Promise<ChildExit>((resolve) => {
-      const child = spawn(prepared.launch.command, prepared.launch.args, {
-        cwd: prepared.cwd,
-        env: prepared.env,
+      const launch = launchInCell(prepared.cell, { ...prepared.launch, cwd: prepared.cwd, env: prepared.env });
+      const child = spawn(launch.command, [...launch.args], {
+        cwd: launch.cwd,
+        env: launch.env,
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       this.#pid = child.pid;
-      if (child.pid !== undefined) this.#req.onSpawn?.(child.pid);
+      if (child.pid !== undefined) this.#req.onSpawn?.(child.pid, prepared.cell);
       let exit: ChildExit | undefined;
       let openStreams = 2;
       const settle = (): void => {
@@ -191,20 +210,22 @@ class ProcessRun {
       cwd: prepared.cwd,
       env: prepared.env,
       stdin: prepared.stdin,
+      ...(prepared.cell ? { cell: prepared.cell } : {}),
       maxOutputBytes: this.#opts.maxOutputBytes,
       drainMs: this.#opts.drainMs ?? DEFAULT_DRAIN_MS,
     });
     const pid = await spawned.pid;
     if (pid !== undefined) {
       this.#pid = pid;
-      this.#req.onSpawn?.(pid);
+      this.#req.onSpawn?.(pid, prepared.cell);
       this.#armTimeout();
       // A cancel that came while the helper was starting it takes effect now.
       if (this.#stopReason !== undefined) this.#escalate(pid, this.#stopReason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
     }
     const exited = await spawned.exit.catch((error: unknown) => {
-      // The helper died with the action running: end the action's group here, then fail the run.
+      // The helper died with the action running: end the action's group and cell here, then fail the run.
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+      killCell(prepared.cell);
       throw error;
     });
     this.#hasExited = true;
@@ -235,11 +256,12 @@ class ProcessRun {
     if (delay !== undefined) this.#schedule(() => this.requestStop('timeout'), delay);
   }
 
-  /** Sweeps the group so no descendant outlives the run or holds the pipes open. */
+  /** Sweeps the group and the cell so no descendant outlives the run or holds the pipes open. */
   #afterExit(child: ChildProcess, onDrainDeadline: () => void): void {
     this.#hasExited = true;
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    // A descendant that left the group (setsid) may still hold the pipes: stop waiting.
+    killCell(this.#cell);
+    // Without a cell, a descendant that left the group (setsid) may still hold the pipes: stop waiting.
     this.#schedule(() => {
       child.stdout?.destroy();
       child.stderr?.destroy();

@@ -1,4 +1,4 @@
-import type { Action, ExecutionResult } from '../domain/entities.js';
+import type { Action, ExecutionResult, ProcessCell } from '../domain/entities.js';
 
 /** Everything needed to run one action execution; no store or bus is involved. */
 export interface RunRequest {
@@ -12,8 +12,8 @@ export interface RunRequest {
   readonly timeoutSeconds: number;
   /** ATTUNE_* variables computed by the caller (ATTUNE_ACTION, ATTUNE_PACK_REF, ATTUNE_EXEC_ID, …). */
   readonly env: Readonly<Record<string, string>>;
-  /** Told the pid (and process group) of the action's process as soon as it is spawned. */
-  readonly onSpawn?: (pid: number) => void;
+  /** Told the pid (and process group) of the action's process as soon as it is spawned, and its cell if it has one. */
+  readonly onSpawn?: (pid: number, cell: ProcessCell | undefined) => void;
 }
 
 export const RUN_OUTCOME_STATUSES = ['completed', 'failed', 'timeout', 'cancelled'] as const;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type AttemptSummary, type Execution, type ExecutionId, type TerminalStatus, executionId } from '../domain/index.js';
+import { type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
@@ -172,7 +172,7 @@ export class WorkerService {
       parameters: this.#options.secrets.openParameters(action.parameters, execution.parameters),
       timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
-      onSpawn: (pid) => this.#recordProcess(execution.id, pid),
+      onSpawn: (pid, cell) => this.#recordProcess(execution.id, pid, cell),
     });
     this.#running.set(execution.id, running);
     if (this.#pendingCancels.delete(execution.id) || this.#stopping) running.cancel();
@@ -184,10 +184,10 @@ export class WorkerService {
   }
 
   /** Remembers the action's process so a restart after a crash can end it (see killOrphanedAction). */
-  #recordProcess(id: ExecutionId, pid: number): void {
+  #recordProcess(id: ExecutionId, pid: number, cell: ProcessCell | undefined): void {
     const identity = identifyProcess(pid);
     if (!identity) return;
-    this.#options.store.executions.recordProcess(id, identity).catch((error: unknown) => {
+    this.#options.store.executions.recordProcess(id, cell ? { ...identity, cell } : identity).catch((error: unknown) => {
       // Only the clean-up after a crash needs this; the run itself goes on.
       this.#log.warn({ err: error, executionId: id }, 'could not record the action process');
     });

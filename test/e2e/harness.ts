@@ -49,9 +49,10 @@ export class AttuneProcess {
     return this.#child?.pid;
   }
 
-  async start(): Promise<this> {
+  /** Starts `attune up`; `keepApiFile` leaves an api.json already in the data dir (a stale one, say). */
+  async start(options: { readonly keepApiFile?: boolean } = {}): Promise<this> {
     const apiFile = path.join(this.home, 'api.json');
-    rmSync(apiFile, { force: true });
+    if (options.keepApiFile !== true) rmSync(apiFile, { force: true });
     const child = spawn(process.execPath, [BIN, 'up', '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));

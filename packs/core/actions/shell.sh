@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# core.shell: runs the command line `cmd` with bash, optionally in directory `cwd`.
+# core.shell: runs the command line `cmd` in this bash, optionally in directory `cwd`.
 # Running `cmd` is the purpose of this action (like StackStorm's core.local); nothing else is ever
 # evaluated.
 set -euo pipefail
@@ -15,5 +15,10 @@ fi
 if [[ -n $cwd ]]; then
   cd -- "$cwd"
 fi
-# `--` so a command line starting with "-" is not taken for a bash option.
-exec bash -c -- "$cmd"
+# The command line runs in this bash, as `bash -c` would run it: without this script's options,
+# variables or arguments (it is held in $1 only until eval has read it). Starting a second bash
+# would cost a start-up for nothing.
+set -- "$cmd"
+unset -v PARAMS cmd cwd
+set +euo pipefail
+eval -- "set --; $1"

@@ -55,7 +55,9 @@ export async function resolveLaunch(
 ): Promise<LaunchResolution> {
   switch (runnerType) {
     case 'shell':
-      return { ok: true, launch: { command: 'bash', args: [entryPath] } };
+      // No start-up files: stdin is a socket, which bash takes for a remote shell and so reads
+      // ~/.bashrc; an action must not depend on (or pay for) the operator's interactive set-up.
+      return { ok: true, launch: { command: 'bash', args: ['--noprofile', '--norc', entryPath] } };
     case 'node':
       return { ok: true, launch: { command: execPath, args: [entryPath] } };
     case 'python': {

@@ -1,3 +1,5 @@
+import type { ProcessCell } from '../../domain/entities.js';
+
 /** Messages between the worker and its spawner helper process (over the IPC channel). */
 
 export interface SpawnRequest {
@@ -8,6 +10,8 @@ export interface SpawnRequest {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
   readonly stdin: string;
+  /** The cell the worker made for this action: the helper starts the process in it and kills it when the process exits. */
+  readonly cell?: ProcessCell;
   readonly maxOutputBytes: number;
   readonly drainMs: number;
 }

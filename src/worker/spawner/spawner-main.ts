@@ -5,15 +5,18 @@
  * that calls spawn(). Spawning from this process, a fraction of the size of `attune up` and on
  * the other core, takes that cost off the worker's event loop. The worker keeps the policy
  * (timeouts, cancellation, signals to the process group); this process only spawns, feeds
- * stdin, captures output and sweeps the group after the action exits. If the worker goes
+ * stdin, captures output and sweeps the group and the cell after the action exits. If the worker goes
  * away, every action it started here is killed: none outlives its supervisor.
  */
 import { spawn } from 'node:child_process';
+import type { ProcessCell } from '../../domain/entities.js';
+import { killCell, spawnInCell } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
 import { isErrno, signalGroup } from '../process-group.js';
 import type { Exited, SpawnRequest, SpawnerReply } from './protocol.js';
 
-const running = new Set<number>();
+/** The cell of each running action, by pid (undefined where there is no containment). */
+const running = new Map<number, ProcessCell | undefined>();
 
 function send(reply: SpawnerReply): void {
   process.send?.(reply);
@@ -26,8 +29,13 @@ function start(request: SpawnRequest): void {
     send({ type: 'exit', id: request.id, stdout: stdout.text(), stderr: stderr.text(), ...extra });
   let child;
   try {
-    child = spawn(request.command, [...request.args], { cwd: request.cwd, env: request.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    child = spawnInCell(request.cell, request, (launch) =>
+      spawn(launch.command, [...launch.args], { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
   } catch (error) {
+    // A spawn that threw started nothing, but a failure to leave the cell afterwards left the
+    // process in it, and this helper too: ending the cell ends both, and the worker starts a new helper.
+    killCell(request.cell);
     finish({ code: null, signal: null, spawnError: { code: 'EINVAL', message: error instanceof Error ? error.message : String(error) } });
     return;
   }
@@ -37,7 +45,7 @@ function start(request: SpawnRequest): void {
   });
   const pid = child.pid;
   if (pid === undefined) return;
-  running.add(pid);
+  running.set(pid, request.cell);
   send({ type: 'spawned', id: request.id, pid });
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
@@ -62,8 +70,10 @@ function start(request: SpawnRequest): void {
   child.stderr.once('close', closed);
   child.once('exit', (code, signal) => {
     exit = { code, signal };
-    signalGroup(pid, 'SIGKILL'); // no descendant outlives the run or holds the pipes open
-    // A descendant that left the group (setsid) may still hold the pipes: stop waiting.
+    // No descendant outlives the run or holds the pipes open, not even one that left the group.
+    signalGroup(pid, 'SIGKILL');
+    killCell(request.cell);
+    // Without a cell, a descendant that left the group (setsid) may still hold the pipes: stop waiting.
     setTimeout(() => {
       child.stdout.destroy();
       child.stderr.destroy();
@@ -78,6 +88,9 @@ process.on('message', (message: SpawnRequest) => {
   if (message.type === 'spawn') start(message);
 });
 process.on('disconnect', () => {
-  for (const pid of running) signalGroup(pid, 'SIGKILL');
+  for (const [pid, cell] of running) {
+    signalGroup(pid, 'SIGKILL');
+    killCell(cell);
+  }
   process.exit(0);
 });

@@ -249,7 +249,9 @@ export class SensorProcess {
     this.#opts.onProcessEnded?.();
     if (this.#stableTimer !== null) clearTimeout(this.#stableTimer);
     this.#stableTimer = null;
-    this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
+    // One reading of the clock for the exit and the restart instant: the status states the delay exactly.
+    const exitedAt = Date.now();
+    this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date(exitedAt).toISOString() };
     const message = describeSensorExit(exit, this.#launch.command);
     this.#logs.add('attune', message);
     if (child.isStopRequested) {
@@ -259,7 +261,7 @@ export class SensorProcess {
     this.#failures += 1;
     const delay = restartDelayMs(this.#failures, this.#opts.restartBaseMs, this.#opts.restartMaxMs);
     this.#state = 'backoff';
-    this.#nextRestartAt = new Date(Date.now() + delay).toISOString();
+    this.#nextRestartAt = new Date(exitedAt + delay).toISOString();
     this.#log.warn({ code: exit.code, signal: exit.signal, failures: this.#failures, delayMs: delay }, 'sensor exited unexpectedly');
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = null;

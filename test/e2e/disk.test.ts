@@ -3,15 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isAlive, makeHome, sleep, writePack } from './harness.js';
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, intervalMs = 50): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(intervalMs);
-  }
-}
+import { AttuneProcess, type ExecutionBody, isAlive, makeHome, until, writePack } from './harness.js';
 
 /** Control characters a terminal may act on (all C0 but tab and newline, DEL, C1). */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/; // eslint-disable-line no-control-regex

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Spawner } from './spawner-client.js';
+import { isAlive } from '../../../test/support/processes.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 const request = (args: string[]) => ({
   command: 'sh', // not bash -c, which reads ~/.bashrc when its stdin is a socket
@@ -10,15 +12,6 @@ const request = (args: string[]) => ({
   maxOutputBytes: 1024,
   drainMs: 100,
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('Spawner', () => {
   it('runs a process in the helper and reports its pid, output and exit', async () => {
@@ -33,8 +26,7 @@ describe('Spawner', () => {
     const spawner = new Spawner({ idleMs: 50 });
     await spawner.spawn(request(['-c', 'true'])).exit;
     const first = spawner.helperPid as number;
-    for (let i = 0; i < 100 && alive(first); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(alive(first)).toBe(false);
+    await waitFor(() => !isAlive(first));
     expect((await spawner.spawn(request(['-c', 'echo back'])).exit).stdout).toBe('back\n');
     spawner.close();
   });
@@ -59,7 +51,7 @@ describe('Spawner', () => {
     expect((await next.exit).stdout).toBe('again\n');
     expect(spawner.helperPid).not.toBe(helper);
     process.kill(-(pid as number), 'SIGKILL'); // the orphan of the killed helper (the worker does this itself)
-    expect(alive(helper as number)).toBe(false);
+    expect(isAlive(helper as number)).toBe(false);
     spawner.close();
   });
 });

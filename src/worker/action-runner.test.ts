@@ -284,7 +284,6 @@ describe.each(MODES)('%s', (mode) => {
       expect(outcome.status).toBe('completed');
       await expectDead([Number((outcome.result.stdout ?? '').trim())]);
     });
-
   });
 });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { assertBuilt } from '../support/build.js';
 import { until } from '../support/wait.js';
 
 // One set of helpers for every e2e file: waiting, processes and packs come from test/support.
@@ -57,6 +58,7 @@ export class AttuneProcess {
 
   /** Starts `attune up`; `keepApiFile` leaves an api.json already in the data dir (a stale one, say). */
   async start(options: { readonly keepApiFile?: boolean } = {}): Promise<this> {
+    assertBuilt('src'); // the e2e tests run dist/: never an old build of the code under test
     const apiFile = path.join(this.home, 'api.json');
     if (options.keepApiFile !== true) rmSync(apiFile, { force: true });
     const child = spawn(process.execPath, [BIN, 'up', '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });

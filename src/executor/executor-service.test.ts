@@ -4,12 +4,13 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePack } from '../../test/support/packs.js';
+import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
 import type { ExecutionId, ExecutionStatus, ProcessIdentity } from '../domain/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, sqliteDialect } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { ExecutionRequests } from './execution-requests.js';
 import { ExecutorService } from './executor-service.js';
 
@@ -35,7 +36,7 @@ describe('ExecutorService', () => {
       'pack.yaml': 'ref: probe\nversion: 1.0.0\n',
       'actions/noop.yaml': 'name: noop\nrunner_type: builtin\nentry_point: noop\n',
     });
-    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    store = await openSqliteStore(path.join(dir, 'db.sqlite'));
     bus = new InProcessBus({ retryDelayMs: 1 });
     const catalog = new PackCatalog({ store, bus });
     const secrets = SecretBox.forHome(dir);

@@ -249,9 +249,7 @@ export class SensorProcess {
     this.#opts.onProcessEnded?.();
     if (this.#stableTimer !== null) clearTimeout(this.#stableTimer);
     this.#stableTimer = null;
-    // One reading of the clock for the exit and the restart instant: the status states the delay exactly.
-    const exitedAt = Date.now();
-    this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date(exitedAt).toISOString() };
+    this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
     const message = describeSensorExit(exit, this.#launch.command);
     this.#logs.add('attune', message);
     if (child.isStopRequested) {
@@ -261,7 +259,7 @@ export class SensorProcess {
     this.#failures += 1;
     const delay = restartDelayMs(this.#failures, this.#opts.restartBaseMs, this.#opts.restartMaxMs);
     this.#state = 'backoff';
-    this.#nextRestartAt = new Date(exitedAt + delay).toISOString();
+    this.#nextRestartAt = new Date(Date.parse(this.#lastExit.at) + delay).toISOString(); // the status states the delay exactly
     this.#log.warn({ code: exit.code, signal: exit.signal, failures: this.#failures, delayMs: delay }, 'sensor exited unexpectedly');
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = null;

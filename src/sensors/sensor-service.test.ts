@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writePack } from '../../test/support/packs.js';
+import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { isAlive } from '../../test/support/processes.js';
 import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
@@ -11,7 +12,7 @@ import type { Event } from '../domain/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { RuleService } from '../rules/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, sqliteDialect } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { EventIngest } from './event-ingest.js';
 import { SensorService } from './sensor-service.js';
 
@@ -51,7 +52,7 @@ describe('SensorService', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'attune-sensors-'));
-    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    store = await openSqliteStore(path.join(dir, 'db.sqlite'));
     bus = new InProcessBus({ retryDelayMs: 1 });
     const catalog = new PackCatalog({ store, bus });
     const secrets = SecretBox.forHome(dir);

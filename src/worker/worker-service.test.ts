@@ -4,13 +4,14 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePack } from '../../test/support/packs.js';
+import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
 import { type Execution, type ExecutionId, executionId, isTerminal } from '../domain/index.js';
 import { ExecutionRequests, ExecutorService } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, sqliteDialect } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { ActionRunner } from './action-runner.js';
 import type { BuiltinAction } from './builtins/builtin-registry.js';
 import { createDefaultBuiltins } from './builtins/default-builtins.js';
@@ -65,7 +66,7 @@ class World {
   async open(options: { readonly workerKeyHome?: string } = {}): Promise<this> {
     this.dir = mkdtempSync(path.join(tmpdir(), 'attune-worker-'));
     const pack = writePack(path.join(this.dir, 'probe'), PROBE_PACK);
-    this.store = await Store.open(sqliteDialect(path.join(this.dir, 'db.sqlite')));
+    this.store = await openSqliteStore(path.join(this.dir, 'db.sqlite'));
     this.read = this.store.executions.get.bind(this.store.executions);
     this.bus = new InProcessBus({ retryDelayMs: 1 });
     this.catalog = new PackCatalog({ store: this.store, bus: this.bus });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
 import { findExecutable } from './runners/launch-plan.js';
@@ -288,26 +288,39 @@ describe.each(MODES)('%s', (mode) => {
 });
 
 describe('ActionRunner after the action exits', () => {
+  /** Waits for `check` on the loop's check phase: setTimeout is faked in this test. */
+  async function poll(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   // Spawned from this process, the runner sees the exit itself and drains the output after it.
   // Through the spawner helper there is no such window: the helper reports the exit with the
   // drained output, so the run ends for the worker when `done` settles.
   it('ignores a cancel that comes while the output of an exited action still drains', async () => {
     const holderFile = join(packPath, 'actions', 'holder.pid');
     await rm(holderFile, { force: true });
-    let actionPid = 0;
-    const drainingRunner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, drainMs: 60_000 });
-    const running = drainingRunner.start({ ...request({ entryPoint: 'exits-holding-output.sh' }), onSpawn: (pid) => (actionPid = pid) });
-    const holder = await until(() => pidIn(holderFile), (pid) => pid > 0);
+    // With setTimeout faked, the drain deadline never passes: the window stays open until the
+    // holder of the output is killed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      // Reaped means its parent, this process, has seen the exit: the run waits only for its output.
-      await until(() => actionPid > 0 && isReaped(actionPid), Boolean, 10);
-      running.cancel();
+      let actionPid = 0;
+      const inProcess = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env });
+      const running = inProcess.start({ ...request({ entryPoint: 'exits-holding-output.sh' }), onSpawn: (pid) => (actionPid = pid) });
+      await poll(() => pidIn(holderFile) > 0);
+      const holder = pidIn(holderFile);
+      try {
+        // Reaped means its parent, this process, has seen the exit: the run waits only for its output.
+        await poll(() => actionPid > 0 && isReaped(actionPid));
+        running.cancel();
+      } finally {
+        killAll([holder]); // closes the output: the run ends
+      }
+      const outcome = await running.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result).toMatchObject({ exit_code: 0, stdout: 'done\n' });
+      expect(outcome.result.error).toBeUndefined();
     } finally {
-      killAll([holder]); // closes the output: the run ends
+      vi.useRealTimers();
     }
-    const outcome = await running.done;
-    expect(outcome.status).toBe('completed');
-    expect(outcome.result).toMatchObject({ exit_code: 0, stdout: 'done\n' });
-    expect(outcome.result.error).toBeUndefined();
   });
 });

@@ -13,6 +13,7 @@ import {
   executionId,
   ruleId,
 } from '../domain/index.js';
+import type { StoreDialect } from './dialect.js';
 import { type ExecutionSummary, selectSummaries, toExecutionSummary } from './execution-summary.js';
 import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
@@ -71,9 +72,11 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
 
 export class ExecutionRepository {
   readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async create(input: NewExecution): Promise<Execution> {
@@ -117,7 +120,7 @@ export class ExecutionRepository {
   /** A page as lists show it: each result summarised in the database, never read whole. */
   async listSummaries(filter: ExecutionFilter): Promise<Page<ExecutionSummary>> {
     const query = this.#filtered(filter);
-    const rows = selectSummaries(query).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    const rows = selectSummaries(query, this.#dialect).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
     return readPage(rows, countRows(query), toExecutionSummary);
   }
 

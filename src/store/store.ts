@@ -18,10 +18,10 @@ export class Repositories {
   readonly rules: RuleRepository;
   readonly events: EventRepository;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new PackRepository(db);
     this.actions = new ActionRepository(db);
-    this.executions = new ExecutionRepository(db);
+    this.executions = new ExecutionRepository(db, dialect);
     this.triggers = new TriggerRepository(db);
     this.rules = new RuleRepository(db);
     this.events = new EventRepository(db);
@@ -35,11 +35,13 @@ export class Repositories {
 export class Store extends Repositories {
   readonly dialect: DialectKind;
   readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
 
-  private constructor(db: Kysely<Database>, dialect: DialectKind) {
-    super(db);
+  private constructor(db: Kysely<Database>, dialect: StoreDialect) {
+    super(db, dialect);
     this.#db = db;
-    this.dialect = dialect;
+    this.#dialect = dialect;
+    this.dialect = dialect.kind;
   }
 
   /** Opens the database and brings its schema up to date. */
@@ -47,16 +49,16 @@ export class Store extends Repositories {
     const db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() });
     try {
       await dialect.prepare?.();
-      await migrateToLatest(db as unknown as Kysely<unknown>, dialect.kind);
+      await migrateToLatest(db as unknown as Kysely<unknown>, dialect);
     } catch (error) {
       await db.destroy();
       throw error;
     }
-    return new Store(db, dialect.kind);
+    return new Store(db, dialect);
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work(new Repositories(trx)));
+    return this.#db.transaction().execute((trx) => work(new Repositories(trx, this.#dialect)));
   }
 
   async close(): Promise<void> {

@@ -1,29 +1,9 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
-import { type Execution, type ExecutionResult, type ExecutionStatus, enforcementId, eventId, executionId, ruleId } from '../domain/index.js';
-import { fromJson } from './rows.js';
+import { type ExecutionResult, type ExecutionStatus, enforcementId, eventId, executionId, ruleId } from '../domain/index.js';
 import type { JsonFieldType, StoreDialect } from './dialect.js';
+import { fromJson } from './rows.js';
 import type { Database } from './schema.js';
-
-/**
- * What a list shows of an execution's result: the verdict and its size, never the output.
- * A result may hold megabytes of stdout, stderr and data; a page of fifty must stay small.
- */
-export interface ResultSummary {
-  readonly exit_code: number | null;
-  readonly signal: string | null;
-  readonly duration_ms: number | null;
-  /** `result.error`, cut to ERROR_PREVIEW_CHARS characters (with `…`). */
-  readonly error: string | null;
-  /** Some output was cut at the worker's cap (builtins record this; processes show a marker in stdout). */
-  readonly truncated: boolean;
-  /** The stored result's size as JSON, in bytes. */
-  readonly size_bytes: number;
-}
-
-/** An execution as lists show it: everything but its result, which is summarised. */
-export type ExecutionSummary = Omit<Execution, 'result' | 'process'> & { readonly resultSummary: ResultSummary | null };
-
-export const ERROR_PREVIEW_CHARS = 1000;
+import { ERROR_PREVIEW_CHARS, type ExecutionSummary, type ResultSummary } from './store-types.js';
 
 /**
  * Selects a summary page. The summary fields are read inside the database, so the full result

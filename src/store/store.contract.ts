@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ruleId } from '../domain/index.js';
-import type { RuleInput } from './rule-repository.js';
+import type { RuleInput } from './store-types.js';
 import type { Store } from './store.js';
 
 const META = { ref: 'demo', label: 'Demo', description: '', version: '1.0.0', author: '', confSchema: {}, config: {} };

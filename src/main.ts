@@ -16,7 +16,7 @@ import { type Containment, detectContainment } from './process/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
-import { Store, sqliteDialect } from './store/index.js';
+import { openStore, sqliteDialect, type Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, identifyProcess, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
@@ -48,7 +48,7 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
   const file = sqlitePath(config);
   if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
   if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
-  const store = await Store.open(sqliteDialect(file)).catch((error: unknown) => {
+  const store = await openStore(sqliteDialect(file)).catch((error: unknown) => {
     // The database is held in exclusive locking mode by the one Attune that runs on it (DESIGN §2):
     // that lock, not a pid in api.json, is what says another one is running.
     if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;

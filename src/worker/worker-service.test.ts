@@ -8,7 +8,7 @@ import { type Execution, executionId, isTerminal } from '../domain/index.js';
 import { ExecutionRequests, ExecutorService } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { SecretBox } from '../secrets/index.js';
-import { Store, sqliteDialect } from '../store/index.js';
+import { openStore, sqliteDialect, type Store } from '../store/index.js';
 import { ActionRunner } from './action-runner.js';
 import { WorkerService } from './worker-service.js';
 
@@ -28,7 +28,7 @@ describe('WorkerService', () => {
     mkdirSync(path.join(pack, 'actions'), { recursive: true });
     writeFileSync(path.join(pack, 'pack.yaml'), 'ref: probe\nversion: 1.0.0\n');
     writeFileSync(path.join(pack, 'actions', 'login.yaml'), 'name: login\nrunner_type: builtin\nentry_point: noop\nparameters:\n  token: {type: string, secret: true}\n');
-    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    store = await openStore(sqliteDialect(path.join(dir, 'db.sqlite')));
     bus = new InProcessBus({ retryDelayMs: 1 });
     const catalog = new PackCatalog({ store, bus });
     const sealing = SecretBox.forHome(path.join(dir, 'api'));

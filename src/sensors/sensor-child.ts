@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessCell } from '../domain/index.js';
-import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
-import { isErrno, signalGroup } from '../worker/index.js';
+import { type Containment, createCell, isErrno, killCell, launchInCell, releaseCell, signalGroup } from '../process/index.js';
 import { LineSplitter } from './line-splitter.js';
 import type { SensorLaunch } from './sensor-types.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
-import { findExecutable } from './runners/launch-plan.js';
+import { findExecutable } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 
 const SCRIPTS: Record<string, string> = {

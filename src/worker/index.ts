@@ -14,8 +14,4 @@ export type { HttpRequestData } from './builtins/http-request.js';
 export { encodeParameters } from './parameter-encoding.js';
 export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-delivery.js';
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
-export { isErrno, signalGroup } from './process-group.js';
-export { buildChildEnv } from './runners/child-env.js';
-export { resolveEntryPath, resolveLaunch } from './runners/launch-plan.js';
-export { identifyProcess, killOrphanedAction } from './process-identity.js';
 export { Spawner } from './spawner/spawner-client.js';

@@ -1,12 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ExecutionResult, ProcessCell } from '../domain/entities.js';
-import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
+import {
+  buildChildEnv,
+  type Containment,
+  createCell,
+  isErrno,
+  killCell,
+  launchInCell,
+  type LaunchCommand,
+  type ProcessRunnerType,
+  releaseCell,
+  resolveEntryPath,
+  resolveLaunch,
+  signalGroup,
+} from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { isErrno, signalGroup } from './process-group.js';
-import { buildChildEnv } from './runners/child-env.js';
-import { resolveEntryPath, resolveLaunch, type LaunchCommand, type ProcessRunnerType } from './runners/launch-plan.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';

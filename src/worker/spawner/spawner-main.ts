@@ -10,9 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ProcessCell } from '../../domain/entities.js';
-import { killCell, spawnInCell } from '../../process/index.js';
+import { isErrno, killCell, signalGroup, spawnInCell } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
-import { isErrno, signalGroup } from '../process-group.js';
 import type { Exited, SpawnRequest, SpawnerReply } from './protocol.js';
 
 /** The cell of each running action, by pid (undefined where there is no containment). */

@@ -13,7 +13,6 @@ export interface SpawnRequest {
   /** The cell the worker made for this action: the helper starts the process in it and kills it when the process exits. */
   readonly cell?: ProcessCell;
   readonly maxOutputBytes: number;
-  readonly drainMs: number;
 }
 
 /** The child is running: its pid is also its process group, which the worker signals directly. */

@@ -8,7 +8,6 @@ const request = (args: string[]) => ({
   env: { PATH: '/usr/bin:/bin' },
   stdin: 'from stdin',
   maxOutputBytes: 1024,
-  drainMs: 100,
 });
 
 function alive(pid: number): boolean {

@@ -14,4 +14,4 @@ export type { HttpRequestData } from './builtins/http-request.js';
 export { encodeParameters } from './parameter-encoding.js';
 export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-delivery.js';
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
-export { Spawner } from './spawner/spawner-client.js';
+export { Spawner, type SpawnerOptions } from './spawner/spawner-client.js';

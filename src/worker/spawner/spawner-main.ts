@@ -11,7 +11,7 @@
 import type { ProcessCell } from '../../domain/entities.js';
 import { killCell, signalGroup, SupervisedChild } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
-import type { Exited, SpawnRequest, SpawnerReply } from './protocol.js';
+import { type Exited, HELPER_EXIT_CODES, parseRequest, type SpawnerReply, type SpawnRequest } from './protocol.js';
 
 /** The cell of each running action, by pid (undefined where there is no containment). */
 const running = new Map<number, ProcessCell | undefined>();
@@ -54,13 +54,30 @@ function start(request: SpawnRequest): void {
   });
 }
 
-process.on('message', (message: SpawnRequest) => {
-  if (message.type === 'spawn') start(message);
-});
-process.on('disconnect', () => {
+/** Ends every action still running: the helper is going, and none may outlive its supervisor. */
+function endAll(): void {
   for (const [pid, cell] of running) {
     signalGroup(pid, 'SIGKILL');
     killCell(cell);
   }
-  process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  const request = parseRequest(message);
+  if (request.ok) return start(request.value);
+  if (request.id !== undefined) {
+    // It names its run: that run fails with the reason, and the others go on.
+    const spawnError = { code: 'EPROTO', message: `the spawner helper refused ${request.error}` };
+    return send({ type: 'exit', id: request.id, code: null, signal: null, stdout: '', stderr: '', spawnError });
+  }
+  // Nothing to answer: the worker and this helper do not speak the same protocol.
+  process.stderr.write(`attune spawner helper: got ${request.error}; exiting\n`);
+  endAll();
+  process.exit(HELPER_EXIT_CODES.badRequest);
 });
+process.on('disconnect', () => {
+  endAll();
+  process.exit(HELPER_EXIT_CODES.disconnected);
+});
+// The handshake: the worker sends no request before this.
+send({ type: 'ready' });

@@ -179,7 +179,13 @@ class ProcessRun {
     let hasExited = false;
     if (pid !== undefined) {
       // The helper only spawns: this process signals the action's group itself.
-      this.#target = { signal: (signal) => signalGroup(pid, signal), get hasExited() { return hasExited; }, exited: spawned.exit };
+      this.#target = {
+        signal: (signal) => signalGroup(pid, signal),
+        get hasExited() {
+          return hasExited;
+        },
+        exited: spawned.exit,
+      };
       this.#req.onSpawn?.(pid, prepared.cell);
       this.#armTimeout();
       // A cancel that came while the helper was starting it takes effect now.

@@ -12,12 +12,12 @@ import { AppError } from './domain/index.js';
 import { ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
-import { type Containment, detectContainment } from './process/index.js';
+import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
 import { RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
 import { EventIngest, SensorService } from './sensors/index.js';
 import { openStore, sqliteDialect, type Store } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, identifyProcess, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
+import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,7 +66,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const { log } = options;
   const { store, bus } = await openAdapters(config, log);
   const containment = chooseContainment(config, log);
-  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
   // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.

@@ -1,6 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ActionDto, ErrorDto, PageQuery, dataOf, pageOf, toActionDto } from '../dto.js';
 
@@ -13,7 +12,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ApiContext): voi
     { schema: { tags: ['actions'], summary: 'List actions', querystring: ListQuery, response: { 200: pageOf(ActionDto) } } },
     async (request) => {
       const { limit, offset, pack } = request.query;
-      const page = await ctx.store.actions.list({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
+      const page = await ctx.packQueries.listActions({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
       return { data: page.items.map(toActionDto), pagination: { limit, offset, total: page.total } };
     },
   );
@@ -22,9 +21,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ApiContext): voi
     '/api/v1/actions/:ref',
     { schema: { tags: ['actions'], summary: 'Show an action', params: RefParams, response: { 200: dataOf(ActionDto), 404: ErrorDto } } },
     async (request) => {
-      const action = await ctx.store.actions.findByRef(request.params.ref);
-      if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${request.params.ref}"`);
-      return { data: toActionDto(action) };
+      return { data: toActionDto(await ctx.packQueries.getAction(request.params.ref)) };
     },
   );
 }

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, eventId } from '../../domain/index.js';
+import { eventId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
 import { EnforcementDto, EventDto, toEnforcementDto, toEventDto } from '../dto-pipeline.js';
@@ -28,7 +28,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     async (request) => {
       const { limit, offset, trigger_ref, rule_ref } = request.query;
       const filter = { limit, offset, ...(trigger_ref === undefined ? {} : { triggerRef: trigger_ref }), ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }) };
-      const page = await ctx.store.events.list(filter);
+      const page = await ctx.eventQueries.list(filter);
       return { data: page.items.map(toEventDto), pagination: { limit, offset, total: page.total } };
     },
   );
@@ -37,9 +37,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     '/api/v1/events/:id',
     { schema: { tags: ['events'], summary: 'Show an event', params: IdParams, response: { 200: dataOf(EventDto), 404: ErrorDto } } },
     async (request) => {
-      const event = await ctx.store.events.get(eventId(request.params.id));
-      if (!event) throw new AppError('ERR_EVENT_NOT_FOUND', `no event ${request.params.id}`);
-      return { data: toEventDto(event) };
+      return { data: toEventDto(await ctx.eventQueries.get(eventId(request.params.id))) };
     },
   );
 
@@ -48,12 +46,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     { schema: { tags: ['events'], summary: 'Emit an event (daemon sensors)', body: CreateBody, response: { 201: dataOf(EventDto), 400: ErrorDto } } },
     async (request, reply) => {
       const { trigger_ref, payload, rule_ref } = request.body;
-      if (rule_ref !== undefined) {
-        const rule = await ctx.store.rules.findByRef(rule_ref);
-        if (rule?.triggerRef !== trigger_ref) throw new AppError('ERR_EVENT_INVALID', `rule "${rule_ref}" does not use trigger "${trigger_ref}"`);
-      }
-      const event = await ctx.ingest.emit({ triggerRef: trigger_ref, payload: payload ?? {}, source: 'api', ruleRef: rule_ref ?? null });
-      if (!event) throw new AppError('ERR_EVENT_INVALID', `the one-shot trigger "${trigger_ref}" already fired for rule "${rule_ref}"`);
+      const event = await ctx.ingest.emitFromClient({ triggerRef: trigger_ref, payload: payload ?? {}, ruleRef: rule_ref ?? null });
       return reply.status(201).send({ data: toEventDto(event) });
     },
   );
@@ -64,7 +57,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     async (request) => {
       const { limit, offset, rule_ref, event } = request.query;
       const filter = { limit, offset, ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }), ...(event === undefined ? {} : { eventId: eventId(event) }) };
-      const page = await ctx.store.events.listEnforcements(filter);
+      const page = await ctx.enforcementQueries.list(filter);
       return { data: page.items.map(toEnforcementDto), pagination: { limit, offset, total: page.total } };
     },
   );
@@ -81,15 +74,9 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     },
     async (request, reply) => {
       const { name } = request.params;
-      const rules = (await ctx.store.rules.listEnabled(['core.webhook'])).filter((r) => r.triggerParams.url === name);
-      if (rules.length === 0) throw new AppError('ERR_WEBHOOK_NOT_FOUND', `no enabled rule listens on webhook "${name}"`);
       const payload = { url: name, body: request.body ?? {}, headers: storableHeaders(request.headers) };
-      const events: number[] = [];
-      for (const rule of rules) {
-        const event = await ctx.ingest.emit({ triggerRef: 'core.webhook', payload, source: `webhook:${name}`, ruleRef: rule.ref });
-        if (event) events.push(event.id);
-      }
-      return reply.status(202).send({ data: { events } });
+      const events = await ctx.ingest.emitWebhook(name, payload);
+      return reply.status(202).send({ data: { events: events.map((event) => event.id) } });
     },
   );
 }

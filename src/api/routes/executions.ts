@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError, EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
+import { EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
 
@@ -65,7 +65,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request) => {
       const { limit, offset, status, action_ref, rule_ref, parent } = request.query;
-      const page = await ctx.store.executions.listSummaries({
+      const page = await ctx.executionQueries.list({
         limit,
         offset,
         ...(status === undefined ? {} : { status }),
@@ -82,9 +82,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     '/api/v1/executions/:id',
     { schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } } },
     async (request) => {
-      const execution = await ctx.store.executions.get(executionId(request.params.id));
-      if (!execution) throw new AppError('ERR_EXECUTION_NOT_FOUND', `no execution ${request.params.id}`);
-      return { data: await present(ctx, execution) };
+      return { data: await present(ctx, await ctx.executionQueries.get(executionId(request.params.id))) };
     },
   );
 

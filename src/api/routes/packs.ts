@@ -1,6 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PackDto, PageQuery, dataOf, pageOf, toPackDto } from '../dto.js';
 
@@ -14,7 +13,7 @@ export function registerPackRoutes(app: FastifyInstance, ctx: ApiContext): void 
     { schema: { tags: ['packs'], summary: 'List packs', querystring: ListQuery, response: { 200: pageOf(PackDto) } } },
     async (request) => {
       const { limit, offset } = request.query;
-      const page = await ctx.store.packs.list({ limit, offset });
+      const page = await ctx.packQueries.listPacks({ limit, offset });
       return { data: page.items.map(toPackDto), pagination: { limit, offset, total: page.total } };
     },
   );
@@ -23,9 +22,7 @@ export function registerPackRoutes(app: FastifyInstance, ctx: ApiContext): void 
     '/api/v1/packs/:ref',
     { schema: { tags: ['packs'], summary: 'Show a pack', params: RefParams, response: { 200: dataOf(PackDto), 404: ErrorDto } } },
     async (request) => {
-      const pack = await ctx.store.packs.findByRef(request.params.ref);
-      if (!pack) throw new AppError('ERR_PACK_NOT_FOUND', `no pack "${request.params.ref}"`);
-      return { data: toPackDto(pack) };
+      return { data: toPackDto(await ctx.packQueries.getPack(request.params.ref)) };
     },
   );
 

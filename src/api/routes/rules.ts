@@ -40,7 +40,7 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void 
     { schema: { tags: ['rules'], summary: 'List rules', querystring: ListQuery, response: { 200: pageOf(RuleDto) } } },
     async (request) => {
       const { limit, offset, pack, trigger_ref, action_ref, enabled } = request.query;
-      const page = await ctx.store.rules.list({
+      const page = await ctx.rules.list({
         limit,
         offset,
         ...(pack === undefined ? {} : { packRef: pack }),

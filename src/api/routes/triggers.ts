@@ -1,6 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
 import { SensorDto, SensorLogDto, TriggerDto, toSensorDto, toSensorLogDto, toTriggerDto } from '../dto-pipeline.js';
@@ -16,7 +15,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     { schema: { tags: ['triggers'], summary: 'List triggers', querystring: ListQuery, response: { 200: pageOf(TriggerDto) } } },
     async (request) => {
       const { limit, offset, pack } = request.query;
-      const page = await ctx.store.triggers.list({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
+      const page = await ctx.packQueries.listTriggers({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
       return { data: page.items.map(toTriggerDto), pagination: { limit, offset, total: page.total } };
     },
   );
@@ -25,9 +24,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     '/api/v1/triggers/:ref',
     { schema: { tags: ['triggers'], summary: 'Show a trigger', params: RefParams, response: { 200: dataOf(TriggerDto), 404: ErrorDto } } },
     async (request) => {
-      const trigger = await ctx.store.triggers.findByRef(request.params.ref);
-      if (!trigger) throw new AppError('ERR_TRIGGER_NOT_FOUND', `no trigger "${request.params.ref}"`);
-      return { data: toTriggerDto(trigger) };
+      return { data: toTriggerDto(await ctx.packQueries.getTrigger(request.params.ref)) };
     },
   );
 
@@ -35,7 +32,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     '/api/v1/sensors',
     { schema: { tags: ['sensors'], summary: 'List sensors with their process status', response: { 200: dataOf(Type.Array(SensorDto)) } } },
     async () => {
-      const sensors = await ctx.store.triggers.listSensors();
+      const sensors = await ctx.packQueries.listSensors();
       return { data: sensors.map((s) => toSensorDto(s, ctx.sensors.statusOf(s.ref))) };
     },
   );
@@ -44,8 +41,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     '/api/v1/sensors/:ref',
     { schema: { tags: ['sensors'], summary: 'Show a sensor and its process status', params: RefParams, response: { 200: dataOf(SensorDto), 404: ErrorDto } } },
     async (request) => {
-      const sensor = await ctx.store.triggers.findSensorByRef(request.params.ref);
-      if (!sensor) throw new AppError('ERR_SENSOR_NOT_FOUND', `no sensor "${request.params.ref}"`);
+      const sensor = await ctx.packQueries.getSensor(request.params.ref);
       return { data: toSensorDto(sensor, ctx.sensors.statusOf(sensor.ref)) };
     },
   );
@@ -62,8 +58,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
       },
     },
     async (request) => {
-      const sensor = await ctx.store.triggers.findSensorByRef(request.params.ref);
-      if (!sensor) throw new AppError('ERR_SENSOR_NOT_FOUND', `no sensor "${request.params.ref}"`);
+      const sensor = await ctx.packQueries.getSensor(request.params.ref);
       return { data: (ctx.sensors.logs(sensor.ref, request.query.limit) ?? []).map(toSensorLogDto) };
     },
   );

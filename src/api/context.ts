@@ -22,7 +22,7 @@ export interface ApiContext {
   readonly ingest: EventIngest;
   readonly eventQueries: EventQueries;
   /** The sensor processes' status and logs. */
-  readonly sensors: SensorService;
+  readonly sensors: Pick<SensorService, 'statusOf' | 'logs'>;
   /** Names of the services this process runs, reported by /health. */
   readonly services: readonly string[];
   /** /health answers 503 `ERR_NOT_READY` until every service runs. */

@@ -1,8 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 const ListQuery = Type.Object({
@@ -21,19 +21,23 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
+type Ctx = Pick<ApiContext, 'catalog' | 'executions' | 'executionQueries'>;
+
 /** The execution as the API shows it: its action's schema says which parameters to mask. */
-async function actionSchema(ctx: ApiContext, actionRef: string) {
+async function actionSchema(ctx: Ctx, actionRef: string) {
   return (await ctx.catalog.action(actionRef))?.parameters;
 }
 
-async function present(ctx: ApiContext, execution: Execution) {
+async function present(ctx: Ctx, execution: Execution) {
   return toExecutionDto(execution, await actionSchema(ctx, execution.actionRef));
 }
 
-export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/executions`. */
+export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executionQueries'> = async (app, { ctx }) => {
   app.post<{ Body: Static<typeof CreateBody> }>(
-    '/api/v1/executions',
+    '',
     {
+      config: { permission: 'executions:write' },
       schema: {
         tags: ['executions'],
         summary: 'Run an action now',
@@ -53,8 +57,9 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/executions',
+    '',
     {
+      config: { permission: 'executions:read' },
       schema: {
         tags: ['executions'],
         summary: 'List executions, newest first',
@@ -79,16 +84,18 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
-    '/api/v1/executions/:id',
-    { schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } } },
-    async (request) => {
-      return { data: await present(ctx, await ctx.executionQueries.get(executionId(request.params.id))) };
+    '/:id',
+    {
+      config: { permission: 'executions:read' },
+      schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } },
     },
+    async (request) => ({ data: await present(ctx, await ctx.executionQueries.get(executionId(request.params.id))) }),
   );
 
   app.post<{ Params: Static<typeof IdParams> }>(
-    '/api/v1/executions/:id/cancel',
+    '/:id/cancel',
     {
+      config: { permission: 'executions:write' },
       schema: {
         tags: ['executions'],
         summary: 'Cancel an execution',
@@ -98,4 +105,4 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request) => ({ data: await present(ctx, await ctx.executions.cancel(executionId(request.params.id))) }),
   );
-}
+};

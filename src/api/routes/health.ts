@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
 import { ErrorDto, dataOf } from '../dto.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
 const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -10,10 +9,12 @@ const Health = Type.Object({
   services: Type.Array(Type.String()),
 });
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<ApiContext, 'version' | 'services' | 'readiness'>): void {
+/** `/api/v1/health`. */
+export const healthRoutes: ResourceRoutes<'version' | 'services' | 'readiness'> = async (app, { ctx }) => {
   app.get(
-    '/api/v1/health',
+    '',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Readiness and the services this process runs',
@@ -29,4 +30,4 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<ApiContext,
       return { data: { status: 'ok' as const, version: ctx.version, services } };
     },
   );
-}
+};

@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { Rule } from '../../domain/index.js';
 import type { ApiContext } from '../context.js';
 import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
 import { RuleDto, toRuleDto } from '../dto-pipeline.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
 const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
 const ListQuery = Type.Object({
@@ -28,16 +28,19 @@ const CreateBody = Type.Object({ ref: Type.String({ minLength: 3, maxLength: 255
 const PatchBody = Type.Partial(Type.Object(RuleFields), { additionalProperties: false });
 
 /** The rule as the API shows it: its action's schema says which action_params to mask. */
-async function present(ctx: ApiContext, rule: Rule) {
+async function present(ctx: Pick<ApiContext, 'catalog'>, rule: Rule) {
   return toRuleDto(rule, (await ctx.catalog.action(rule.actionRef))?.parameters);
 }
 
-export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/rules`. */
+export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx }) => {
   const one = { tags: ['rules'], params: RefParams, response: { 200: dataOf(RuleDto), 400: ErrorDto, 404: ErrorDto } };
+  const read = { permission: 'rules:read' } as const;
+  const write = { permission: 'rules:write' } as const;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/rules',
-    { schema: { tags: ['rules'], summary: 'List rules', querystring: ListQuery, response: { 200: pageOf(RuleDto) } } },
+    '',
+    { config: read, schema: { tags: ['rules'], summary: 'List rules', querystring: ListQuery, response: { 200: pageOf(RuleDto) } } },
     async (request) => {
       const { limit, offset, pack, trigger_ref, action_ref, enabled } = request.query;
       const page = await ctx.rules.list({
@@ -53,24 +56,24 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void 
   );
 
   app.post<{ Body: Static<typeof CreateBody> }>(
-    '/api/v1/rules',
-    { schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
+    '',
+    { config: write, schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
     async (request, reply) => reply.status(201).send({ data: await present(ctx, await ctx.rules.create(request.body)) }),
   );
 
-  app.get<{ Params: Static<typeof RefParams> }>('/api/v1/rules/:ref', { schema: { ...one, summary: 'Show a rule' } }, async (request) => ({
+  app.get<{ Params: Static<typeof RefParams> }>('/:ref', { config: read, schema: { ...one, summary: 'Show a rule' } }, async (request) => ({
     data: await present(ctx, await ctx.rules.get(request.params.ref)),
   }));
 
   app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof PatchBody> }>(
-    '/api/v1/rules/:ref',
-    { schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
+    '/:ref',
+    { config: write, schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
     async (request) => ({ data: await present(ctx, await ctx.rules.update(request.params.ref, request.body)) }),
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/rules/:ref',
-    { schema: { tags: ['rules'], summary: 'Delete a rule', params: RefParams, response: { 404: ErrorDto } } },
+    '/:ref',
+    { config: write, schema: { tags: ['rules'], summary: 'Delete a rule', params: RefParams, response: { 404: ErrorDto } } },
     async (request, reply) => {
       await ctx.rules.delete(request.params.ref);
       return reply.status(204).send();
@@ -79,9 +82,9 @@ export function registerRuleRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post<{ Params: Static<typeof RefParams> }>(
-      `/api/v1/rules/:ref/${verb}`,
-      { schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
+      `/:ref/${verb}`,
+      { config: write, schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
       async (request) => ({ data: await present(ctx, await ctx.rules.setEnabled(request.params.ref, enabled)) }),
     );
   }
-}
+};

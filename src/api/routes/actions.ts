@@ -1,9 +1,30 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { ActionDto, ErrorDto, PageQuery, dataOf, pageOf, toActionDto } from '../dto.js';
+import type { Static } from '@sinclair/typebox';
+import { ActionDto, type ActionJson, ActionListQuery as ListQuery, ErrorDto, RefParams, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Action } from '../../domain/index.js';
+import { redactSchemaDefaults } from '../../secrets/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListQuery = Type.Object({ ...PageQuery, pack: Type.Optional(Type.String({ description: 'Only this pack’s actions' })) });
+/** An action as the API shows it: the defaults of secret parameters masked. */
+function toActionDto(action: Action): ActionJson {
+  return {
+    id: action.id,
+    ref: action.ref,
+    pack_ref: action.packRef,
+    label: action.label,
+    description: action.description,
+    runner_type: action.runnerType,
+    entry_point: action.entryPoint,
+    parameters: redactSchemaDefaults(action.parameters),
+    output: action.output,
+    parameter_delivery: action.parameterDelivery,
+    parameter_format: action.parameterFormat,
+    output_format: action.outputFormat,
+    timeout_seconds: action.timeoutSeconds,
+    max_retries: action.maxRetries,
+    created: action.created,
+    updated: action.updated,
+  };
+}
 
 /** `/api/v1/actions`. */
 export const actionRoutes: ResourceRoutes<'packQueries'> = async (app, { ctx }) => {

@@ -1,10 +1,21 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { eventId } from '../../domain/index.js';
-import { PageQuery, pageOf } from '../dto.js';
-import { EnforcementDto, toEnforcementDto } from '../dto-pipeline.js';
+import type { Static } from '@sinclair/typebox';
+import { EnforcementDto, type EnforcementJson, EnforcementListQuery as ListQuery, pageOf } from '../../api-contract/index.js';
+import { type Enforcement, eventId } from '../../domain/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const ListQuery = Type.Object({ ...PageQuery, rule_ref: Type.Optional(Type.String()), event: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })) });
+function toEnforcementDto(enforcement: Enforcement): EnforcementJson {
+  return {
+    id: enforcement.id,
+    rule_id: enforcement.ruleId,
+    rule_ref: enforcement.ruleRef,
+    event_id: enforcement.eventId,
+    status: enforcement.status,
+    execution_id: enforcement.executionId,
+    failure: enforcement.failure,
+    created: enforcement.created,
+    updated: enforcement.updated,
+  };
+}
 
 /** `/api/v1/enforcements`: what rules decided for each event. */
 export const enforcementRoutes: ResourceRoutes<'enforcementQueries'> = async (app, { ctx }) => {

@@ -1,19 +1,19 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { eventId } from '../../domain/index.js';
-import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
-import { EventDto, toEventDto } from '../dto-pipeline.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, EventCreateBody as CreateBody, EventDto, type EventJson, EventListQuery as ListQuery, IdParams, dataOf, pageOf } from '../../api-contract/index.js';
+import { type Event, eventId } from '../../domain/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
-const ListQuery = Type.Object({ ...PageQuery, trigger_ref: Type.Optional(Type.String()), rule_ref: Type.Optional(Type.String()) });
-const CreateBody = Type.Object(
-  {
-    trigger_ref: Type.String({ minLength: 1, maxLength: 255 }),
-    payload: Type.Optional(Type.Unknown()),
-    rule_ref: Type.Optional(Type.String({ description: 'Target one rule (a per-rule trigger instance).' })),
-  },
-  { additionalProperties: false },
-);
+function toEventDto(event: Event): EventJson {
+  return {
+    id: event.id,
+    trigger_ref: event.triggerRef,
+    payload: event.payload,
+    source: event.source,
+    rule_ref: event.ruleRef,
+    processed_at: event.processedAt,
+    created: event.created,
+  };
+}
 
 /** `/api/v1/events`: what sensors, webhooks and clients emitted. */
 export const eventRoutes: ResourceRoutes<'eventQueries' | 'ingest'> = async (app, { ctx }) => {

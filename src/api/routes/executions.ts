@@ -1,25 +1,52 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
+import type { Static } from '@sinclair/typebox';
+import {
+  ErrorDto,
+  ExecutionCreateBody as CreateBody,
+  ExecutionDto,
+  type ExecutionJson,
+  ExecutionListQuery as ListQuery,
+  ExecutionSummaryDto,
+  type ExecutionSummaryJson,
+  IdParams,
+  dataOf,
+  pageOf,
+} from '../../api-contract/index.js';
+import { type Execution, type FlatSchema, executionId } from '../../domain/index.js';
+import type { ExecutionSummary } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
-import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
+import { redactStored } from '../redact-stored.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
-const ListQuery = Type.Object({
-  ...PageQuery,
-  status: Type.Optional(StringEnum(EXECUTION_STATUSES)),
-  action_ref: Type.Optional(Type.String()),
-  rule_ref: Type.Optional(Type.String()),
-  parent: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
-});
-const CreateBody = Type.Object(
-  {
-    action_ref: Type.String({ minLength: 1, maxLength: 255 }),
-    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} })),
-    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-  },
-  { additionalProperties: false },
-);
+/** `actionSchema`: the parameters of the execution's action, undefined when it is no longer installed. */
+function toExecutionDto(execution: Execution, actionSchema: FlatSchema | undefined): ExecutionJson {
+  // Spread into a plain object: TypeScript does not take an interface (ExecutionResult) for a record.
+  return { ...executionFields(execution, actionSchema), result: execution.result === null ? null : { ...execution.result } };
+}
+
+function toExecutionSummaryDto(execution: ExecutionSummary, actionSchema: FlatSchema | undefined): ExecutionSummaryJson {
+  return { ...executionFields(execution, actionSchema), result_summary: execution.resultSummary };
+}
+
+function executionFields(execution: Omit<Execution, 'result' | 'process'>, actionSchema: FlatSchema | undefined) {
+  return {
+    id: execution.id,
+    action_ref: execution.actionRef,
+    status: execution.status,
+    parameters: redactStored(actionSchema, execution.parameters),
+    timeout_seconds: execution.timeoutSeconds,
+    rule_id: execution.ruleId,
+    rule_ref: execution.ruleRef,
+    enforcement_id: execution.enforcementId,
+    event_id: execution.eventId,
+    parent_id: execution.parentId,
+    worker_id: execution.workerId,
+    attempt: execution.attempt,
+    created: execution.created,
+    updated: execution.updated,
+    started_at: execution.startedAt,
+    finished_at: execution.finishedAt,
+  };
+}
 
 type Ctx = Pick<ApiContext, 'catalog' | 'executions' | 'executionQueries'>;
 

@@ -1,13 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import { AppError } from '../../domain/index.js';
-import { ErrorDto, dataOf } from '../dto.js';
+import { ErrorDto, HealthDto, dataOf } from '../../api-contract/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
-
-const Health = Type.Object({
-  status: Type.Literal('ok'),
-  version: Type.String(),
-  services: Type.Array(Type.String()),
-});
 
 /** `/api/v1/health`. */
 export const healthRoutes: ResourceRoutes<'version' | 'services' | 'readiness'> = async (app, { ctx }) => {
@@ -19,7 +12,7 @@ export const healthRoutes: ResourceRoutes<'version' | 'services' | 'readiness'> 
         tags: ['health'],
         summary: 'Readiness and the services this process runs',
         description: 'Answers 200 once every service of the process runs; 503 ERR_NOT_READY while it is still starting.',
-        response: { 200: dataOf(Health), 503: ErrorDto },
+        response: { 200: dataOf(HealthDto), 503: ErrorDto },
       },
     },
     () => {

@@ -1,10 +1,25 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { ErrorDto, PackDto, PageQuery, dataOf, pageOf, toPackDto } from '../dto.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, PackDto, type PackJson, PackListQuery as ListQuery, PackRegisterBody as RegisterBody, RefParams, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Pack } from '../../domain/index.js';
+import { redactSchemaDefaults, redactSecrets } from '../../secrets/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const RegisterBody = Type.Object({ path: Type.String({ minLength: 1, description: 'Directory holding pack.yaml, on the API host.' }) }, { additionalProperties: false });
-const ListQuery = Type.Object(PageQuery);
+/** A pack as the API shows it: secret config values and secret defaults masked. */
+function toPackDto(pack: Pack): PackJson {
+  return {
+    id: pack.id,
+    ref: pack.ref,
+    label: pack.label,
+    description: pack.description,
+    version: pack.version,
+    author: pack.author,
+    path: pack.path,
+    conf_schema: redactSchemaDefaults(pack.confSchema),
+    config: redactSecrets(pack.confSchema, pack.config),
+    created: pack.created,
+    updated: pack.updated,
+  };
+}
 
 /** `/api/v1/packs`. */
 export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, { ctx }) => {

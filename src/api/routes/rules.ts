@@ -1,31 +1,43 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { Rule } from '../../domain/index.js';
+import type { Static } from '@sinclair/typebox';
+import {
+  ErrorDto,
+  RefParams,
+  RuleCreateBody as CreateBody,
+  RuleDto,
+  type RuleJson,
+  RuleListQuery as ListQuery,
+  RulePatchBody as PatchBody,
+  dataOf,
+  pageOf,
+} from '../../api-contract/index.js';
+import type { FlatSchema, Rule } from '../../domain/index.js';
+import { isTemplateReference } from '../../rules/index.js';
 import type { ApiContext } from '../context.js';
-import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
-import { RuleDto, toRuleDto } from '../dto-pipeline.js';
+import { redactStored } from '../redact-stored.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListQuery = Type.Object({
-  ...PageQuery,
-  pack: Type.Optional(Type.String()),
-  trigger_ref: Type.Optional(Type.String()),
-  action_ref: Type.Optional(Type.String()),
-  enabled: Type.Optional(Type.Boolean()),
-});
-const Conditions = Type.Union([Type.String(), Type.Array(Type.String())], { description: 'A CEL expression, or a list that must all hold.' });
-const RuleFields = {
-  label: Type.Optional(Type.String()),
-  description: Type.Optional(Type.String()),
-  trigger_ref: Type.String({ minLength: 1 }),
-  trigger_params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  conditions: Type.Optional(Conditions),
-  action_ref: Type.String({ minLength: 1 }),
-  action_params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Values may hold {{ CEL }} templates.' })),
-  enabled: Type.Optional(Type.Boolean()),
-};
-const CreateBody = Type.Object({ ref: Type.String({ minLength: 3, maxLength: 255, description: '<pack>.<name>' }), ...RuleFields }, { additionalProperties: false });
-const PatchBody = Type.Partial(Type.Object(RuleFields), { additionalProperties: false });
+/**
+ * `actionSchema`: the parameters of the rule's action (undefined when it is not installed); its
+ * secret parameters are masked, except references such as `{{ pack.config.token }}`.
+ */
+function toRuleDto(rule: Rule, actionSchema: FlatSchema | undefined): RuleJson {
+  return {
+    id: rule.id,
+    ref: rule.ref,
+    pack_ref: rule.packRef,
+    label: rule.label,
+    description: rule.description,
+    trigger_ref: rule.triggerRef,
+    trigger_params: rule.triggerParams,
+    conditions: [...rule.conditions],
+    action_ref: rule.actionRef,
+    action_params: redactStored(actionSchema, rule.actionParams, isTemplateReference),
+    enabled: rule.enabled,
+    origin: rule.origin,
+    created: rule.created,
+    updated: rule.updated,
+  };
+}
 
 /** The rule as the API shows it: its action's schema says which action_params to mask. */
 async function present(ctx: Pick<ApiContext, 'catalog'>, rule: Rule) {

@@ -1,10 +1,49 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ErrorDto, dataOf } from '../dto.js';
-import { SensorDto, SensorLogDto, toSensorDto, toSensorLogDto } from '../dto-pipeline.js';
+import {
+  ErrorDto,
+  RefParams,
+  SensorDto,
+  type SensorJson,
+  SensorLogDto,
+  type SensorLogJson,
+  SensorLogsQuery as LogsQuery,
+  dataOf,
+} from '../../api-contract/index.js';
+import type { Sensor } from '../../domain/index.js';
+import type { SensorLogEntry, SensorStatus } from '../../sensors/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const LogsQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) });
+/** The status of a sensor that has no process (no enabled rule uses it, or this process runs no sensors). */
+const IDLE: SensorStatus = { ref: '', state: 'stopped', pid: null, restarts: 0, consecutiveFailures: 0, lastExit: null, nextRestartAt: null, instances: 0 };
+
+function toSensorDto(sensor: Sensor, status: SensorStatus | undefined): SensorJson {
+  const current = status ?? IDLE;
+  return {
+    id: sensor.id,
+    ref: sensor.ref,
+    pack_ref: sensor.packRef,
+    label: sensor.label,
+    description: sensor.description,
+    runner_type: sensor.runnerType,
+    entry_point: sensor.entryPoint,
+    trigger_types: [...sensor.triggerTypes],
+    enabled: sensor.enabled,
+    live_updates: sensor.liveUpdates,
+    status: {
+      state: current.state,
+      pid: current.pid,
+      restarts: current.restarts,
+      consecutive_failures: current.consecutiveFailures,
+      last_exit: current.lastExit,
+      next_restart_at: current.nextRestartAt,
+      instances: current.instances,
+    },
+  };
+}
+
+function toSensorLogDto(entry: SensorLogEntry): SensorLogJson {
+  return { at: entry.at, stream: entry.stream, line: entry.line };
+}
 
 /** `/api/v1/sensors`: each sensor as installed, with the status of its process. */
 export const sensorRoutes: ResourceRoutes<'packQueries' | 'sensors'> = async (app, { ctx }) => {

@@ -1,10 +1,12 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { PageQuery, ErrorDto, dataOf, pageOf } from '../dto.js';
-import { TriggerDto, toTriggerDto } from '../dto-pipeline.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, RefParams, TriggerDto, type TriggerJson, TriggerListQuery as ListQuery, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Trigger } from '../../domain/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListQuery = Type.Object({ ...PageQuery, pack: Type.Optional(Type.String()) });
+function toTriggerDto(trigger: Trigger): TriggerJson {
+  const { packRef, ...rest } = trigger;
+  return { ...rest, pack_ref: packRef };
+}
 
 /** `/api/v1/triggers`. */
 export const triggerRoutes: ResourceRoutes<'packQueries'> = async (app, { ctx }) => {

@@ -1,9 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
-import { ErrorDto, dataOf } from '../dto.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, WebhookAcceptedDto, WebhookParams as NameParams, dataOf } from '../../api-contract/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 import { storableHeaders } from '../webhook-headers.js';
-
-const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$' }) });
 
 /** `/api/v1/webhooks`: ingress for senders that know nothing of Attune but a URL. */
 export const webhookRoutes: ResourceRoutes<'ingest'> = async (app, { ctx }) => {
@@ -15,7 +13,7 @@ export const webhookRoutes: ResourceRoutes<'ingest'> = async (app, { ctx }) => {
         tags: ['events'],
         summary: 'Webhook ingress: one core.webhook event per enabled rule listening on this name',
         params: NameParams,
-        response: { 202: dataOf(Type.Object({ events: Type.Array(Type.Integer()) })), 404: ErrorDto },
+        response: { 202: dataOf(WebhookAcceptedDto), 404: ErrorDto },
       },
     },
     async (request, reply) => {

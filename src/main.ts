@@ -9,13 +9,13 @@ import { Readiness, buildApi } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { AppError } from './domain/index.js';
-import { ExecutionRequests, ExecutorService } from './executor/index.js';
+import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
-import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
+import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
-import { RuleEngine, RuleService } from './rules/index.js';
+import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
-import { EventIngest, SensorService } from './sensors/index.js';
+import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
 import { openStore, sqliteDialect, type Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
 
@@ -98,7 +98,21 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
   const api = await buildApi(
-    { store, catalog, packs, executions, rules, ingest, sensors, services, readiness, version: VERSION },
+    {
+      catalog,
+      packs,
+      packQueries: new PackQueries({ store }),
+      executions,
+      executionQueries: new ExecutionQueries({ store }),
+      rules,
+      enforcementQueries: new EnforcementQueries({ store }),
+      ingest,
+      eventQueries: new EventQueries({ store }),
+      sensors,
+      services,
+      readiness,
+      version: VERSION,
+    },
     {
       log,
       bodyLimitBytes: config.server.body_limit_bytes,

@@ -9,15 +9,15 @@ import { Readiness, buildApi } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { AppError } from './domain/index.js';
-import { ExecutionRequests, ExecutorService } from './executor/index.js';
+import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
-import { PackCatalog, PackRegistry, listPackDirs } from './packs/index.js';
-import { type Containment, detectContainment } from './process/index.js';
-import { RuleEngine, RuleService } from './rules/index.js';
+import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
+import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
+import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
 import { SecretBox } from './secrets/index.js';
-import { EventIngest, SensorService } from './sensors/index.js';
-import { Store, sqliteDialect } from './store/index.js';
-import { ActionRunner, Spawner, WorkerService, identifyProcess, killOrphanedAction, sweepParameterFiles } from './worker/index.js';
+import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
+import { openStore, sqliteDialect, type Store } from './store/index.js';
+import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,7 +48,7 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
   const file = sqlitePath(config);
   if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
   if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
-  const store = await Store.open(sqliteDialect(file)).catch((error: unknown) => {
+  const store = await openStore(sqliteDialect(file)).catch((error: unknown) => {
     // The database is held in exclusive locking mode by the one Attune that runs on it (DESIGN §2):
     // that lock, not a pid in api.json, is what says another one is running.
     if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
@@ -66,7 +66,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const { log } = options;
   const { store, bus } = await openAdapters(config, log);
   const containment = chooseContainment(config, log);
-  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedAction });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
   // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.
@@ -98,7 +98,21 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
   const api = await buildApi(
-    { store, catalog, packs, executions, rules, ingest, sensors, services, readiness, version: VERSION },
+    {
+      catalog,
+      packs,
+      packQueries: new PackQueries({ store }),
+      executions,
+      executionQueries: new ExecutionQueries({ store }),
+      rules,
+      enforcementQueries: new EnforcementQueries({ store }),
+      ingest,
+      eventQueries: new EventQueries({ store }),
+      sensors,
+      services,
+      readiness,
+      version: VERSION,
+    },
     {
       log,
       bodyLimitBytes: config.server.body_limit_bytes,

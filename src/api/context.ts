@@ -1,20 +1,28 @@
-import type { ExecutionRequests } from '../executor/index.js';
-import type { PackCatalog, PackRegistry } from '../packs/index.js';
-import type { RuleService } from '../rules/index.js';
-import type { EventIngest, SensorService } from '../sensors/index.js';
-import type { Store } from '../store/index.js';
+import type { ExecutionQueries, ExecutionRequests } from '../executor/index.js';
+import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
+import type { EnforcementQueries, RuleService } from '../rules/index.js';
+import type { EventIngest, EventQueries, SensorService } from '../sensors/index.js';
 import type { Readiness } from './readiness.js';
 
-/** What the routes may use. Routes never see the bus or the database directly. */
+/**
+ * What the routes may use: services of the folders that own each resource. Routes never see the
+ * bus or the database; a route that needs a new read asks its owning folder for it (a method on
+ * its `…Queries` service), so the store stays behind the services.
+ */
 export interface ApiContext {
-  readonly store: Store;
   /** Action schemas, which say which stored parameters are secrets to mask. */
   readonly catalog: PackCatalog;
   readonly packs: PackRegistry;
+  /** Packs, actions, triggers and sensors as stored. */
+  readonly packQueries: PackQueries;
   readonly executions: ExecutionRequests;
+  readonly executionQueries: ExecutionQueries;
   readonly rules: RuleService;
+  readonly enforcementQueries: EnforcementQueries;
   readonly ingest: EventIngest;
-  readonly sensors: SensorService;
+  readonly eventQueries: EventQueries;
+  /** The sensor processes' status and logs. */
+  readonly sensors: Pick<SensorService, 'statusOf' | 'logs'>;
   /** Names of the services this process runs, reported by /health. */
   readonly services: readonly string[];
   /** /health answers 503 `ERR_NOT_READY` until every service runs. */

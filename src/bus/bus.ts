@@ -28,6 +28,6 @@ export interface DeadLetter {
 export interface Bus {
   publish<T extends Topic>(topic: T, body: TopicMessages[T]): Promise<void>;
   consume<T extends Topic>(queue: string, topics: readonly T[], handler: Handler<T>, options?: ConsumeOptions): Promise<Consumer>;
-  /** Cancels every consumer, waits for handlers in flight, and releases connections. */
+  /** Cancels every consumer, waits for handlers in flight, and releases connections; closing again does nothing. */
   close(): Promise<void>;
 }

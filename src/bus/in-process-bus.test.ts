@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBusContract } from './bus.contract.js';
 import { InProcessBus } from './in-process-bus.js';
-
-describeBusContract('in-process', () => Promise.resolve(new InProcessBus({ retryDelayMs: 5 })));
 
 describe('InProcessBus', () => {
   it('dead-letters a message after its last attempt', async () => {

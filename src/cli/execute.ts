@@ -1,6 +1,6 @@
+import type { ActionJson, ExecutionJson } from '../api-contract/index.js';
 import { AppError } from '../domain/errors.js';
 import { isTerminal } from '../domain/statuses.js';
-import type { ActionJson, ExecutionJson } from './api-types.js';
 import type { ApiClient } from './api-client.js';
 import type { CliContext } from './context.js';
 import { toYaml, writeErr, writeOut } from './output.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ParameterSpecJson } from '../api-contract/index.js';
 import { AppError } from '../domain/index.js';
-import type { ParameterSpecJson } from './api-types.js';
 import { convertParameters, mergeParameters, parseAssignments } from './params.js';
 
 const SPECS: Record<string, ParameterSpecJson> = {

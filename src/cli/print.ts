@@ -1,4 +1,4 @@
-import type { ListPage } from './api-types.js';
+import type { ListPage } from '../api-contract/index.js';
 import type { CliContext } from './context.js';
 import { type Column, renderDocument, renderTable, writeOut } from './output.js';
 

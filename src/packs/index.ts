@@ -10,3 +10,4 @@ export { ACTION_DEFAULTS } from './pack-definition.js';
 export { CORE_PACK_REF, PackRegistry, listPackDirs, type PackRegistryOptions } from './pack-registry.js';
 export { PackCatalog } from './pack-catalog.js';
 export type { PackLimits } from './pack-files.js';
+export { PackQueries } from './pack-queries.js';

@@ -1,6 +1,8 @@
-// Process containment: a cell per action or sensor process that holds it and everything it
-// starts, so that all of it can be ended together (DESIGN §9: src/process is shared by sensors
-// and workers).
+// Supervised child processes, shared by the sensor service and the worker (DESIGN §9): how a
+// program is found and launched, with what environment; SupervisedChild, which runs it in its
+// own process group and cell (a cell holds it and everything it starts), reads its output and
+// sweeps both once it exits; escalateSignals, which stops it; and its identity, by which what
+// is left of it is ended after a crash.
 export {
   CONTAINMENT_KINDS,
   NO_CONTAINMENT,
@@ -13,5 +15,25 @@ export {
   type ContainmentKind,
   type Launch,
 } from './cell.js';
+export { buildChildEnv, INHERITED_ENV_VARS } from './child-env.js';
 export { detectContainment, type ContainmentChoice, type Detected } from './detect-containment.js';
 export { CELL_ENV } from './environ-cell.js';
+export { escalateSignals, STOP_SIGNALS, type SignalTarget } from './escalate-signals.js';
+export {
+  findExecutable,
+  resolveEntryPath,
+  resolveLaunch,
+  type LaunchCommand,
+  type LaunchResolution,
+  type ProcessRunnerType,
+} from './launch-plan.js';
+export { isErrno, signalGroup } from './process-group.js';
+export { identifyProcess, killOrphanedProcess } from './process-identity.js';
+export {
+  describeChildExit,
+  OUTPUT_DRAIN_MS,
+  SupervisedChild,
+  type ChildExit,
+  type OutputSink,
+  type SupervisedChildOptions,
+} from './supervised-child.js';

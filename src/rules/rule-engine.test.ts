@@ -9,7 +9,7 @@ import { ExecutionRequests } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { SecretBox } from '../secrets/index.js';
 import { EventIngest } from '../sensors/index.js';
-import { Store, sqliteDialect } from '../store/index.js';
+import { openStore, sqliteDialect, type Store } from '../store/index.js';
 import { RuleEngine } from './rule-engine.js';
 import { RuleService } from './rule-service.js';
 
@@ -30,7 +30,7 @@ describe('RuleEngine', () => {
     mkdirSync(path.join(pack, 'triggers'), { recursive: true });
     writeFileSync(path.join(pack, 'pack.yaml'), 'ref: probe\nversion: 1.0.0\n');
     writeFileSync(path.join(pack, 'triggers', 'hit.yaml'), 'name: hit\n');
-    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    store = await openStore(sqliteDialect(path.join(dir, 'db.sqlite')));
     bus = new InProcessBus();
     const catalog = new PackCatalog({ store, bus });
     const secrets = SecretBox.forHome(dir);
@@ -171,7 +171,7 @@ describe('secret rule literals', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'attune-rules-'));
-    store = await Store.open(sqliteDialect(path.join(dir, 'db.sqlite')));
+    store = await openStore(sqliteDialect(path.join(dir, 'db.sqlite')));
     bus = new InProcessBus();
   });
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
 import { type Action, AppError, type FlatSchema, REDACTED, type Rule, parseRef, secretParameters } from '../domain/index.js';
 import type { SecretBox } from '../secrets/index.js';
-import type { RuleInput, Store } from '../store/index.js';
+import type { Page, RuleFilter, RuleInput, Store } from '../store/index.js';
 import { checkRule } from './rule-checks.js';
 import { sealActionParams } from './rule-secrets.js';
 
@@ -43,6 +43,10 @@ export class RuleService {
     this.#store = options.store;
     this.#bus = options.bus;
     this.#log = options.log.child({ svc: 'rules' });
+  }
+
+  list(filter: RuleFilter): Promise<Page<Rule>> {
+    return this.#store.rules.list(filter);
   }
 
   async get(ref: string): Promise<Rule> {

@@ -10,6 +10,8 @@ import type { NewEvent, Store } from '../store/index.js';
  */
 export const ONE_SHOT_TRIGGERS: ReadonlySet<string> = new Set(['core.datetimetimer']);
 
+const WEBHOOK_TRIGGER = 'core.webhook';
+
 export interface EventIngestOptions {
   readonly store: Store;
   /** Knows which triggers are installed, kept current as packs change. */
@@ -48,6 +50,37 @@ export class EventIngest {
     const event = await this.#store.events.create(input);
     await this.#bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
     return event;
+  }
+
+  /**
+   * An event a client sends (a daemon sensor, `POST /api/v1/events`). A rule it names must exist
+   * and use its trigger, and a one-shot trigger that already fired for that rule is refused
+   * (ERR_EVENT_INVALID) rather than silently dropped: the client hears what happened.
+   */
+  async emitFromClient(input: { readonly triggerRef: string; readonly payload: unknown; readonly ruleRef: string | null }): Promise<Event> {
+    const { triggerRef, ruleRef } = input;
+    if (ruleRef !== null) {
+      const rule = await this.#store.rules.findByRef(ruleRef);
+      if (rule?.triggerRef !== triggerRef) throw new AppError('ERR_EVENT_INVALID', `rule "${ruleRef}" does not use trigger "${triggerRef}"`);
+    }
+    const event = await this.emit({ ...input, source: 'api' });
+    if (!event) throw new AppError('ERR_EVENT_INVALID', `the one-shot trigger "${triggerRef}" already fired for rule "${ruleRef}"`);
+    return event;
+  }
+
+  /**
+   * Webhook ingress: one `core.webhook` event per enabled rule listening on `name` (its
+   * trigger_params.url), each targeting its rule. ERR_WEBHOOK_NOT_FOUND when no rule listens.
+   */
+  async emitWebhook(name: string, payload: unknown): Promise<readonly Event[]> {
+    const rules = (await this.#store.rules.listEnabled([WEBHOOK_TRIGGER])).filter((rule) => rule.triggerParams.url === name);
+    if (rules.length === 0) throw new AppError('ERR_WEBHOOK_NOT_FOUND', `no enabled rule listens on webhook "${name}"`);
+    const events: Event[] = [];
+    for (const rule of rules) {
+      const event = await this.emit({ triggerRef: WEBHOOK_TRIGGER, payload, source: `webhook:${name}`, ruleRef: rule.ref });
+      if (event) events.push(event);
+    }
+    return events;
   }
 
   async #alreadyFired(triggerRef: string, ruleRef: string): Promise<boolean> {

@@ -2,3 +2,4 @@ export { EventIngest, ONE_SHOT_TRIGGERS, type EventIngestOptions } from './event
 export { SensorProcess } from './sensor-process.js';
 export { SensorService, type SensorServiceOptions } from './sensor-service.js';
 export type { SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
+export { EventQueries } from './event-queries.js';

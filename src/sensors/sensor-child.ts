@@ -1,16 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { ProcessCell } from '../domain/index.js';
-import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
-import { isErrno, signalGroup } from '../worker/index.js';
+import { type ChildExit, type Containment, createCell, releaseCell, STOP_SIGNALS, SupervisedChild } from '../process/index.js';
 import { LineSplitter } from './line-splitter.js';
 import type { SensorLaunch } from './sensor-types.js';
-
-/** How one sensor process ended; `spawnError` is set when it never started. */
-export interface SensorChildExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly spawnError?: Error;
-}
 
 export interface SensorChildOptions {
   readonly launch: SensorLaunch;
@@ -25,40 +16,37 @@ export interface SensorChildOptions {
   /** Problems the supervisor should log (e.g. a failed stdin write). */
   readonly onNotice: (message: string) => void;
   /** Called once with the exit, right after the group and the cell have been swept. */
-  readonly onExit: (exit: SensorChildExit) => void;
+  readonly onExit: (exit: ChildExit) => void;
 }
 
-/**
- * After the process exits, how long to keep reading output still in the pipes. A descendant that
- * left the group (setsid) could hold them open forever, so reading stops at this deadline.
- */
-const DRAIN_MS = 500;
-
-/** One run of a sensor process in its own process group, its output split into lines. */
+/** One run of a sensor process (a SupervisedChild), its output split into lines. */
 export class SensorChild {
   /** Settles once the process has exited (or failed to start). */
-  readonly exited: Promise<SensorChildExit>;
+  readonly exited: Promise<ChildExit>;
   /** Settles once stdout and stderr have been read to the end (or the drain deadline passed) and the cell is removed. */
   readonly closed: Promise<void>;
   readonly startedAt = performance.now();
-  readonly #options: SensorChildOptions;
-  readonly #child: ChildProcess | null;
+  readonly #child: SupervisedChild | undefined;
   #cell: ProcessCell | undefined;
-  #resolveExit: (exit: SensorChildExit) => void = () => undefined;
-  #resolveClosed: () => void = () => undefined;
-  #hasExited = false;
   #isStopRequested = false;
 
   constructor(options: SensorChildOptions) {
-    this.#options = options;
-    this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
-    const drained = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
-    this.closed = Promise.all([drained, this.exited]).then(() => releaseCell(this.#cell)).then(() => undefined);
-    this.#child = this.#spawn();
+    const started = this.#spawn(options);
+    this.#child = started instanceof SupervisedChild ? started : undefined;
+    // A spawn that threw is reported as an exit on a later microtask, like an async spawn error,
+    // so the owner never hears of an exit mid-constructor.
+    const exited = started instanceof SupervisedChild ? started.exited : Promise.resolve<ChildExit>({ code: null, signal: null, spawnError: started });
+    this.exited = exited.then((exit) => {
+      options.onExit(exit);
+      return exit;
+    });
+    this.closed = Promise.all([this.#child?.closed, this.exited])
+      .then(() => releaseCell(this.#cell))
+      .then(() => undefined);
   }
 
   get pid(): number | null {
-    return this.#hasExited ? null : (this.#child?.pid ?? null);
+    return this.#child === undefined || this.#child.hasExited ? null : (this.#child.pid ?? null);
   }
 
   /** The cell the process runs in, if there is containment. */
@@ -73,119 +61,45 @@ export class SensorChild {
 
   /** Writes one line to stdin. A sensor that does not read stdin (EPIPE) is not an error. */
   writeLine(line: string): void {
-    const stdin = this.#child?.stdin;
-    if (this.#hasExited || stdin === null || stdin === undefined || stdin.writableEnded || stdin.destroyed) return;
-    stdin.write(`${line}\n`);
+    this.#child?.write(`${line}\n`);
   }
 
   /** Stops reading stdout while the consumer is behind; ignored once the process has exited. */
   pauseOutput(): void {
-    if (!this.#hasExited) this.#child?.stdout?.pause();
+    this.#child?.pauseOutput();
   }
 
   resumeOutput(): void {
-    this.#child?.stdout?.resume();
+    this.#child?.resumeOutput();
   }
 
   /** Closes stdin, sends SIGTERM to the group, then SIGKILL after `graceMs`; resolves on exit. */
-  async stop(graceMs: number): Promise<SensorChildExit> {
+  async stop(graceMs: number): Promise<ChildExit> {
     this.#isStopRequested = true;
-    const pid = this.#child?.pid;
-    if (this.#hasExited || pid === undefined) return this.exited;
-    this.#child?.stdin?.end();
-    signalGroup(pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
+    this.#child?.endInput();
+    await this.#child?.stop(STOP_SIGNALS, graceMs);
+    return this.exited;
   }
 
-  #spawn(): ChildProcess | null {
-    const { launch, env, containment } = this.#options;
-    let child: ChildProcess;
+  /** The running child, or why it could not be started. */
+  #spawn(options: SensorChildOptions): SupervisedChild | Error {
+    const { launch, env, containment, maxLineBytes, onStdoutLine, onStdoutOverflow, onStderrLine } = options;
     try {
       this.#cell = containment && createCell(containment, `sensor-${launch.ref}`);
-      const contained = launchInCell(this.#cell, { ...launch, env });
-      child = spawn(contained.command, [...contained.args], { cwd: contained.cwd, env: { ...contained.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    } catch (err) {
-      // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value). Report it
-      // on a microtask, like an async spawn error, so the owner never hears of an exit mid-constructor.
-      const spawnError = err instanceof Error ? err : new Error(String(err));
-      queueMicrotask(() => {
-        this.#settleExit({ code: null, signal: null, spawnError });
-        this.#resolveClosed();
+      return new SupervisedChild({
+        launch: { command: launch.command, args: launch.args, cwd: launch.cwd, env },
+        cell: this.#cell,
+        stdout: new LineSplitter(maxLineBytes, { onLine: onStdoutLine, onOverflow: onStdoutOverflow }),
+        stderr: new LineSplitter(maxLineBytes, {
+          onLine: onStderrLine,
+          onOverflow: (bytes, head) => onStderrLine(`${head}… [attune: line of ${bytes} bytes truncated]`),
+        }),
+        // A sensor that never reads stdin is allowed; its exit, if any, is reported as an exit.
+        onStdinError: (error) => options.onNotice(`could not write to stdin: ${error.message}`),
       });
-      return null;
+    } catch (err) {
+      // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value); a cell may not be made.
+      return err instanceof Error ? err : new Error(String(err));
     }
-    child.on('error', (err) => {
-      // Spawn failures (ENOENT, EACCES) leave no pid and no 'exit' event. Errors after a
-      // successful spawn (a failed kill) are followed by 'exit' or are harmless, so they are ignored.
-      if (child.pid !== undefined) return;
-      this.#settleExit({ code: null, signal: null, spawnError: err });
-      this.#resolveClosed();
-    });
-    if (child.pid === undefined) return child;
-    this.#wireStreams(child);
-    child.once('exit', (code, signal) => this.#settleExit({ code, signal }));
-    return child;
   }
-
-  #wireStreams(child: ChildProcess): void {
-    const { maxLineBytes, onStdoutLine, onStdoutOverflow, onStderrLine } = this.#options;
-    const stdout = new LineSplitter(maxLineBytes, { onLine: onStdoutLine, onOverflow: onStdoutOverflow });
-    const stderr = new LineSplitter(maxLineBytes, {
-      onLine: onStderrLine,
-      onOverflow: (bytes, head) => onStderrLine(`${head}… [attune: line of ${bytes} bytes truncated]`),
-    });
-    let open = 2;
-    const onClose = (): void => {
-      open -= 1;
-      if (open === 0) this.#resolveClosed();
-    };
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdout?.once('end', () => stdout.end());
-    child.stderr?.once('end', () => stderr.end());
-    child.stdout?.once('close', onClose);
-    child.stderr?.once('close', onClose);
-    child.stdin?.on('error', (err) => {
-      // EPIPE/ECONNRESET: the sensor closed stdin or exited; a sensor that never reads stdin is
-      // allowed, and its exit (if any) is reported through 'exit', so nothing is lost here.
-      if (isErrno(err, 'EPIPE') || isErrno(err, 'ECONNRESET')) return;
-      this.#options.onNotice(`could not write to stdin: ${err.message}`);
-    });
-  }
-
-  #settleExit(exit: SensorChildExit): void {
-    if (this.#hasExited) return;
-    this.#hasExited = true;
-    const child = this.#child;
-    if (child?.pid !== undefined) {
-      // Sweep the group and the cell so no descendant outlives its sensor or keeps emitting on its pipes.
-      signalGroup(child.pid, 'SIGKILL');
-      killCell(this.#cell);
-      // The writers are gone, so what is left in the pipes is bounded: read it all.
-      child.stdout?.resume();
-      child.stdin?.destroy();
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        this.#resolveClosed();
-      }, DRAIN_MS).unref();
-    }
-    this.#resolveExit(exit);
-    this.#options.onExit(exit);
-  }
-}
-
-/** A one-line description of how a sensor process ended, for its log and alerts. */
-export function describeSensorExit(exit: SensorChildExit, command: string): string {
-  if (exit.spawnError !== undefined) {
-    const code = (exit.spawnError as NodeJS.ErrnoException).code ?? 'error';
-    return `could not start ${command}: ${code} (${exit.spawnError.message})`;
-  }
-  if (exit.signal !== null) return `exited on signal ${exit.signal}`;
-  return `exited with code ${String(exit.code)}`;
 }

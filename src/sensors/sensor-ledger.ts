@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessCell, ProcessIdentity } from '../domain/index.js';
-import { identifyProcess, killOrphanedAction } from '../worker/index.js';
+import { identifyProcess, killOrphanedProcess } from '../process/index.js';
 
 /**
  * The sensor processes this Attune runs, one file per sensor (`<dir>/<ref>.json`: pid, start time,
@@ -39,7 +39,7 @@ export class SensorLedger {
     const reaped: string[] = [];
     for (const file of files) {
       const identity = readIdentity(path.join(this.#dir, file));
-      if (identity !== undefined && killOrphanedAction(identity)) reaped.push(decodeURIComponent(file.slice(0, -'.json'.length)));
+      if (identity !== undefined && killOrphanedProcess(identity)) reaped.push(decodeURIComponent(file.slice(0, -'.json'.length)));
       rmSync(path.join(this.#dir, file), { force: true });
     }
     return reaped;

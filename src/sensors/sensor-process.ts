@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { assertNever } from '../domain/statuses.js';
 import { restartDelayMs } from './sensor-backoff.js';
-import { describeSensorExit, SensorChild, type SensorChildExit } from './sensor-child.js';
+import { type ChildExit, describeChildExit } from '../process/index.js';
+import { SensorChild } from './sensor-child.js';
 import { parseSensorLine } from './sensor-lines.js';
 import { SensorLog } from './sensor-log.js';
 import { instancesKey, serializeInstances, triggersMessage } from './sensor-triggers.js';
@@ -244,13 +245,13 @@ export class SensorProcess {
     });
   }
 
-  #onExit(child: SensorChild, exit: SensorChildExit): void {
+  #onExit(child: SensorChild, exit: ChildExit): void {
     if (this.#child === child) this.#child = null;
     this.#opts.onProcessEnded?.();
     if (this.#stableTimer !== null) clearTimeout(this.#stableTimer);
     this.#stableTimer = null;
     this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
-    const message = describeSensorExit(exit, this.#launch.command);
+    const message = describeChildExit(exit, this.#launch.command);
     this.#logs.add('attune', message);
     if (child.isStopRequested) {
       this.#log.info({ code: exit.code, signal: exit.signal }, 'sensor stopped');

@@ -1,44 +1,26 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
-import { type Execution, type ExecutionStatus, enforcementId, eventId, executionId, ruleId } from '../domain/index.js';
+import { type ExecutionResult, type ExecutionStatus, enforcementId, eventId, executionId, ruleId } from '../domain/index.js';
+import type { JsonFieldType, StoreDialect } from './dialect.js';
 import { fromJson } from './rows.js';
 import type { Database } from './schema.js';
-
-/**
- * What a list shows of an execution's result: the verdict and its size, never the output.
- * A result may hold megabytes of stdout, stderr and data; a page of fifty must stay small.
- */
-export interface ResultSummary {
-  readonly exit_code: number | null;
-  readonly signal: string | null;
-  readonly duration_ms: number | null;
-  /** `result.error`, cut to ERROR_PREVIEW_CHARS characters (with `…`). */
-  readonly error: string | null;
-  /** Some output was cut at the worker's cap (builtins record this; processes show a marker in stdout). */
-  readonly truncated: boolean;
-  /** The stored result's size as JSON, in bytes. */
-  readonly size_bytes: number;
-}
-
-/** An execution as lists show it: everything but its result, which is summarised. */
-export type ExecutionSummary = Omit<Execution, 'result' | 'process'> & { readonly resultSummary: ResultSummary | null };
-
-export const ERROR_PREVIEW_CHARS = 1000;
+import { ERROR_PREVIEW_CHARS, type ExecutionSummary, type ResultSummary } from './store-types.js';
 
 /**
  * Selects a summary page. The summary fields are read inside the database, so the full result
- * text of a row never reaches this process. json_extract and octet_length are SQLite's
- * spelling (PostgreSQL: `result::jsonb ->> 'key'`, octet_length is the same).
+ * text of a row never reaches this process; the dialect spells the JSON reads (octet_length and
+ * substr are the same in SQLite and PostgreSQL).
  */
-export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executions', O>) {
+export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executions', O>, dialect: StoreDialect) {
+  const field = <T extends JsonFieldType>(key: keyof ExecutionResult & string, type: T) => dialect.jsonField('result', key, type);
   return query.select([
     'id', 'action_ref', 'status', 'parameters', 'timeout_seconds', 'rule_id', 'rule_ref', 'enforcement_id',
     'event_id', 'parent_id', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at',
     sql<number | null>`octet_length(result)`.as('result_bytes'),
-    sql<number | null>`json_extract(result, '$.exit_code')`.as('result_exit_code'),
-    sql<string | null>`json_extract(result, '$.signal')`.as('result_signal'),
-    sql<number | null>`json_extract(result, '$.duration_ms')`.as('result_duration_ms'),
-    sql<string | null>`substr(json_extract(result, '$.error'), 1, ${ERROR_PREVIEW_CHARS + 1})`.as('result_error'),
-    sql<number | null>`json_extract(result, '$.truncated')`.as('result_truncated'),
+    field('exit_code', 'number').as('result_exit_code'),
+    field('signal', 'text').as('result_signal'),
+    field('duration_ms', 'number').as('result_duration_ms'),
+    sql<string | null>`substr(${field('error', 'text')}, 1, ${ERROR_PREVIEW_CHARS + 1})`.as('result_error'),
+    field('truncated', 'flag').as('result_truncated'),
   ]);
 }
 

@@ -1,11 +1,33 @@
-export type { ActionInput } from './action-repository.js';
-export type { DialectKind, StoreDialect } from './dialect.js';
+export type { DialectKind, JsonFieldType, JsonFieldValues, StoreDialect } from './dialect.js';
 export { sqliteDialect } from './dialects/sqlite.js';
-export type { ExecutionFilter, NewExecution, TransitionPatch } from './execution-repository.js';
-export type { ExecutionSummary, ResultSummary } from './execution-summary.js';
-export type { ComponentFilter, Page, PageRequest } from './rows.js';
-export { Repositories, Store } from './store.js';
+export { openStore } from './kysely-store.js';
 export { STORAGE_ERROR_CODES, isStorageError } from './storage-errors.js';
-export type { EnforcementFilter, EventFilter, NewEvent } from './event-repository.js';
-export type { RuleFilter, RuleInput } from './rule-repository.js';
-export type { SensorInput, TriggerInput } from './trigger-repository.js';
+export type {
+  ActionRepository,
+  EventRepository,
+  ExecutionRepository,
+  PackRepository,
+  Repositories,
+  RuleRepository,
+  Store,
+  TriggerRepository,
+} from './store.js';
+export type {
+  ActionInput,
+  ComponentFilter,
+  EnforcementFilter,
+  EventFilter,
+  ExecutionFilter,
+  ExecutionSummary,
+  NewEnforcement,
+  NewEvent,
+  NewExecution,
+  Page,
+  PageRequest,
+  ResultSummary,
+  RuleFilter,
+  RuleInput,
+  SensorInput,
+  TransitionPatch,
+  TriggerInput,
+} from './store-types.js';

@@ -1,11 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { DialectKind } from './dialect.js';
+import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/001-initial.js';
 import * as rulesPipeline from './migrations/002-rules-pipeline.js';
 import * as executionProcess from './migrations/003-execution-process.js';
 
 /** Migrations in order; names are stable forever once released. */
-function migrationsFor(dialect: DialectKind): Record<string, Migration> {
+function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '001-initial': { up: (db) => initial.up(db, dialect) },
     '002-rules-pipeline': { up: (db) => rulesPipeline.up(db) },
@@ -13,7 +13,7 @@ function migrationsFor(dialect: DialectKind): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
+export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
   const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock' });
   const { error } = await migrator.migrateToLatest();

@@ -1,5 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.js';
+import type { Page } from './store-types.js';
 
 /** Shared row helpers for the repositories: JSON columns, timestamps and pages. */
 
@@ -13,21 +14,6 @@ export function fromJson<T>(text: string | null): T {
 
 export function nowIso(): string {
   return new Date().toISOString();
-}
-
-export interface PageRequest {
-  readonly limit: number;
-  readonly offset: number;
-}
-
-/** A page of one pack's components, or of every pack's. */
-export interface ComponentFilter extends PageRequest {
-  readonly packRef?: string;
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly total: number;
 }
 
 /** The number of rows a filtered query matches, for a page's `total`. */

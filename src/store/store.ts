@@ -1,65 +1,174 @@
-import { Kysely } from 'kysely';
-import { ActionRepository } from './action-repository.js';
-import type { DialectKind, StoreDialect } from './dialect.js';
-import { EventRepository } from './event-repository.js';
-import { ExecutionRepository } from './execution-repository.js';
-import { migrateToLatest } from './migrate.js';
-import { PackRepository } from './pack-repository.js';
-import { RuleRepository } from './rule-repository.js';
-import type { Database } from './schema.js';
-import { TriggerRepository } from './trigger-repository.js';
+import type {
+  Action,
+  Enforcement,
+  EnforcementId,
+  Event,
+  EventId,
+  Execution,
+  ExecutionId,
+  ExecutionStatus,
+  Pack,
+  PackId,
+  PackMeta,
+  ProcessIdentity,
+  Rule,
+  Sensor,
+  Trigger,
+} from '../domain/index.js';
+import type {
+  ActionInput,
+  ComponentFilter,
+  EnforcementFilter,
+  EventFilter,
+  ExecutionFilter,
+  ExecutionSummary,
+  NewEnforcement,
+  NewEvent,
+  NewExecution,
+  Page,
+  PageRequest,
+  RuleFilter,
+  RuleInput,
+  SensorInput,
+  TransitionPatch,
+  TriggerInput,
+} from './store-types.js';
 
-/** The repositories, bound to one connection or one transaction. */
-export class Repositories {
+/**
+ * The store port (DESIGN §2): the only door to the database. Services receive a `Store` and
+ * never learn which database is behind it; `openStore` (kysely-store.ts) is the one adapter,
+ * over every `StoreDialect`. Lists are pages ordered as documented per method; "not found" and
+ * "lost a race" are `undefined` or `false`, never errors. Storage failures (a full disk) reject
+ * with the codes of `isStorageError`.
+ */
+export interface Store extends Repositories {
+  /** Runs `work` in one transaction: every write in it lands, or none does (it rejects with `work`'s error). */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Releases the database; every write that resolved before stays committed. */
+  close(): Promise<void>;
+}
+
+/** The repositories, bound to the store or to one of its transactions. */
+export interface Repositories {
   readonly packs: PackRepository;
   readonly actions: ActionRepository;
-  readonly executions: ExecutionRepository;
   readonly triggers: TriggerRepository;
   readonly rules: RuleRepository;
   readonly events: EventRepository;
+  readonly executions: ExecutionRepository;
+}
 
-  constructor(db: Kysely<Database>) {
-    this.packs = new PackRepository(db);
-    this.actions = new ActionRepository(db);
-    this.executions = new ExecutionRepository(db);
-    this.triggers = new TriggerRepository(db);
-    this.rules = new RuleRepository(db);
-    this.events = new EventRepository(db);
-  }
+export interface PackRepository {
+  findByRef(ref: string): Promise<Pack | undefined>;
+  /** A page of packs by ref. */
+  list(page: PageRequest): Promise<Page<Pack>>;
+  /** Every pack by ref. */
+  listAll(): Promise<readonly Pack[]>;
+  /** Inserts the pack or updates it in place, keeping its id (components reference it). */
+  upsert(meta: PackMeta, path: string): Promise<Pack>;
+  /** Deletes the pack and, with it, every component it has; false when there was none. */
+  deleteByRef(ref: string): Promise<boolean>;
 }
 
 /**
- * The store: the only door to the database. Services use its repositories, and
- * `transaction()` when several writes must land together or not at all.
+ * `replaceForPack` makes a pack's components of one kind exactly `inputs`: the ones no longer in
+ * the pack are deleted, changed ones are updated in place (keeping their ids), new ones
+ * inserted, and unchanged ones left alone, their `updated` time included (an interval rule's
+ * timer counts from it).
  */
-export class Store extends Repositories {
-  readonly dialect: DialectKind;
-  readonly #db: Kysely<Database>;
+export interface ActionRepository {
+  findByRef(ref: string): Promise<Action | undefined>;
+  /** A page of actions by ref, of one pack or all. */
+  list(filter: ComponentFilter): Promise<Page<Action>>;
+  /** Every action ref with the ref of its pack. */
+  listRefs(): Promise<readonly { ref: string; packRef: string }[]>;
+  replaceForPack(pack: PackId, inputs: readonly ActionInput[]): Promise<void>;
+}
 
-  private constructor(db: Kysely<Database>, dialect: DialectKind) {
-    super(db);
-    this.#db = db;
-    this.dialect = dialect;
-  }
+/** Triggers and the sensors that emit them: both are read-mostly pack components. */
+export interface TriggerRepository {
+  findByRef(ref: string): Promise<Trigger | undefined>;
+  /** A page of triggers by ref, of one pack or all. */
+  list(filter: ComponentFilter): Promise<Page<Trigger>>;
+  /** Every trigger by ref. */
+  listAll(): Promise<readonly Trigger[]>;
+  /** As ActionRepository.replaceForPack. */
+  replaceForPack(pack: PackId, inputs: readonly TriggerInput[]): Promise<void>;
+  findSensorByRef(ref: string): Promise<Sensor | undefined>;
+  /** Every sensor by ref. */
+  listSensors(): Promise<readonly Sensor[]>;
+  /** As ActionRepository.replaceForPack, for the pack's sensors. */
+  replaceSensorsForPack(pack: PackId, inputs: readonly SensorInput[]): Promise<void>;
+}
 
-  /** Opens the database and brings its schema up to date. */
-  static async open(dialect: StoreDialect): Promise<Store> {
-    const db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() });
-    try {
-      await dialect.prepare?.();
-      await migrateToLatest(db as unknown as Kysely<unknown>, dialect.kind);
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
-    return new Store(db, dialect.kind);
-  }
+export interface RuleRepository {
+  findByRef(ref: string): Promise<Rule | undefined>;
+  /** A page of rules by ref; every filter given must hold. */
+  list(filter: RuleFilter): Promise<Page<Rule>>;
+  /** Every enabled rule (on one of `triggerRefs` when given), oldest first. */
+  listEnabled(triggerRefs?: readonly string[]): Promise<readonly Rule[]>;
+  /** Inserts a rule; undefined when the ref is taken. */
+  create(input: RuleInput, pack: PackId): Promise<Rule | undefined>;
+  /** Rewrites the rule `ref`; undefined when there is none. */
+  update(ref: string, input: RuleInput): Promise<Rule | undefined>;
+  /** Enables or disables the rule `ref`; undefined when there is none. */
+  setEnabled(ref: string, enabled: boolean): Promise<Rule | undefined>;
+  /** False when there was no rule `ref`. */
+  deleteByRef(ref: string): Promise<boolean>;
+  /**
+   * As ActionRepository.replaceForPack, for the rules of the pack's files: rules created through
+   * the API stay, and an existing rule keeps its `enabled` (the operator's choice once it exists).
+   */
+  replaceForPack(pack: PackId, inputs: readonly RuleInput[]): Promise<void>;
+}
 
-  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work(new Repositories(trx)));
-  }
+/** Events (immutable once stored) and the enforcements rules write for them. */
+export interface EventRepository {
+  create(input: NewEvent): Promise<Event>;
+  get(id: EventId): Promise<Event | undefined>;
+  /** A page of events, newest first; every filter given must hold. */
+  list(filter: EventFilter): Promise<Page<Event>>;
+  /**
+   * Whether an event of `triggerRef` targeted `ruleRef` since `since` (ISO time): a one-shot
+   * timer that already fired for this rule, not for an earlier, deleted rule of the same ref.
+   */
+  existsFor(triggerRef: string, ruleRef: string, since?: string): Promise<boolean>;
+  /** Marks an event handled by the rule engine; false when it already was. */
+  markProcessed(id: EventId): Promise<boolean>;
+  /** Events the rule engine has not handled, created at or before `before`, by id after `afterId`. */
+  findUnprocessed(before: string, limit: number, afterId?: number): Promise<readonly Event[]>;
+  /**
+   * Writes the enforcement of (rule, event) unless one exists, so a redelivered event cannot
+   * enforce a rule twice; undefined when it already existed.
+   */
+  createEnforcement(input: NewEnforcement): Promise<Enforcement | undefined>;
+  /** Records the execution an enforcement started. */
+  linkExecution(enforcement: EnforcementId, execution: ExecutionId): Promise<void>;
+  /** A page of enforcements, newest first; every filter given must hold. */
+  listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>>;
+}
 
-  async close(): Promise<void> {
-    await this.#db.destroy();
-  }
+export interface ExecutionRepository {
+  /** A new execution in `requested`, attempt 0. */
+  create(input: NewExecution): Promise<Execution>;
+  get(id: ExecutionId): Promise<Execution | undefined>;
+  /** A page of executions, newest first; every filter given must hold. */
+  list(filter: ExecutionFilter): Promise<Page<Execution>>;
+  /** As `list`, but each result summarised inside the database, never read whole. */
+  listSummaries(filter: ExecutionFilter): Promise<Page<ExecutionSummary>>;
+  /**
+   * Moves an execution to `to` only if it is in one of `from`: a compare-and-set, so of two
+   * processes racing for the same row only one wins. The updated execution, or undefined when
+   * it was not in an expected status (someone else moved it first).
+   */
+  transition(id: ExecutionId, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: TransitionPatch): Promise<Execution | undefined>;
+  /**
+   * Records the process running an execution, so a restart can end it if Attune was killed;
+   * only while the execution is `running` or `canceling` (a late write cannot mark a finished one).
+   */
+  recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void>;
+  /** Executions in `statuses` not updated since `updatedBefore` (ISO time), by id after `afterId`. */
+  findStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
+  /** Executions in `statuses`, oldest first (what a crash left behind, found at start). */
+  findByStatus(statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]>;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Action, ProcessCell } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
 import { type Containment, detectContainment } from '../process/index.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await mkdir(join(packPath, 'actions'));
   await writeFile(join(packPath, 'actions', 'escape.sh'), ESCAPE);
   await writeFile(join(packPath, 'actions', 'escape-and-wait.sh'), `${ESCAPE}sleep 300\n`);
-  spawner = new Spawner();
+  spawner = new Spawner({ entry: inject('spawnerEntry') });
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Action } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
-import { findExecutable } from './runners/launch-plan.js';
+import { findExecutable } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
 import { until } from '../../test/support/wait.js';
@@ -112,7 +112,7 @@ const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefi
 
 describe.each(MODES)('%s', (mode) => {
   beforeAll(() => {
-    spawner = mode === 'spawner helper' ? new Spawner() : undefined;
+    spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry') }) : undefined;
   });
   afterAll(() => {
     spawner?.close();

@@ -1,12 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ExecutionResult, ProcessCell } from '../domain/entities.js';
-import { type Containment, createCell, killCell, launchInCell, releaseCell } from '../process/index.js';
+import {
+  buildChildEnv,
+  type ChildExit,
+  type Containment,
+  createCell,
+  describeChildExit,
+  escalateSignals,
+  killCell,
+  type LaunchCommand,
+  type ProcessRunnerType,
+  releaseCell,
+  resolveEntryPath,
+  resolveLaunch,
+  type SignalTarget,
+  signalGroup,
+  STOP_SIGNALS,
+  SupervisedChild,
+} from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { isErrno, signalGroup } from './process-group.js';
-import { buildChildEnv } from './runners/child-env.js';
-import { resolveEntryPath, resolveLaunch, type LaunchCommand, type ProcessRunnerType } from './runners/launch-plan.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
@@ -18,20 +31,12 @@ export interface ProcessRunnerOptions {
   readonly killGraceMs: number;
   /** The worker's environment; only PATH, HOME, LANG and TMPDIR are passed on. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
-  /** How long to wait for stdout/stderr to close after the child exits (default 200 ms). */
-  readonly drainMs?: number;
   /** Starts processes from the spawner helper instead of this process (see spawner-main.ts). */
   readonly spawner?: Spawner;
   /** Where parameter files are written (`parameter_delivery: file`); see prepareParameterDelivery. */
   readonly parametersDir?: string;
   /** Where each action and everything it starts is kept, to be ended with it (default: the process group alone). */
   readonly containment?: Containment;
-}
-
-interface ChildExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly spawnError?: NodeJS.ErrnoException;
 }
 
 interface Prepared {
@@ -44,8 +49,8 @@ interface Prepared {
   readonly cleanup: () => Promise<void>;
 }
 
-const DEFAULT_DRAIN_MS = 200;
-const TIMEOUT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
+const TIMEOUT_SIGNALS = STOP_SIGNALS;
+/** SIGINT first, as a terminal's Ctrl-C would: an action may stop its own work cleanly. */
 const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 
 /** Starts one action as a child process in its own process group. */
@@ -61,14 +66,12 @@ class ProcessRun {
   readonly #opts: ProcessRunnerOptions;
   readonly #stdout: OutputCapture;
   readonly #stderr: OutputCapture;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  /** The action's pid, which is also its process group. */
-  #pid: number | undefined;
-  #cell: ProcessCell | undefined;
+  #timeoutTimer: NodeJS.Timeout | undefined;
+  /** The action's process (its group), once started: here, or in the spawner helper. */
+  #target: SignalTarget | undefined;
   /** Output captured by the spawner helper, which replaces the local captures. */
   #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
-  #hasExited = false;
   #startedAt = 0;
 
   constructor(req: RunRequest, runnerType: ProcessRunnerType, opts: ProcessRunnerOptions) {
@@ -83,31 +86,16 @@ class ProcessRun {
 
   /** The first stop request wins; later ones (and any after exit) are ignored. */
   requestStop(reason: StopReason): void {
-    if (this.#stopReason !== undefined || this.#hasExited) return;
+    if (this.#stopReason !== undefined || this.#target?.hasExited === true) return;
     this.#stopReason = reason;
     // Before spawn there is nothing to signal: #run checks #stopReason before and after spawning.
-    if (this.#pid === undefined) return;
-    this.#escalate(this.#pid, reason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
+    if (this.#target !== undefined) this.#escalate(this.#target);
   }
 
-  #escalate(pgid: number, signals: readonly NodeJS.Signals[]): void {
-    signals.forEach((signal, step) => {
-      if (step === 0) {
-        signalGroup(pgid, signal);
-        return;
-      }
-      this.#schedule(() => {
-        if (!this.#hasExited) signalGroup(pgid, signal);
-      }, step * this.#opts.killGraceMs);
-    });
-  }
-
-  #schedule(fn: () => void, ms: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, ms);
-    this.#timers.add(timer);
+  #escalate(target: SignalTarget): void {
+    const signals = this.#stopReason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS;
+    // Settles when the process exits, which the run awaits anyway.
+    void escalateSignals(target, signals, this.#opts.killGraceMs);
   }
 
   async #run(): Promise<RunOutcome> {
@@ -120,14 +108,13 @@ class ProcessRun {
     if ('error' in prepared) return this.#finish({ error: prepared.error });
     try {
       if (this.#stopReason !== undefined) return this.#finish({ error: describeStop(this.#stopReason, this.#req.timeoutSeconds) });
-      const exit = this.#opts.spawner ? await this.#spawnViaHelper(this.#opts.spawner, prepared) : await this.#spawnAndWait(prepared);
+      const exit = this.#opts.spawner ? await this.#spawnViaHelper(this.#opts.spawner, prepared) : await this.#spawnHere(prepared);
       return this.#outcome(exit, prepared.launch);
     } catch (err) {
       // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value).
       return this.#finish({ error: `could not start the action: ${err instanceof Error ? err.message : String(err)}` }, 'failed');
     } finally {
-      for (const timer of this.#timers) clearTimeout(timer);
-      this.#timers.clear();
+      clearTimeout(this.#timeoutTimer);
       await prepared.cleanup();
     }
   }
@@ -146,7 +133,6 @@ class ProcessRun {
       await delivery.cleanup();
       throw error;
     }
-    this.#cell = cell;
     return {
       launch: resolution.launch,
       cwd: join(packPath, 'actions'),
@@ -160,46 +146,22 @@ class ProcessRun {
     };
   }
 
-  #spawnAndWait(prepared: Prepared): Promise<ChildExit> {
-    return new Promise<ChildExit>((resolve) => {
-      const launch = launchInCell(prepared.cell, { ...prepared.launch, cwd: prepared.cwd, env: prepared.env });
-      const child = spawn(launch.command, [...launch.args], {
-        cwd: launch.cwd,
-        env: launch.env,
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      this.#pid = child.pid;
-      if (child.pid !== undefined) this.#req.onSpawn?.(child.pid, prepared.cell);
-      let exit: ChildExit | undefined;
-      let openStreams = 2;
-      const settle = (): void => {
-        if (exit === undefined || openStreams > 0) return;
-        openStreams = -1; // settle once
-        resolve(exit);
-      };
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        // Spawn failures (ENOENT, EACCES) leave no pid; other child errors come with 'exit' too.
-        if (child.pid !== undefined) return;
-        this.#hasExited = true;
-        resolve({ code: null, signal: null, spawnError: err });
-      });
-      if (child.pid === undefined) return;
-      this.#pipeOutput(child, () => {
-        openStreams -= 1;
-        settle();
-      });
-      this.#writeStdin(child, prepared.stdin);
-      this.#armTimeout();
-      child.once('exit', (code, signal) => {
-        exit = { code, signal };
-        this.#afterExit(child, () => {
-          openStreams = 0;
-          settle();
-        });
-        settle();
-      });
+  /** Runs the action as a child of this process; resolves once its output has been read. */
+  #spawnHere(prepared: Prepared): Promise<ChildExit> {
+    const child = new SupervisedChild({
+      launch: { ...prepared.launch, cwd: prepared.cwd, env: prepared.env },
+      cell: prepared.cell,
+      stdout: this.#stdout,
+      stderr: this.#stderr,
+      onStdinError: (error) => this.#stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`)),
     });
+    if (child.pid !== undefined) {
+      this.#target = child;
+      this.#req.onSpawn?.(child.pid, prepared.cell);
+      child.endInput(prepared.stdin);
+      this.#armTimeout();
+    }
+    return child.closed;
   }
 
   /** The same run, with the process started, fed and captured by the spawner helper. */
@@ -212,61 +174,39 @@ class ProcessRun {
       stdin: prepared.stdin,
       ...(prepared.cell ? { cell: prepared.cell } : {}),
       maxOutputBytes: this.#opts.maxOutputBytes,
-      drainMs: this.#opts.drainMs ?? DEFAULT_DRAIN_MS,
     });
     const pid = await spawned.pid;
+    let hasExited = false;
     if (pid !== undefined) {
-      this.#pid = pid;
+      // The helper only spawns: this process signals the action's group itself.
+      this.#target = {
+        signal: (signal) => signalGroup(pid, signal),
+        get hasExited() {
+          return hasExited;
+        },
+        exited: spawned.exit,
+      };
       this.#req.onSpawn?.(pid, prepared.cell);
       this.#armTimeout();
       // A cancel that came while the helper was starting it takes effect now.
-      if (this.#stopReason !== undefined) this.#escalate(pid, this.#stopReason === 'timeout' ? TIMEOUT_SIGNALS : CANCEL_SIGNALS);
+      if (this.#stopReason !== undefined) this.#escalate(this.#target);
     }
     const exited = await spawned.exit.catch((error: unknown) => {
       // The helper died with the action running: end the action's group and cell here, then fail the run.
+      hasExited = true;
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
       killCell(prepared.cell);
       throw error;
     });
-    this.#hasExited = true;
+    hasExited = true;
     this.#captured = { stdout: exited.stdout, stderr: exited.stderr };
     const spawnError = exited.spawnError && Object.assign(new Error(exited.spawnError.message), { code: exited.spawnError.code });
     return { code: exited.code, signal: exited.signal, ...(spawnError ? { spawnError } : {}) };
   }
 
-  #pipeOutput(child: ChildProcess, onClose: () => void): void {
-    child.stdout?.on('data', (chunk: Buffer) => this.#stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
-    child.stdout?.once('close', onClose);
-    child.stderr?.once('close', onClose);
-  }
-
-  #writeStdin(child: ChildProcess, text: string): void {
-    child.stdin?.on('error', (err) => {
-      // EPIPE/ECONNRESET: the child exited or closed stdin without reading its parameters.
-      // That is the action's choice; its exit status decides the outcome, not this write.
-      if (isErrno(err, 'EPIPE') || isErrno(err, 'ECONNRESET')) return;
-      this.#stderr.push(Buffer.from(`[attune: could not write parameters: ${err.message}]\n`));
-    });
-    child.stdin?.end(text);
-  }
-
   #armTimeout(): void {
     const delay = timeoutDelayMs(this.#req.timeoutSeconds);
-    if (delay !== undefined) this.#schedule(() => this.requestStop('timeout'), delay);
-  }
-
-  /** Sweeps the group and the cell so no descendant outlives the run or holds the pipes open. */
-  #afterExit(child: ChildProcess, onDrainDeadline: () => void): void {
-    this.#hasExited = true;
-    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    killCell(this.#cell);
-    // Without a cell, a descendant that left the group (setsid) may still hold the pipes: stop waiting.
-    this.#schedule(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      onDrainDeadline();
-    }, this.#opts.drainMs ?? DEFAULT_DRAIN_MS);
+    if (delay !== undefined) this.#timeoutTimer = setTimeout(() => this.requestStop('timeout'), delay);
   }
 
   #stdoutText(): string {
@@ -286,10 +226,7 @@ class ProcessRun {
   }
 
   #outcome(exit: ChildExit, launch: LaunchCommand): RunOutcome {
-    if (exit.spawnError !== undefined) {
-      const code = exit.spawnError.code ?? 'error';
-      return this.#finish({ error: `could not start ${launch.command}: ${code} (${exit.spawnError.message})` }, 'failed');
-    }
+    if (exit.spawnError !== undefined) return this.#finish({ error: describeChildExit(exit, launch.command) }, 'failed');
     const base = { exit_code: exit.code, signal: exit.signal };
     if (this.#stopReason !== undefined) {
       return this.#finish({ ...base, error: describeStop(this.#stopReason, this.#req.timeoutSeconds) });

@@ -7,7 +7,7 @@ import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
-import { identifyProcess } from './process-identity.js';
+import { identifyProcess } from '../process/index.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
 
 /** Pauses between tries to record an outcome the database refused (a full disk): doubling, capped. */
@@ -183,7 +183,7 @@ export class WorkerService {
     }
   }
 
-  /** Remembers the action's process so a restart after a crash can end it (see killOrphanedAction). */
+  /** Remembers the action's process so a restart after a crash can end it (see killOrphanedProcess). */
   #recordProcess(id: ExecutionId, pid: number, cell: ProcessCell | undefined): void {
     const identity = identifyProcess(pid);
     if (!identity) return;

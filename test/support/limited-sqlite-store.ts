@@ -1,7 +1,7 @@
 import SqliteDatabase from 'better-sqlite3';
 import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { GroupCommitSqliteDriver } from '../../src/store/dialects/sqlite-driver.js';
-import { Store } from '../../src/store/index.js';
+import { openStore, sqliteDialect, type Store } from '../../src/store/index.js';
 
 /**
  * A real SQLite store whose database the test holds too, to make the disk "full" and free it
@@ -22,8 +22,9 @@ export async function openLimitedSqliteStore(file: string): Promise<LimitedSqlit
   db.pragma('locking_mode = EXCLUSIVE');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  const store = await Store.open({
-    kind: 'sqlite',
+  // The SQLite dialect's SQL, on a connection this helper opened itself.
+  const store = await openStore({
+    ...sqliteDialect(file),
     createKyselyDialect: () => ({
       createDriver: () => new GroupCommitSqliteDriver(db),
       createQueryCompiler: () => new SqliteQueryCompiler(),

@@ -1,2 +1,4 @@
-// The timer sensor is TypeScript, compiled with Attune; this entry point runs the build.
+// The timer sensor's entry point. Its source is TypeScript, in src/sensors/timer/ of Attune (see
+// the README there), compiled with Attune by `npm run build`: this file runs that build, so a
+// change to the source takes effect once Attune is built again.
 import '../../../dist/sensors/timer/main.js';

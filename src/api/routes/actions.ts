@@ -1,30 +1,49 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
-import { ActionDto, ErrorDto, PageQuery, dataOf, pageOf, toActionDto } from '../dto.js';
+import type { Static } from '@sinclair/typebox';
+import { ActionDto, type ActionJson, ActionListQuery as ListQuery, ErrorDto, RefParams, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Action } from '../../domain/index.js';
+import { redactSchemaDefaults } from '../../secrets/index.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListQuery = Type.Object({ ...PageQuery, pack: Type.Optional(Type.String({ description: 'Only this pack’s actions' })) });
+/** An action as the API shows it: the defaults of secret parameters masked. */
+function toActionDto(action: Action): ActionJson {
+  return {
+    id: action.id,
+    ref: action.ref,
+    pack_ref: action.packRef,
+    label: action.label,
+    description: action.description,
+    runner_type: action.runnerType,
+    entry_point: action.entryPoint,
+    parameters: redactSchemaDefaults(action.parameters),
+    output: action.output,
+    parameter_delivery: action.parameterDelivery,
+    parameter_format: action.parameterFormat,
+    output_format: action.outputFormat,
+    timeout_seconds: action.timeoutSeconds,
+    max_retries: action.maxRetries,
+    created: action.created,
+    updated: action.updated,
+  };
+}
 
-export function registerActionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/actions`. */
+export const actionRoutes: ResourceRoutes<'packQueries'> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/actions',
-    { schema: { tags: ['actions'], summary: 'List actions', querystring: ListQuery, response: { 200: pageOf(ActionDto) } } },
+    '',
+    { config: { permission: 'actions:read' }, schema: { tags: ['actions'], summary: 'List actions', querystring: ListQuery, response: { 200: pageOf(ActionDto) } } },
     async (request) => {
       const { limit, offset, pack } = request.query;
-      const page = await ctx.store.actions.list({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
+      const page = await ctx.packQueries.listActions({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
       return { data: page.items.map(toActionDto), pagination: { limit, offset, total: page.total } };
     },
   );
 
   app.get<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/actions/:ref',
-    { schema: { tags: ['actions'], summary: 'Show an action', params: RefParams, response: { 200: dataOf(ActionDto), 404: ErrorDto } } },
-    async (request) => {
-      const action = await ctx.store.actions.findByRef(request.params.ref);
-      if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${request.params.ref}"`);
-      return { data: toActionDto(action) };
+    '/:ref',
+    {
+      config: { permission: 'actions:read' },
+      schema: { tags: ['actions'], summary: 'Show an action', params: RefParams, response: { 200: dataOf(ActionDto), 404: ErrorDto } },
     },
+    async (request) => ({ data: toActionDto(await ctx.packQueries.getAction(request.params.ref)) }),
   );
-}
+};

@@ -1,95 +1,52 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { AppError, eventId } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
-import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
-import { EnforcementDto, EventDto, toEnforcementDto, toEventDto } from '../dto-pipeline.js';
-import { storableHeaders } from '../webhook-headers.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, EventCreateBody as CreateBody, EventDto, type EventJson, EventListQuery as ListQuery, IdParams, dataOf, pageOf } from '../../api-contract/index.js';
+import { type Event, eventId } from '../../domain/index.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const MAX_ID = 2_147_483_647;
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: MAX_ID }) });
-const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$' }) });
-const ListQuery = Type.Object({ ...PageQuery, trigger_ref: Type.Optional(Type.String()), rule_ref: Type.Optional(Type.String()) });
-const EnforcementQuery = Type.Object({ ...PageQuery, rule_ref: Type.Optional(Type.String()), event: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_ID })) });
-const CreateBody = Type.Object(
-  {
-    trigger_ref: Type.String({ minLength: 1, maxLength: 255 }),
-    payload: Type.Optional(Type.Unknown()),
-    rule_ref: Type.Optional(Type.String({ description: 'Target one rule (a per-rule trigger instance).' })),
-  },
-  { additionalProperties: false },
-);
+function toEventDto(event: Event): EventJson {
+  return {
+    id: event.id,
+    trigger_ref: event.triggerRef,
+    payload: event.payload,
+    source: event.source,
+    rule_ref: event.ruleRef,
+    processed_at: event.processedAt,
+    created: event.created,
+  };
+}
 
-/** Events (from daemon sensors and webhooks) and the enforcements rules wrote for them. */
-export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/events`: what sensors, webhooks and clients emitted. */
+export const eventRoutes: ResourceRoutes<'eventQueries' | 'ingest'> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/events',
-    { schema: { tags: ['events'], summary: 'List events, newest first', querystring: ListQuery, response: { 200: pageOf(EventDto) } } },
+    '',
+    {
+      config: { permission: 'events:read' },
+      schema: { tags: ['events'], summary: 'List events, newest first', querystring: ListQuery, response: { 200: pageOf(EventDto) } },
+    },
     async (request) => {
       const { limit, offset, trigger_ref, rule_ref } = request.query;
       const filter = { limit, offset, ...(trigger_ref === undefined ? {} : { triggerRef: trigger_ref }), ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }) };
-      const page = await ctx.store.events.list(filter);
+      const page = await ctx.eventQueries.list(filter);
       return { data: page.items.map(toEventDto), pagination: { limit, offset, total: page.total } };
     },
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
-    '/api/v1/events/:id',
-    { schema: { tags: ['events'], summary: 'Show an event', params: IdParams, response: { 200: dataOf(EventDto), 404: ErrorDto } } },
-    async (request) => {
-      const event = await ctx.store.events.get(eventId(request.params.id));
-      if (!event) throw new AppError('ERR_EVENT_NOT_FOUND', `no event ${request.params.id}`);
-      return { data: toEventDto(event) };
-    },
+    '/:id',
+    { config: { permission: 'events:read' }, schema: { tags: ['events'], summary: 'Show an event', params: IdParams, response: { 200: dataOf(EventDto), 404: ErrorDto } } },
+    async (request) => ({ data: toEventDto(await ctx.eventQueries.get(eventId(request.params.id))) }),
   );
 
   app.post<{ Body: Static<typeof CreateBody> }>(
-    '/api/v1/events',
-    { schema: { tags: ['events'], summary: 'Emit an event (daemon sensors)', body: CreateBody, response: { 201: dataOf(EventDto), 400: ErrorDto } } },
+    '',
+    {
+      config: { permission: 'events:write' },
+      schema: { tags: ['events'], summary: 'Emit an event (daemon sensors)', body: CreateBody, response: { 201: dataOf(EventDto), 400: ErrorDto } },
+    },
     async (request, reply) => {
       const { trigger_ref, payload, rule_ref } = request.body;
-      if (rule_ref !== undefined) {
-        const rule = await ctx.store.rules.findByRef(rule_ref);
-        if (rule?.triggerRef !== trigger_ref) throw new AppError('ERR_EVENT_INVALID', `rule "${rule_ref}" does not use trigger "${trigger_ref}"`);
-      }
-      const event = await ctx.ingest.emit({ triggerRef: trigger_ref, payload: payload ?? {}, source: 'api', ruleRef: rule_ref ?? null });
-      if (!event) throw new AppError('ERR_EVENT_INVALID', `the one-shot trigger "${trigger_ref}" already fired for rule "${rule_ref}"`);
+      const event = await ctx.ingest.emitFromClient({ triggerRef: trigger_ref, payload: payload ?? {}, ruleRef: rule_ref ?? null });
       return reply.status(201).send({ data: toEventDto(event) });
     },
   );
-
-  app.get<{ Querystring: Static<typeof EnforcementQuery> }>(
-    '/api/v1/enforcements',
-    { schema: { tags: ['events'], summary: 'List enforcements, newest first', querystring: EnforcementQuery, response: { 200: pageOf(EnforcementDto) } } },
-    async (request) => {
-      const { limit, offset, rule_ref, event } = request.query;
-      const filter = { limit, offset, ...(rule_ref === undefined ? {} : { ruleRef: rule_ref }), ...(event === undefined ? {} : { eventId: eventId(event) }) };
-      const page = await ctx.store.events.listEnforcements(filter);
-      return { data: page.items.map(toEnforcementDto), pagination: { limit, offset, total: page.total } };
-    },
-  );
-
-  app.post<{ Params: Static<typeof NameParams>; Body: unknown }>(
-    '/api/v1/webhooks/:name',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'Webhook ingress: one core.webhook event per enabled rule listening on this name',
-        params: NameParams,
-        response: { 202: dataOf(Type.Object({ events: Type.Array(Type.Integer()) })), 404: ErrorDto },
-      },
-    },
-    async (request, reply) => {
-      const { name } = request.params;
-      const rules = (await ctx.store.rules.listEnabled(['core.webhook'])).filter((r) => r.triggerParams.url === name);
-      if (rules.length === 0) throw new AppError('ERR_WEBHOOK_NOT_FOUND', `no enabled rule listens on webhook "${name}"`);
-      const payload = { url: name, body: request.body ?? {}, headers: storableHeaders(request.headers) };
-      const events: number[] = [];
-      for (const rule of rules) {
-        const event = await ctx.ingest.emit({ triggerRef: 'core.webhook', payload, source: `webhook:${name}`, ruleRef: rule.ref });
-        if (event) events.push(event.id);
-      }
-      return reply.status(202).send({ data: { events } });
-    },
-  );
-}
+};

@@ -1,39 +1,70 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { AppError, EXECUTION_STATUSES, type Execution, executionId } from '../../domain/index.js';
+import type { Static } from '@sinclair/typebox';
+import {
+  ErrorDto,
+  ExecutionCreateBody as CreateBody,
+  ExecutionDto,
+  type ExecutionJson,
+  ExecutionListQuery as ListQuery,
+  ExecutionSummaryDto,
+  type ExecutionSummaryJson,
+  IdParams,
+  dataOf,
+  pageOf,
+} from '../../api-contract/index.js';
+import { type Execution, type FlatSchema, executionId } from '../../domain/index.js';
+import type { ExecutionSummary } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
-import { ErrorDto, ExecutionDto, ExecutionSummaryDto, PageQuery, StringEnum, dataOf, pageOf, toExecutionDto, toExecutionSummaryDto } from '../dto.js';
+import { redactStored } from '../redact-stored.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
-const ListQuery = Type.Object({
-  ...PageQuery,
-  status: Type.Optional(StringEnum(EXECUTION_STATUSES)),
-  action_ref: Type.Optional(Type.String()),
-  rule_ref: Type.Optional(Type.String()),
-  parent: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
-});
-const CreateBody = Type.Object(
-  {
-    action_ref: Type.String({ minLength: 1, maxLength: 255 }),
-    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} })),
-    timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
-  },
-  { additionalProperties: false },
-);
+/** `actionSchema`: the parameters of the execution's action, undefined when it is no longer installed. */
+function toExecutionDto(execution: Execution, actionSchema: FlatSchema | undefined): ExecutionJson {
+  // Spread into a plain object: TypeScript does not take an interface (ExecutionResult) for a record.
+  return { ...executionFields(execution, actionSchema), result: execution.result === null ? null : { ...execution.result } };
+}
+
+function toExecutionSummaryDto(execution: ExecutionSummary, actionSchema: FlatSchema | undefined): ExecutionSummaryJson {
+  return { ...executionFields(execution, actionSchema), result_summary: execution.resultSummary };
+}
+
+function executionFields(execution: Omit<Execution, 'result' | 'process'>, actionSchema: FlatSchema | undefined) {
+  return {
+    id: execution.id,
+    action_ref: execution.actionRef,
+    status: execution.status,
+    parameters: redactStored(actionSchema, execution.parameters),
+    timeout_seconds: execution.timeoutSeconds,
+    rule_id: execution.ruleId,
+    rule_ref: execution.ruleRef,
+    enforcement_id: execution.enforcementId,
+    event_id: execution.eventId,
+    parent_id: execution.parentId,
+    worker_id: execution.workerId,
+    attempt: execution.attempt,
+    created: execution.created,
+    updated: execution.updated,
+    started_at: execution.startedAt,
+    finished_at: execution.finishedAt,
+  };
+}
+
+type Ctx = Pick<ApiContext, 'catalog' | 'executions' | 'executionQueries'>;
 
 /** The execution as the API shows it: its action's schema says which parameters to mask. */
-async function actionSchema(ctx: ApiContext, actionRef: string) {
+async function actionSchema(ctx: Ctx, actionRef: string) {
   return (await ctx.catalog.action(actionRef))?.parameters;
 }
 
-async function present(ctx: ApiContext, execution: Execution) {
+async function present(ctx: Ctx, execution: Execution) {
   return toExecutionDto(execution, await actionSchema(ctx, execution.actionRef));
 }
 
-export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/executions`. */
+export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executionQueries'> = async (app, { ctx }) => {
   app.post<{ Body: Static<typeof CreateBody> }>(
-    '/api/v1/executions',
+    '',
     {
+      config: { permission: 'executions:write' },
       schema: {
         tags: ['executions'],
         summary: 'Run an action now',
@@ -53,8 +84,9 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/executions',
+    '',
     {
+      config: { permission: 'executions:read' },
       schema: {
         tags: ['executions'],
         summary: 'List executions, newest first',
@@ -65,7 +97,7 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request) => {
       const { limit, offset, status, action_ref, rule_ref, parent } = request.query;
-      const page = await ctx.store.executions.listSummaries({
+      const page = await ctx.executionQueries.list({
         limit,
         offset,
         ...(status === undefined ? {} : { status }),
@@ -79,18 +111,18 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
-    '/api/v1/executions/:id',
-    { schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } } },
-    async (request) => {
-      const execution = await ctx.store.executions.get(executionId(request.params.id));
-      if (!execution) throw new AppError('ERR_EXECUTION_NOT_FOUND', `no execution ${request.params.id}`);
-      return { data: await present(ctx, execution) };
+    '/:id',
+    {
+      config: { permission: 'executions:read' },
+      schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } },
     },
+    async (request) => ({ data: await present(ctx, await ctx.executionQueries.get(executionId(request.params.id))) }),
   );
 
   app.post<{ Params: Static<typeof IdParams> }>(
-    '/api/v1/executions/:id/cancel',
+    '/:id/cancel',
     {
+      config: { permission: 'executions:write' },
       schema: {
         tags: ['executions'],
         summary: 'Cancel an execution',
@@ -100,4 +132,4 @@ export function registerExecutionRoutes(app: FastifyInstance, ctx: ApiContext): 
     },
     async (request) => ({ data: await present(ctx, await ctx.executions.cancel(executionId(request.params.id))) }),
   );
-}
+};

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installErrorHandlers } from '../error-handler.js';
 import { Readiness } from '../readiness.js';
-import { registerHealthRoutes } from './health.js';
+import { healthRoutes } from './health.js';
 
 describe('GET /api/v1/health', () => {
   let app: FastifyInstance | undefined;
@@ -12,7 +12,7 @@ describe('GET /api/v1/health', () => {
     const readiness = new Readiness();
     app = Fastify() as unknown as FastifyInstance;
     installErrorHandlers(app);
-    registerHealthRoutes(app, { version: '1.2.3', services: ['api', 'worker'], readiness });
+    await app.register(healthRoutes, { prefix: '/api/v1/health', ctx: { version: '1.2.3', services: ['api', 'worker'], readiness } });
     const starting = await app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(starting.statusCode).toBe(503);
     expect(starting.json()).toEqual({

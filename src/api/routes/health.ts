@@ -1,24 +1,18 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
-import { ErrorDto, dataOf } from '../dto.js';
+import { ErrorDto, HealthDto, dataOf } from '../../api-contract/index.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const Health = Type.Object({
-  status: Type.Literal('ok'),
-  version: Type.String(),
-  services: Type.Array(Type.String()),
-});
-
-export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<ApiContext, 'version' | 'services' | 'readiness'>): void {
+/** `/api/v1/health`. */
+export const healthRoutes: ResourceRoutes<'version' | 'services' | 'readiness'> = async (app, { ctx }) => {
   app.get(
-    '/api/v1/health',
+    '',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['health'],
         summary: 'Readiness and the services this process runs',
         description: 'Answers 200 once every service of the process runs; 503 ERR_NOT_READY while it is still starting.',
-        response: { 200: dataOf(Health), 503: ErrorDto },
+        response: { 200: dataOf(HealthDto), 503: ErrorDto },
       },
     },
     () => {
@@ -29,4 +23,4 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<ApiContext,
       return { data: { status: 'ok' as const, version: ctx.version, services } };
     },
   );
-}
+};

@@ -1,37 +1,48 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
-import { ErrorDto, PackDto, PageQuery, dataOf, pageOf, toPackDto } from '../dto.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, PackDto, type PackJson, PackListQuery as ListQuery, PackRegisterBody as RegisterBody, RefParams, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Pack } from '../../domain/index.js';
+import { redactSchemaDefaults, redactSecrets } from '../../secrets/index.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const RegisterBody = Type.Object({ path: Type.String({ minLength: 1, description: 'Directory holding pack.yaml, on the API host.' }) }, { additionalProperties: false });
-const ListQuery = Type.Object(PageQuery);
+/** A pack as the API shows it: secret config values and secret defaults masked. */
+function toPackDto(pack: Pack): PackJson {
+  return {
+    id: pack.id,
+    ref: pack.ref,
+    label: pack.label,
+    description: pack.description,
+    version: pack.version,
+    author: pack.author,
+    path: pack.path,
+    conf_schema: redactSchemaDefaults(pack.confSchema),
+    config: redactSecrets(pack.confSchema, pack.config),
+    created: pack.created,
+    updated: pack.updated,
+  };
+}
 
-export function registerPackRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/packs`. */
+export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/packs',
-    { schema: { tags: ['packs'], summary: 'List packs', querystring: ListQuery, response: { 200: pageOf(PackDto) } } },
+    '',
+    { config: { permission: 'packs:read' }, schema: { tags: ['packs'], summary: 'List packs', querystring: ListQuery, response: { 200: pageOf(PackDto) } } },
     async (request) => {
       const { limit, offset } = request.query;
-      const page = await ctx.store.packs.list({ limit, offset });
+      const page = await ctx.packQueries.listPacks({ limit, offset });
       return { data: page.items.map(toPackDto), pagination: { limit, offset, total: page.total } };
     },
   );
 
   app.get<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/packs/:ref',
-    { schema: { tags: ['packs'], summary: 'Show a pack', params: RefParams, response: { 200: dataOf(PackDto), 404: ErrorDto } } },
-    async (request) => {
-      const pack = await ctx.store.packs.findByRef(request.params.ref);
-      if (!pack) throw new AppError('ERR_PACK_NOT_FOUND', `no pack "${request.params.ref}"`);
-      return { data: toPackDto(pack) };
-    },
+    '/:ref',
+    { config: { permission: 'packs:read' }, schema: { tags: ['packs'], summary: 'Show a pack', params: RefParams, response: { 200: dataOf(PackDto), 404: ErrorDto } } },
+    async (request) => ({ data: toPackDto(await ctx.packQueries.getPack(request.params.ref)) }),
   );
 
   app.post<{ Body: Static<typeof RegisterBody> }>(
-    '/api/v1/packs/register',
+    '/register',
     {
+      config: { permission: 'packs:write' },
       schema: {
         tags: ['packs'],
         summary: 'Register (or re-register) the pack in a directory',
@@ -43,11 +54,14 @@ export function registerPackRoutes(app: FastifyInstance, ctx: ApiContext): void 
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/packs/:ref',
-    { schema: { tags: ['packs'], summary: 'Remove a pack and its components', params: RefParams, response: { 404: ErrorDto, 409: ErrorDto } } },
+    '/:ref',
+    {
+      config: { permission: 'packs:write' },
+      schema: { tags: ['packs'], summary: 'Remove a pack and its components', params: RefParams, response: { 404: ErrorDto, 409: ErrorDto } },
+    },
     async (request, reply) => {
       await ctx.packs.remove(request.params.ref);
       return reply.status(204).send();
     },
   );
-}
+};

@@ -1,70 +1,31 @@
-import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/index.js';
-import type { ApiContext } from '../context.js';
-import { ErrorDto, PageQuery, dataOf, pageOf } from '../dto.js';
-import { SensorDto, SensorLogDto, TriggerDto, toSensorDto, toSensorLogDto, toTriggerDto } from '../dto-pipeline.js';
+import type { Static } from '@sinclair/typebox';
+import { ErrorDto, RefParams, TriggerDto, type TriggerJson, TriggerListQuery as ListQuery, dataOf, pageOf } from '../../api-contract/index.js';
+import type { Trigger } from '../../domain/index.js';
+import type { ResourceRoutes } from '../resource-routes.js';
 
-const RefParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 255 }) });
-const ListQuery = Type.Object({ ...PageQuery, pack: Type.Optional(Type.String()) });
-const LogsQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) });
+function toTriggerDto(trigger: Trigger): TriggerJson {
+  const { packRef, ...rest } = trigger;
+  return { ...rest, pack_ref: packRef };
+}
 
-/** Triggers and the sensors that emit them. */
-export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+/** `/api/v1/triggers`. */
+export const triggerRoutes: ResourceRoutes<'packQueries'> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
-    '/api/v1/triggers',
-    { schema: { tags: ['triggers'], summary: 'List triggers', querystring: ListQuery, response: { 200: pageOf(TriggerDto) } } },
+    '',
+    { config: { permission: 'triggers:read' }, schema: { tags: ['triggers'], summary: 'List triggers', querystring: ListQuery, response: { 200: pageOf(TriggerDto) } } },
     async (request) => {
       const { limit, offset, pack } = request.query;
-      const page = await ctx.store.triggers.list({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
+      const page = await ctx.packQueries.listTriggers({ limit, offset, ...(pack === undefined ? {} : { packRef: pack }) });
       return { data: page.items.map(toTriggerDto), pagination: { limit, offset, total: page.total } };
     },
   );
 
   app.get<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/triggers/:ref',
-    { schema: { tags: ['triggers'], summary: 'Show a trigger', params: RefParams, response: { 200: dataOf(TriggerDto), 404: ErrorDto } } },
-    async (request) => {
-      const trigger = await ctx.store.triggers.findByRef(request.params.ref);
-      if (!trigger) throw new AppError('ERR_TRIGGER_NOT_FOUND', `no trigger "${request.params.ref}"`);
-      return { data: toTriggerDto(trigger) };
-    },
-  );
-
-  app.get(
-    '/api/v1/sensors',
-    { schema: { tags: ['sensors'], summary: 'List sensors with their process status', response: { 200: dataOf(Type.Array(SensorDto)) } } },
-    async () => {
-      const sensors = await ctx.store.triggers.listSensors();
-      return { data: sensors.map((s) => toSensorDto(s, ctx.sensors.statusOf(s.ref))) };
-    },
-  );
-
-  app.get<{ Params: Static<typeof RefParams> }>(
-    '/api/v1/sensors/:ref',
-    { schema: { tags: ['sensors'], summary: 'Show a sensor and its process status', params: RefParams, response: { 200: dataOf(SensorDto), 404: ErrorDto } } },
-    async (request) => {
-      const sensor = await ctx.store.triggers.findSensorByRef(request.params.ref);
-      if (!sensor) throw new AppError('ERR_SENSOR_NOT_FOUND', `no sensor "${request.params.ref}"`);
-      return { data: toSensorDto(sensor, ctx.sensors.statusOf(sensor.ref)) };
-    },
-  );
-
-  app.get<{ Params: Static<typeof RefParams>; Querystring: Static<typeof LogsQuery> }>(
-    '/api/v1/sensors/:ref/logs',
+    '/:ref',
     {
-      schema: {
-        tags: ['sensors'],
-        summary: "A sensor's recent log lines: its stderr and what Attune noticed (skipped lines, exits)",
-        params: RefParams,
-        querystring: LogsQuery,
-        response: { 200: dataOf(Type.Array(SensorLogDto)), 404: ErrorDto },
-      },
+      config: { permission: 'triggers:read' },
+      schema: { tags: ['triggers'], summary: 'Show a trigger', params: RefParams, response: { 200: dataOf(TriggerDto), 404: ErrorDto } },
     },
-    async (request) => {
-      const sensor = await ctx.store.triggers.findSensorByRef(request.params.ref);
-      if (!sensor) throw new AppError('ERR_SENSOR_NOT_FOUND', `no sensor "${request.params.ref}"`);
-      return { data: (ctx.sensors.logs(sensor.ref, request.query.limit) ?? []).map(toSensorLogDto) };
-    },
+    async (request) => ({ data: toTriggerDto(await ctx.packQueries.getTrigger(request.params.ref)) }),
   );
-}
+};

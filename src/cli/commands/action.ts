@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { ActionJson } from '../api-types.js';
+import type { ActionJson } from '../../api-contract/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { PARAMS_FILE_HELP, executeAction } from '../execute.js';
 import type { Column } from '../output.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EnforcementJson, EventJson } from '../api-types.js';
+import type { EnforcementJson, EventJson } from '../../api-contract/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { type Column, formatScalar, formatTimestamp } from '../output.js';
 import { printDocument, printList } from '../print.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { PackJson } from '../api-types.js';
+import type { PackJson } from '../../api-contract/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { type Column, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { RuleJson } from '../api-types.js';
+import type { RuleJson } from '../../api-contract/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { type Column, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import type { SensorJson, SensorLogJson } from '../../api-contract/index.js';
 import { AppError, escapeControlCharacters } from '../../domain/index.js';
-import type { SensorJson, SensorLogJson } from '../api-types.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { type Column, formatScalar, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';

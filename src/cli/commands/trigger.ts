@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TriggerJson } from '../api-types.js';
+import type { TriggerJson } from '../../api-contract/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import type { Column } from '../output.js';
 import { printDocument, printList } from '../print.js';

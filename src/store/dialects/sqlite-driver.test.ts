@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packId } from '../../domain/index.js';
-import { Store } from '../store.js';
+import { openStore } from '../kysely-store.js';
 import { sqliteDialect } from './sqlite.js';
 
 const META = { ref: 'demo', label: 'Demo', description: '', version: '1.0.0', author: '', confSchema: {}, config: {} };
@@ -18,17 +18,17 @@ describe('GroupCommitSqliteDriver', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps every write that resolved, across a reopen', async () => {
-    const store = await Store.open(sqliteDialect(file));
+    const store = await openStore(sqliteDialect(file));
     const created = await Promise.all(Array.from({ length: 50 }, (_, i) => store.executions.create({ actionRef: 'demo.a', parameters: { i } })));
     await store.close();
-    const reopened = await Store.open(sqliteDialect(file));
+    const reopened = await openStore(sqliteDialect(file));
     const { total } = await reopened.executions.list({ limit: 1, offset: 0 });
     expect(total).toBe(created.length);
     await reopened.close();
   });
 
   it('rolls back a failed transaction without undoing writes batched beside it', async () => {
-    const store = await Store.open(sqliteDialect(file));
+    const store = await openStore(sqliteDialect(file));
     const beside = store.executions.create({ actionRef: 'demo.beside', parameters: {} });
     const failing = store.transaction(async (tx) => {
       await tx.packs.upsert(META, '/p');
@@ -45,7 +45,7 @@ describe('GroupCommitSqliteDriver', () => {
   });
 
   it('fails only the write that broke a constraint; the rest of its batch commits', async () => {
-    const store = await Store.open(sqliteDialect(file));
+    const store = await openStore(sqliteDialect(file));
     await store.packs.upsert(META, '/p');
     const ok = store.executions.create({ actionRef: 'demo.ok', parameters: {} });
     // pack_id 999 does not exist: the foreign key rejects this insert.

@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import type { StoreDialect } from '../dialect.js';
+import { SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import type { JsonFieldType, JsonFieldValues, StoreDialect } from '../dialect.js';
 import { GroupCommitSqliteDriver } from './sqlite-driver.js';
 
 /**
@@ -14,8 +14,10 @@ import { GroupCommitSqliteDriver } from './sqlite-driver.js';
  * committed in groups (see GroupCommitSqliteDriver).
  */
 export function sqliteDialect(file: string): StoreDialect {
-  return {
+  return Object.freeze({
     kind: 'sqlite',
+    addIdColumn: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+    jsonField: sqliteJsonField,
     createKyselyDialect() {
       if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
       const database = new SqliteDatabase(file);
@@ -33,5 +35,13 @@ export function sqliteDialect(file: string): StoreDialect {
         createIntrospector: (db) => new SqliteIntrospector(db),
       };
     },
-  };
+  } satisfies StoreDialect);
+}
+
+/** json_extract gives numbers and text their SQL type; `true` is compared by type, as the flag contract wants 1 or 0. */
+function sqliteJsonField<T extends JsonFieldType>(column: string, key: string, type: T) {
+  const path = `$.${key}`;
+  return type === 'flag'
+    ? sql<JsonFieldValues[T] | null>`(json_type(${sql.ref(column)}, ${path}) = 'true')`
+    : sql<JsonFieldValues[T] | null>`json_extract(${sql.ref(column)}, ${path})`;
 }

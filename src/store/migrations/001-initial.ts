@@ -1,13 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { DialectKind } from '../dialect.js';
+import type { StoreDialect } from '../dialect.js';
 
 /** Packs, their components, and the pipeline's records (events → enforcements → executions). */
-export async function up(db: Kysely<unknown>, dialect: DialectKind): Promise<void> {
-  // PostgreSQL numbers rows with serial; SQLite's AUTOINCREMENT never reuses the id of a deleted row.
-  const id = (name: string) =>
-    dialect === 'postgres'
-      ? db.schema.createTable(name).addColumn('id', 'serial', (c) => c.primaryKey())
-      : db.schema.createTable(name).addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+export async function up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
+  const id = (name: string) => dialect.addIdColumn(db.schema.createTable(name));
 
   await id('packs')
     .addColumn('ref', 'varchar(255)', (c) => c.notNull().unique())

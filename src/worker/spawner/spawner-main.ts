@@ -8,12 +8,10 @@
  * stdin, captures output and sweeps the group and the cell after the action exits. If the worker goes
  * away, every action it started here is killed: none outlives its supervisor.
  */
-import { spawn } from 'node:child_process';
 import type { ProcessCell } from '../../domain/entities.js';
-import { killCell, spawnInCell } from '../../process/index.js';
+import { killCell, signalGroup, SupervisedChild } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
-import { isErrno, signalGroup } from '../process-group.js';
-import type { Exited, SpawnRequest, SpawnerReply } from './protocol.js';
+import { type Exited, HELPER_EXIT_CODES, parseRequest, type SpawnerReply, type SpawnRequest } from './protocol.js';
 
 /** The cell of each running action, by pid (undefined where there is no containment). */
 const running = new Map<number, ProcessCell | undefined>();
@@ -27,11 +25,16 @@ function start(request: SpawnRequest): void {
   const stderr = new OutputCapture(request.maxOutputBytes);
   const finish = (extra: Omit<Exited, 'type' | 'id' | 'stdout' | 'stderr'>) =>
     send({ type: 'exit', id: request.id, stdout: stdout.text(), stderr: stderr.text(), ...extra });
-  let child;
+  let child: SupervisedChild;
   try {
-    child = spawnInCell(request.cell, request, (launch) =>
-      spawn(launch.command, [...launch.args], { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] }),
-    );
+    child = new SupervisedChild({
+      launch: request,
+      cell: request.cell,
+      isSpawnedFromCell: true,
+      stdout,
+      stderr,
+      onStdinError: (error) => stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`)),
+    });
   } catch (error) {
     // A spawn that threw started nothing, but a failure to leave the cell afterwards left the
     // process in it, and this helper too: ending the cell ends both, and the worker starts a new helper.
@@ -39,58 +42,42 @@ function start(request: SpawnRequest): void {
     finish({ code: null, signal: null, spawnError: { code: 'EINVAL', message: error instanceof Error ? error.message : String(error) } });
     return;
   }
-  child.on('error', (error: NodeJS.ErrnoException) => {
-    // Spawn failures (ENOENT, EACCES) leave no pid; other child errors come with 'exit' too.
-    if (child.pid === undefined) finish({ code: null, signal: null, spawnError: { code: error.code ?? 'error', message: error.message } });
-  });
   const pid = child.pid;
-  if (pid === undefined) return;
-  running.set(pid, request.cell);
-  send({ type: 'spawned', id: request.id, pid });
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  child.stdin.on('error', (error) => {
-    // EPIPE/ECONNRESET: the action exited or closed stdin without reading its parameters.
-    if (!isErrno(error, 'EPIPE') && !isErrno(error, 'ECONNRESET')) stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`));
-  });
-  child.stdin.end(request.stdin);
-  let open = 2;
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const settle = () => {
-    if (exit === undefined || open > 0) return;
-    open = -1; // once
-    running.delete(pid);
-    finish(exit);
-  };
-  const closed = () => {
-    open -= 1;
-    settle();
-  };
-  child.stdout.once('close', closed);
-  child.stderr.once('close', closed);
-  child.once('exit', (code, signal) => {
-    exit = { code, signal };
-    // No descendant outlives the run or holds the pipes open, not even one that left the group.
-    signalGroup(pid, 'SIGKILL');
-    killCell(request.cell);
-    // Without a cell, a descendant that left the group (setsid) may still hold the pipes: stop waiting.
-    setTimeout(() => {
-      child.stdout.destroy();
-      child.stderr.destroy();
-      open = 0;
-      settle();
-    }, request.drainMs).unref();
-    settle();
+  if (pid !== undefined) {
+    running.set(pid, request.cell);
+    send({ type: 'spawned', id: request.id, pid });
+    child.endInput(request.stdin);
+  }
+  void child.closed.then(({ code, signal, spawnError }) => {
+    if (pid !== undefined) running.delete(pid);
+    finish({ code, signal, ...(spawnError ? { spawnError: { code: spawnError.code ?? 'error', message: spawnError.message } } : {}) });
   });
 }
 
-process.on('message', (message: SpawnRequest) => {
-  if (message.type === 'spawn') start(message);
-});
-process.on('disconnect', () => {
+/** Ends every action still running: the helper is going, and none may outlive its supervisor. */
+function endAll(): void {
   for (const [pid, cell] of running) {
     signalGroup(pid, 'SIGKILL');
     killCell(cell);
   }
-  process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  const request = parseRequest(message);
+  if (request.ok) return start(request.value);
+  if (request.id !== undefined) {
+    // It names its run: that run fails with the reason, and the others go on.
+    const spawnError = { code: 'EPROTO', message: `the spawner helper refused ${request.error}` };
+    return send({ type: 'exit', id: request.id, code: null, signal: null, stdout: '', stderr: '', spawnError });
+  }
+  // Nothing to answer: the worker and this helper do not speak the same protocol.
+  process.stderr.write(`attune spawner helper: got ${request.error}; exiting\n`);
+  endAll();
+  process.exit(HELPER_EXIT_CODES.badRequest);
 });
+process.on('disconnect', () => {
+  endAll();
+  process.exit(HELPER_EXIT_CODES.disconnected);
+});
+// The handshake: the worker sends no request before this.
+send({ type: 'ready' });

@@ -1,16 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Rule, type RuleOrigin, ruleId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { type ComponentFilter, countRows, fromJson, nowIso, type Page, readPage, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, RuleTable } from './schema.js';
-
-export type RuleInput = Omit<Rule, 'id' | 'created' | 'updated'>;
-
-export interface RuleFilter extends ComponentFilter {
-  readonly triggerRef?: string;
-  readonly actionRef?: string;
-  readonly enabled?: boolean;
-}
+import type { RuleRepository } from './store.js';
+import type { Page, RuleFilter, RuleInput } from './store-types.js';
 
 export function toRule(row: Selectable<RuleTable>): Rule {
   return {
@@ -46,7 +40,7 @@ function toColumns(input: RuleInput) {
   };
 }
 
-export class RuleRepository {
+export class KyselyRuleRepository implements RuleRepository {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -67,7 +61,6 @@ export class RuleRepository {
     return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toRule);
   }
 
-  /** Every enabled rule on one of `triggerRefs`. */
   async listEnabled(triggerRefs?: readonly string[]): Promise<readonly Rule[]> {
     let query = this.#db.selectFrom('rules').selectAll().where('enabled', '=', 1);
     if (triggerRefs !== undefined) {
@@ -78,7 +71,6 @@ export class RuleRepository {
     return rows.map(toRule);
   }
 
-  /** Inserts a rule; returns undefined when the ref is taken. */
   async create(input: RuleInput, pack: PackId): Promise<Rule | undefined> {
     const now = nowIso();
     const row = await this.#db
@@ -115,7 +107,6 @@ export class RuleRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Makes the pack's file-defined rules exactly `inputs`; rules created through the API stay. */
   replaceForPack(pack: PackId, inputs: readonly RuleInput[]): Promise<void> {
     return replacePackComponents(
       this.#db,

@@ -1,48 +1,20 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import {
-  type EnforcementId,
-  type EventId,
   type Execution,
   type ExecutionId,
-  type ExecutionResult,
   type ExecutionStatus,
   type ProcessIdentity,
-  type RuleId,
   enforcementId,
   eventId,
   executionId,
   ruleId,
 } from '../domain/index.js';
-import { type ExecutionSummary, selectSummaries, toExecutionSummary } from './execution-summary.js';
-import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import type { StoreDialect } from './dialect.js';
+import { selectSummaries, toExecutionSummary } from './execution-summary.js';
+import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
-
-export interface NewExecution {
-  readonly actionRef: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-  readonly timeoutSeconds?: number | null;
-  readonly ruleId?: RuleId | null;
-  readonly ruleRef?: string | null;
-  readonly enforcementId?: EnforcementId | null;
-  readonly eventId?: EventId | null;
-  readonly parentId?: ExecutionId | null;
-}
-
-export interface ExecutionFilter extends PageRequest {
-  readonly status?: ExecutionStatus;
-  readonly actionRef?: string;
-  readonly ruleRef?: string;
-  readonly parentId?: ExecutionId;
-}
-
-/** Columns a status transition may set along with the status. */
-export interface TransitionPatch {
-  readonly result?: ExecutionResult;
-  readonly workerId?: string;
-  readonly started?: boolean;
-  readonly finished?: boolean;
-  readonly countAttempt?: boolean;
-}
+import type { ExecutionRepository } from './store.js';
+import type { ExecutionFilter, ExecutionSummary, NewExecution, Page, TransitionPatch } from './store-types.js';
 
 const nullable = <T, U>(value: T | null, wrap: (v: T) => U): U | null => (value === null ? null : wrap(value));
 
@@ -69,11 +41,13 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
   };
 }
 
-export class ExecutionRepository {
+export class KyselyExecutionRepository implements ExecutionRepository {
   readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async create(input: NewExecution): Promise<Execution> {
@@ -114,10 +88,9 @@ export class ExecutionRepository {
     return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toExecution);
   }
 
-  /** A page as lists show it: each result summarised in the database, never read whole. */
   async listSummaries(filter: ExecutionFilter): Promise<Page<ExecutionSummary>> {
     const query = this.#filtered(filter);
-    const rows = selectSummaries(query).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
+    const rows = selectSummaries(query, this.#dialect).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute();
     return readPage(rows, countRows(query), toExecutionSummary);
   }
 
@@ -130,11 +103,7 @@ export class ExecutionRepository {
     return query;
   }
 
-  /**
-   * Moves an execution to `to` only if it is in one of `from` — a compare-and-set, so two
-   * processes racing for the same row cannot both win. Returns the updated row, or undefined
-   * when the execution was not in an expected status (someone else moved it first).
-   */
+  // One UPDATE … WHERE status IN (from): the database decides the race, not a read before it.
   async transition(
     id: ExecutionId,
     from: readonly ExecutionStatus[],
@@ -158,7 +127,6 @@ export class ExecutionRepository {
     return row && toExecution(row);
   }
 
-  /** Records the process running an execution (while it is running or being cancelled). */
   async recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void> {
     await this.#db
       .updateTable('executions')
@@ -168,7 +136,6 @@ export class ExecutionRepository {
       .execute();
   }
 
-  /** Executions in `statuses` not touched since `updatedBefore` (ISO time), by id after `afterId`. */
   async findStale(
     statuses: readonly ExecutionStatus[],
     updatedBefore: string,
@@ -187,7 +154,6 @@ export class ExecutionRepository {
     return rows.map(toExecution);
   }
 
-  /** Every execution in `statuses`, oldest first (used at start to find what a crash left). */
   async findByStatus(statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]> {
     const rows = await this.#db
       .selectFrom('executions')

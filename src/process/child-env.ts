@@ -1,9 +1,9 @@
-/** Variables copied from the worker's own environment; everything else is withheld from actions. */
+/** Variables copied from Attune's own environment; everything else is withheld from actions and sensors. */
 export const INHERITED_ENV_VARS = ['PATH', 'HOME', 'LANG', 'TMPDIR'] as const;
 
 /**
  * The child's environment: a minimal base taken from `baseEnv`, then the caller's ATTUNE_*
- * variables, then runner-specific extras. Parameters are never placed here (DESIGN §6).
+ * variables, then runner-specific extras. Action parameters are never placed here (DESIGN §6).
  */
 export function buildChildEnv(
   baseEnv: Readonly<Record<string, string | undefined>>,

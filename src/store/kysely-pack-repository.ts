@@ -1,7 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type Pack, type PackMeta, packId } from '../domain/index.js';
-import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, PackTable } from './schema.js';
+import type { PackRepository } from './store.js';
+import type { Page, PageRequest } from './store-types.js';
 
 export function toPack(row: Selectable<PackTable>): Pack {
   return {
@@ -19,7 +21,7 @@ export function toPack(row: Selectable<PackTable>): Pack {
   };
 }
 
-export class PackRepository {
+export class KyselyPackRepository implements PackRepository {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -41,7 +43,6 @@ export class PackRepository {
     return rows.map(toPack);
   }
 
-  /** Inserts the pack or updates it in place, keeping its id (components reference it). */
   async upsert(meta: PackMeta, path: string): Promise<Pack> {
     const now = nowIso();
     const values = {

@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { assertNever } from '../../domain/statuses.js';
-import type { RunnerType } from '../../domain/entities.js';
+import type { RunnerType } from '../domain/index.js';
+// Not the domain index: the spawner helper loads this folder, and must not load Ajv with it.
+import { assertNever } from '../domain/statuses.js';
 
 export type ProcessRunnerType = Exclude<RunnerType, 'builtin'>;
 

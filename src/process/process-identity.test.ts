@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createCell, detectContainment, launchInCell } from '../process/index.js';
-import { identifyProcess, killOrphanedAction } from './process-identity.js';
+import { createCell, detectContainment, identifyProcess, killOrphanedProcess, launchInCell } from './index.js';
 
 const exited = (child: ReturnType<typeof spawn>) => new Promise((resolve) => child.once('exit', resolve));
 
@@ -21,10 +20,10 @@ describe.runIf(process.platform === 'linux')('process identity', () => {
     const identity = identifyProcess(pid);
     expect(identity).toMatchObject({ pid });
     // A reused pid has another start time: it must be left alone.
-    expect(killOrphanedAction({ ...(identity as NonNullable<typeof identity>), start: '1' })).toBe(false);
+    expect(killOrphanedProcess({ ...(identity as NonNullable<typeof identity>), start: '1' })).toBe(false);
     expect(child.exitCode).toBeNull();
     const gone = exited(child);
-    expect(killOrphanedAction(identity as NonNullable<typeof identity>)).toBe(true);
+    expect(killOrphanedProcess(identity as NonNullable<typeof identity>)).toBe(true);
     await gone;
     expect(child.signalCode).toBe('SIGKILL');
   });
@@ -48,7 +47,7 @@ describe.runIf(process.platform === 'linux')('process identity', () => {
     await exited(child);
     const escapee = Number(output.trim());
     expect(isAlive(escapee)).toBe(true);
-    expect(killOrphanedAction({ ...(identity as NonNullable<typeof identity>), ...(cell ? { cell } : {}) })).toBe(true);
+    expect(killOrphanedProcess({ ...(identity as NonNullable<typeof identity>), ...(cell ? { cell } : {}) })).toBe(true);
     while (isAlive(escapee)) await new Promise((resolve) => setTimeout(resolve, 10));
   });
 });

@@ -9,11 +9,10 @@ import {
   actionId,
 } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { type ComponentFilter, countRows, fromJson, type Page, readPage, toJson } from './rows.js';
+import { countRows, fromJson, readPage, toJson } from './rows.js';
 import type { ActionTable, Database } from './schema.js';
-
-/** An action as registration writes it: everything but the generated columns. */
-export type ActionInput = Omit<Action, 'id' | 'created' | 'updated'>;
+import type { ActionRepository } from './store.js';
+import type { ActionInput, ComponentFilter, Page } from './store-types.js';
 
 export function toAction(row: Selectable<ActionTable>): Action {
   return {
@@ -53,7 +52,7 @@ function toColumns(input: ActionInput) {
   };
 }
 
-export class ActionRepository {
+export class KyselyActionRepository implements ActionRepository {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -71,13 +70,11 @@ export class ActionRepository {
     return readPage(query.selectAll().orderBy('ref').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toAction);
   }
 
-  /** Every action ref with the ref of its pack. */
   async listRefs(): Promise<readonly { ref: string; packRef: string }[]> {
     const rows = await this.#db.selectFrom('actions').select(['ref', 'pack_ref']).execute();
     return rows.map((row) => ({ ref: row.ref, packRef: row.pack_ref }));
   }
 
-  /** Makes the pack's actions exactly `inputs` (see replacePackComponents). */
   replaceForPack(pack: PackId, inputs: readonly ActionInput[]): Promise<void> {
     return replacePackComponents(
       this.#db,

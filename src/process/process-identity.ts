@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ProcessIdentity } from '../domain/index.js';
-import { killCell, releaseCell } from '../process/index.js';
+import { killCell, releaseCell } from './cell.js';
 import { signalGroup } from './process-group.js';
 
 // A pid alone could, after a crash, name an unrelated process: the start time (/proc/<pid>/stat
@@ -37,7 +37,7 @@ export function identifyProcess(pid: number): ProcessIdentity | undefined {
  * everything in its cell, which holds nothing but what that process started, even when the
  * process itself is gone. Returns whether anything was still running.
  */
-export function killOrphanedAction(identity: ProcessIdentity): boolean {
+export function killOrphanedProcess(identity: ProcessIdentity): boolean {
   if (readBoot() !== identity.boot) return false; // rebooted since: nothing of it can run
   const isSameProcess = readStart(identity.pid) === identity.start;
   if (isSameProcess) signalGroup(identity.pid, 'SIGKILL');

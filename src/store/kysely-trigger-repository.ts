@@ -1,11 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Sensor, type Trigger, type RunnerType, sensorId, triggerId } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
-import { type ComponentFilter, countRows, fromJson, type Page, readPage, toJson } from './rows.js';
+import { countRows, fromJson, readPage, toJson } from './rows.js';
 import type { Database, SensorTable, TriggerTable } from './schema.js';
-
-export type TriggerInput = Omit<Trigger, 'id' | 'created' | 'updated'>;
-export type SensorInput = Omit<Sensor, 'id' | 'created' | 'updated'>;
+import type { TriggerRepository } from './store.js';
+import type { ComponentFilter, Page, SensorInput, TriggerInput } from './store-types.js';
 
 export function toTrigger(row: Selectable<TriggerTable>): Trigger {
   return {
@@ -40,8 +39,7 @@ export function toSensor(row: Selectable<SensorTable>): Sensor {
   };
 }
 
-/** Triggers and the sensors that emit them: both are read-mostly pack components. */
-export class TriggerRepository {
+export class KyselyTriggerRepository implements TriggerRepository {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {

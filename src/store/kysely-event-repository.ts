@@ -1,35 +1,20 @@
 import type { Kysely, Selectable } from 'kysely';
 import {
   type Enforcement,
+  type EnforcementId,
   type EnforcementStatus,
   type Event,
   type EventId,
   type ExecutionId,
-  type RuleId,
   enforcementId,
   eventId,
   executionId,
   ruleId,
 } from '../domain/index.js';
-import { countRows, fromJson, nowIso, type Page, type PageRequest, readPage, toJson } from './rows.js';
+import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
-
-export interface NewEvent {
-  readonly triggerRef: string;
-  readonly payload: unknown;
-  readonly source: string;
-  readonly ruleRef?: string | null;
-}
-
-export interface EventFilter extends PageRequest {
-  readonly triggerRef?: string;
-  readonly ruleRef?: string;
-}
-
-export interface EnforcementFilter extends PageRequest {
-  readonly ruleRef?: string;
-  readonly eventId?: EventId;
-}
+import type { EventRepository } from './store.js';
+import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page } from './store-types.js';
 
 export function toEvent(row: Selectable<EventTable>): Event {
   return {
@@ -57,8 +42,7 @@ export function toEnforcement(row: Selectable<EnforcementTable>): Enforcement {
   };
 }
 
-/** Events (immutable once stored) and the enforcements rules write for them. */
-export class EventRepository {
+export class KyselyEventRepository implements EventRepository {
   readonly #db: Kysely<Database>;
 
   constructor(db: Kysely<Database>) {
@@ -93,10 +77,6 @@ export class EventRepository {
     return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toEvent);
   }
 
-  /**
-   * Whether an event of `triggerRef` targeted `ruleRef` since `since` (a one-shot timer that
-   * already fired for this rule — not for an earlier, deleted rule of the same ref).
-   */
   async existsFor(triggerRef: string, ruleRef: string, since = ''): Promise<boolean> {
     const row = await this.#db
       .selectFrom('events')
@@ -109,7 +89,6 @@ export class EventRepository {
     return row !== undefined;
   }
 
-  /** Marks an event handled by the rule engine; false when it already was. */
   async markProcessed(id: EventId): Promise<boolean> {
     const result = await this.#db
       .updateTable('events')
@@ -120,7 +99,6 @@ export class EventRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Events the rule engine has not handled, created before `before`, by id after `afterId`. */
   async findUnprocessed(before: string, limit: number, afterId = 0): Promise<readonly Event[]> {
     const rows = await this.#db
       .selectFrom('events')
@@ -134,17 +112,8 @@ export class EventRepository {
     return rows.map(toEvent);
   }
 
-  /**
-   * Writes the enforcement of (rule, event) unless one exists — the unique constraint makes a
-   * redelivered event unable to enforce a rule twice. Returns undefined when it already existed.
-   */
-  async createEnforcement(input: {
-    ruleId: RuleId;
-    ruleRef: string;
-    eventId: EventId;
-    status: EnforcementStatus;
-    failure?: string | null;
-  }): Promise<Enforcement | undefined> {
+  // The unique (rule_id, event_id) constraint is what makes a second enforcement impossible.
+  async createEnforcement(input: NewEnforcement): Promise<Enforcement | undefined> {
     const now = nowIso();
     const row = await this.#db
       .insertInto('enforcements')
@@ -164,7 +133,7 @@ export class EventRepository {
     return row && toEnforcement(row);
   }
 
-  async linkExecution(enforcement: Enforcement['id'], execution: ExecutionId): Promise<void> {
+  async linkExecution(enforcement: EnforcementId, execution: ExecutionId): Promise<void> {
     await this.#db
       .updateTable('enforcements')
       .set({ execution_id: execution, updated: nowIso() })

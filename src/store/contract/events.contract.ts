@@ -1,0 +1,83 @@
+import { expect, it } from 'vitest';
+import { ruleId } from '../../domain/index.js';
+import { type CurrentStore, setClock } from './fixtures.contract.js';
+
+const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
+
+/** Events and the enforcements the rule engine writes for them. */
+export function eventsContract(current: CurrentStore): void {
+  it('stores an event as given and lists events newest first, by trigger and by rule', async () => {
+    const store = current();
+    const a = await store.events.create({ triggerRef: 't.a', payload: { n: [1, 'x'] }, source: 'sensor.s' });
+    const b = await store.events.create({ triggerRef: 't.b', payload: null, source: 'webhook:w', ruleRef: 'demo.r' });
+    const c = await store.events.create({ triggerRef: 't.a', payload: 'text', source: 'api', ruleRef: 'demo.r' });
+    expect(await store.events.get(a.id)).toEqual(a);
+    expect(a).toMatchObject({ triggerRef: 't.a', payload: { n: [1, 'x'] }, source: 'sensor.s', ruleRef: null, processedAt: null });
+    expect(await store.events.get(b.id)).toMatchObject({ payload: null, ruleRef: 'demo.r' });
+    const page = await store.events.list({ limit: 2, offset: 0 });
+    expect({ ids: page.items.map((e) => e.id), total: page.total }).toEqual({ ids: [c.id, b.id], total: 3 });
+    expect((await store.events.list({ limit: 10, offset: 0, triggerRef: 't.a' })).items.map((e) => e.id)).toEqual([c.id, a.id]);
+    expect((await store.events.list({ limit: 10, offset: 0, ruleRef: 'demo.r', triggerRef: 't.b' })).items.map((e) => e.id)).toEqual([b.id]);
+  });
+
+  it('marks an event processed once and finds the ones left unprocessed, in pages by id', async () => {
+    const store = current();
+    setClock('2030-01-01T00:00:00.000Z');
+    const a = await store.events.create({ triggerRef: 't.a', payload: {}, source: 'test' });
+    const b = await store.events.create({ triggerRef: 't.a', payload: {}, source: 'test' });
+    const c = await store.events.create({ triggerRef: 't.a', payload: {}, source: 'test' });
+    setClock('2030-01-01T00:01:00.000Z');
+    const late = await store.events.create({ triggerRef: 't.a', payload: {}, source: 'test' });
+    expect(await store.events.markProcessed(a.id)).toBe(true);
+    expect(await store.events.markProcessed(a.id)).toBe(false);
+    expect((await store.events.get(a.id))?.processedAt).toBe('2030-01-01T00:01:00.000Z');
+    const ids = async (before: string, limit: number, afterId?: number) =>
+      (await store.events.findUnprocessed(before, limit, afterId)).map((e) => e.id);
+    expect(await ids(FAR_FUTURE, 10)).toEqual([b.id, c.id, late.id]);
+    expect(await ids('2030-01-01T00:00:00.000Z', 10)).toEqual([b.id, c.id]);
+    expect(await ids(FAR_FUTURE, 1)).toEqual([b.id]);
+    expect(await ids(FAR_FUTURE, 10, b.id)).toEqual([c.id, late.id]);
+  });
+
+  it('tells whether an event of a trigger targeted a rule since a time', async () => {
+    const store = current();
+    setClock('2030-01-01T00:00:00.000Z');
+    await store.events.create({ triggerRef: 'core.datetimetimer', payload: {}, source: 'test', ruleRef: 'demo.r' });
+    expect(await store.events.existsFor('core.datetimetimer', 'demo.r')).toBe(true);
+    expect(await store.events.existsFor('core.datetimetimer', 'demo.r', '2030-01-01T00:00:00.000Z')).toBe(true);
+    expect(await store.events.existsFor('core.datetimetimer', 'demo.r', '2030-01-01T00:00:00.001Z')).toBe(false);
+    expect(await store.events.existsFor('core.datetimetimer', 'demo.other')).toBe(false);
+    expect(await store.events.existsFor('core.intervaltimer', 'demo.r')).toBe(false);
+  });
+
+  it('writes at most one enforcement per rule and event', async () => {
+    const store = current();
+    const event = await store.events.create({ triggerRef: 'core.webhook', payload: { a: 1 }, source: 'test' });
+    const input = { ruleId: ruleId(1), ruleRef: 'demo.r', eventId: event.id, status: 'scheduled' as const };
+    expect(await store.events.createEnforcement(input)).toBeDefined();
+    expect(await store.events.createEnforcement({ ...input, status: 'failed', failure: 'again' })).toBeUndefined();
+    const page = await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id });
+    expect(page.total).toBe(1);
+    expect(page.items[0]).toMatchObject({ status: 'scheduled', failure: null });
+  });
+
+  it('links an enforcement to its execution and lists enforcements newest first, by rule and by event', async () => {
+    const store = current();
+    const first = await store.events.create({ triggerRef: 'core.webhook', payload: {}, source: 'test' });
+    const second = await store.events.create({ triggerRef: 'core.webhook', payload: {}, source: 'test' });
+    const ok = await store.events.createEnforcement({ ruleId: ruleId(1), ruleRef: 'demo.r', eventId: first.id, status: 'scheduled' });
+    const bad = await store.events.createEnforcement({ ruleId: ruleId(2), ruleRef: 'demo.s', eventId: first.id, status: 'failed', failure: 'no action' });
+    const later = await store.events.createEnforcement({ ruleId: ruleId(1), ruleRef: 'demo.r', eventId: second.id, status: 'scheduled' });
+    if (!ok || !bad || !later) throw new Error('enforcements were not written');
+    expect(bad).toMatchObject({ ruleId: 2, ruleRef: 'demo.s', eventId: first.id, status: 'failed', failure: 'no action', executionId: null });
+    const execution = await store.executions.create({ actionRef: 'demo.a', parameters: {}, enforcementId: ok.id });
+    await store.events.linkExecution(ok.id, execution.id);
+    const byRule = await store.events.listEnforcements({ limit: 10, offset: 0, ruleRef: 'demo.r' });
+    expect(byRule.items.map((e) => [e.id, e.executionId])).toEqual([
+      [later.id, null],
+      [ok.id, execution.id],
+    ]);
+    const page = await store.events.listEnforcements({ limit: 1, offset: 1, eventId: first.id });
+    expect({ ids: page.items.map((e) => e.id), total: page.total }).toEqual({ ids: [ok.id], total: 2 });
+  });
+}

@@ -1,0 +1,63 @@
+import { Kysely } from 'kysely';
+import type { StoreDialect } from './dialect.js';
+import { KyselyActionRepository } from './kysely-action-repository.js';
+import { KyselyEventRepository } from './kysely-event-repository.js';
+import { KyselyExecutionRepository } from './kysely-execution-repository.js';
+import { KyselyPackRepository } from './kysely-pack-repository.js';
+import { KyselyRuleRepository } from './kysely-rule-repository.js';
+import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
+import { migrateToLatest } from './migrate.js';
+import type { Database } from './schema.js';
+import type { Repositories, Store } from './store.js';
+
+/** The repositories, bound to one connection or one transaction. */
+class KyselyRepositories implements Repositories {
+  readonly packs: KyselyPackRepository;
+  readonly actions: KyselyActionRepository;
+  readonly triggers: KyselyTriggerRepository;
+  readonly rules: KyselyRuleRepository;
+  readonly events: KyselyEventRepository;
+  readonly executions: KyselyExecutionRepository;
+
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+    this.packs = new KyselyPackRepository(db);
+    this.actions = new KyselyActionRepository(db);
+    this.triggers = new KyselyTriggerRepository(db);
+    this.rules = new KyselyRuleRepository(db);
+    this.events = new KyselyEventRepository(db);
+    this.executions = new KyselyExecutionRepository(db, dialect);
+  }
+}
+
+/** The store on any SQL database Kysely speaks: the repositories are written once, the dialect says what differs. */
+class KyselyStore extends KyselyRepositories implements Store {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
+
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+    super(db, dialect);
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute((trx) => work(new KyselyRepositories(trx, this.#dialect)));
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+}
+
+/** Opens the database of `dialect` and brings its schema up to date. */
+export async function openStore(dialect: StoreDialect): Promise<Store> {
+  const db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() });
+  try {
+    await dialect.prepare?.();
+    await migrateToLatest(db as unknown as Kysely<unknown>, dialect);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new KyselyStore(db, dialect);
+}

@@ -1,0 +1,120 @@
+import type {
+  Action,
+  EnforcementId,
+  EnforcementStatus,
+  EventId,
+  Execution,
+  ExecutionId,
+  ExecutionResult,
+  ExecutionStatus,
+  Rule,
+  RuleId,
+  Sensor,
+  Trigger,
+} from '../domain/index.js';
+
+/** What the store port takes and gives besides the domain entities: inputs, filters, pages. */
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** How many rows the filter matches in all, for the page's `pagination.total`. */
+  readonly total: number;
+}
+
+/** A page of one pack's components, or of every pack's. */
+export interface ComponentFilter extends PageRequest {
+  readonly packRef?: string;
+}
+
+/** An action as registration writes it: everything but the generated columns. */
+export type ActionInput = Omit<Action, 'id' | 'created' | 'updated'>;
+export type TriggerInput = Omit<Trigger, 'id' | 'created' | 'updated'>;
+export type SensorInput = Omit<Sensor, 'id' | 'created' | 'updated'>;
+export type RuleInput = Omit<Rule, 'id' | 'created' | 'updated'>;
+
+export interface RuleFilter extends ComponentFilter {
+  readonly triggerRef?: string;
+  readonly actionRef?: string;
+  readonly enabled?: boolean;
+}
+
+export interface NewEvent {
+  readonly triggerRef: string;
+  readonly payload: unknown;
+  readonly source: string;
+  readonly ruleRef?: string | null;
+}
+
+export interface EventFilter extends PageRequest {
+  readonly triggerRef?: string;
+  readonly ruleRef?: string;
+}
+
+export interface NewEnforcement {
+  readonly ruleId: RuleId;
+  readonly ruleRef: string;
+  readonly eventId: EventId;
+  readonly status: EnforcementStatus;
+  readonly failure?: string | null;
+}
+
+export interface EnforcementFilter extends PageRequest {
+  readonly ruleRef?: string;
+  readonly eventId?: EventId;
+}
+
+export interface NewExecution {
+  readonly actionRef: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly timeoutSeconds?: number | null;
+  readonly ruleId?: RuleId | null;
+  readonly ruleRef?: string | null;
+  readonly enforcementId?: EnforcementId | null;
+  readonly eventId?: EventId | null;
+  readonly parentId?: ExecutionId | null;
+}
+
+export interface ExecutionFilter extends PageRequest {
+  readonly status?: ExecutionStatus;
+  readonly actionRef?: string;
+  readonly ruleRef?: string;
+  readonly parentId?: ExecutionId;
+}
+
+/** Columns a status transition may set along with the status. */
+export interface TransitionPatch {
+  readonly result?: ExecutionResult;
+  readonly workerId?: string;
+  /** Sets `startedAt` to now. */
+  readonly started?: boolean;
+  /** Sets `finishedAt` to now. */
+  readonly finished?: boolean;
+  /** Adds one to `attempt`, in the same write as the move (the attempt counts at claim time). */
+  readonly countAttempt?: boolean;
+}
+
+export const ERROR_PREVIEW_CHARS = 1000;
+
+/**
+ * What a list shows of an execution's result: the verdict and its size, never the output.
+ * A result may hold megabytes of stdout, stderr and data; a page of fifty must stay small.
+ */
+export interface ResultSummary {
+  readonly exit_code: number | null;
+  readonly signal: string | null;
+  readonly duration_ms: number | null;
+  /** `result.error`, cut to ERROR_PREVIEW_CHARS characters (with `…`). */
+  readonly error: string | null;
+  /** Some output was cut at the worker's cap (builtins record this; processes show a marker in stdout). */
+  readonly truncated: boolean;
+  /** The stored result's size as JSON, in bytes. */
+  readonly size_bytes: number;
+}
+
+/** An execution as lists show it: everything but its result, which is summarised. */
+export type ExecutionSummary = Omit<Execution, 'result' | 'process'> & { readonly resultSummary: ResultSummary | null };

@@ -119,10 +119,10 @@ describe('Spawner protocol', () => {
     const messages: unknown[] = [];
     helper.on('message', (message) => messages.push(message));
     const exited = new Promise<number | null>((resolve) => helper.once('exit', resolve));
-    while (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => messages.length > 0);
     expect(messages[0]).toEqual({ type: 'ready' });
     helper.send({ type: 'spawn', id: 7, command: ['sh'] });
-    while (messages.length === 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => messages.length > 1);
     expect(messages[1]).toMatchObject({ type: 'exit', id: 7, spawnError: { code: 'EPROTO', message: 'the spawner helper refused a spawn request with a bad command' } });
     helper.send({ type: 'shutdown' });
     expect(await exited).toBe(HELPER_EXIT_CODES.badRequest);

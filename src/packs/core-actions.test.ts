@@ -1,24 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { ParameterFormat } from '../domain/index.js';
+import { encodeParameters } from '../worker/index.js';
 
-const ACTIONS = path.resolve('packs/core/actions');
+const ACTIONS = path.resolve(import.meta.dirname, '../../packs/core/actions');
 const MARKERS = [path.join(tmpdir(), `x-unique-${process.pid}-dollar`), path.join(tmpdir(), `x-unique-${process.pid}-tick`)];
 
-/** The dotenv parameter format: `name=value`, strings raw and others JSON, with \\, \n and \r escaped. */
-function toDotenv(parameters: Readonly<Record<string, unknown>>): string {
-  return Object.entries(parameters)
-    .map(([name, value]) => {
-      const raw = typeof value === 'string' ? value : JSON.stringify(value);
-      return `${name}=${raw.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')}\n`;
-    })
-    .join('');
-}
-
+/** Runs a core action as the worker does: its parameters on stdin, in its format, by the worker's own encoder. */
 function runAction(script: string, parameters: Readonly<Record<string, unknown>>) {
-  return spawnSync('bash', [path.join(ACTIONS, script)], { input: toDotenv(parameters), encoding: 'utf8' });
+  const definition = parse(readFileSync(path.join(ACTIONS, script.replace(/\.sh$/, '.yaml')), 'utf8')) as { parameter_format?: ParameterFormat };
+  const input = encodeParameters(definition.parameter_format ?? 'json', parameters);
+  return spawnSync('bash', [path.join(ACTIONS, script)], { input, encoding: 'utf8' });
 }
 
 afterEach(() => {

@@ -7,6 +7,9 @@ import { type Containment, createCell, isCell, killCell, launchInCell, releaseCe
 import { cgroupLaunch, cgroupMembers, createCgroup, ownCgroups, probeCgroupRoot, removeCgroup, removeStaleCells } from './cgroup.js';
 import { detectContainment } from './detect-containment.js';
 import { environMembers } from './environ-cell.js';
+import { requireCapability } from '../../test/support/prerequisites.js';
+import { isAlive } from '../../test/support/processes.js';
+import { until, waitFor } from '../../test/support/wait.js';
 
 /** Every kind this machine offers: each v1 hierarchy separately (freezer, then pids without one). */
 function availableContainments(): { name: string; containment: Containment }[] {
@@ -33,18 +36,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
 /** Runs `script` with sh in a new cell; resolves once it has exited. */
 function runInCell(containment: Containment, script: string): { cell: ReturnType<typeof createCell>; exited: Promise<number | null> } {
   const cell = createCell(containment, 'test');
@@ -54,6 +45,22 @@ function runInCell(containment: Containment, script: string): { cell: ReturnType
 }
 
 const containments = process.platform === 'linux' ? availableContainments() : [];
+const cgroups = containments.filter(({ containment }) => containment.kind !== 'environ');
+
+/** The processes in a cell now. */
+const membersOf = (cell: ReturnType<typeof createCell>): number[] =>
+  cell === undefined ? [] : cell.kind === 'environ' ? environMembers(cell.tag) : cgroupMembers(cell.tag);
+
+describe.runIf(process.platform === 'linux')('containment on Linux', () => {
+  it('offers at least the environment marker, so the cell tests below run', () => {
+    expect(containments.map(({ name }) => name), 'no kind of cell works here: /proc/<pid>/environ is not readable').toContain('environ');
+  });
+
+  it('offers a writable cgroup, so the cgroup cell tests below run', (ctx) => {
+    requireCapability(ctx, cgroups.length > 0 ? undefined : 'no writable cgroup here (root, or a cgroup delegated to this user, is needed)');
+    expect(cgroups.length).toBeGreaterThan(0);
+  });
+});
 
 describe.runIf(containments.length > 0)('process cells', () => {
   describe.each(containments)('$name', ({ containment }) => {
@@ -74,33 +81,13 @@ describe.runIf(containments.length > 0)('process cells', () => {
     it('ends a process that keeps forking while it is being killed', async () => {
       const { cell, exited } = runInCell(containment, 'while :; do setsid sleep 300 & sleep 0.001; done');
       try {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await until(() => membersOf(cell).length, (count) => count > 3); // the loop and some of its sleeps
         expect(killCell(cell)).toBeGreaterThan(1);
         expect(await exited).toBeNull();
         expect(await releaseCell(cell)).toBe(true);
         if (cell?.kind === 'environ') expect(environMembers(cell.tag)).toEqual([]);
       } finally {
         await releaseCell(cell); // a failed test must not leave the loop running
-      }
-    });
-
-    it.runIf(containment.kind !== 'environ')('removes empty cells left behind, never one with a process in it', async () => {
-      // A root of its own: other tests make cells under the shared one meanwhile.
-      const root = createCgroup(containment.root, 'sweep');
-      const busy = createCgroup(root, 'busy');
-      const left = createCgroup(root, 'left');
-      const launch = cgroupLaunch(busy, 'sleep', ['300']);
-      const child = spawn(launch.command, launch.args, { stdio: 'ignore' });
-      try {
-        while (cgroupMembers(busy).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-        removeStaleCells(root, 0);
-        expect(existsSync(left)).toBe(false);
-        expect(existsSync(busy)).toBe(true);
-      } finally {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await gone;
-        while (!removeCgroup(root)) await new Promise((resolve) => setTimeout(resolve, 10));
       }
     });
 
@@ -113,6 +100,28 @@ describe.runIf(containments.length > 0)('process cells', () => {
       expect(error.code).toBe('ENOENT');
       expect(await releaseCell(cell)).toBe(true);
     });
+  });
+});
+
+describe.runIf(cgroups.length > 0).each(cgroups)('cgroup cells ($name)', ({ containment }) => {
+it('removes empty cells left behind, never one with a process in it', async () => {
+    // A root of its own: other tests make cells under the shared one meanwhile.
+    const root = createCgroup(containment.root, 'sweep');
+    const busy = createCgroup(root, 'busy');
+    const left = createCgroup(root, 'left');
+    const launch = cgroupLaunch(busy, 'sleep', ['300']);
+    const child = spawn(launch.command, launch.args, { stdio: 'ignore' });
+    try {
+      await waitFor(() => cgroupMembers(busy).length > 0);
+      removeStaleCells(root, 0);
+      expect(existsSync(left)).toBe(false);
+      expect(existsSync(busy)).toBe(true);
+    } finally {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+      await waitFor(() => removeCgroup(root));
+    }
   });
 });
 

@@ -1,17 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCell, detectContainment, identifyProcess, killOrphanedProcess, launchInCell } from './index.js';
+import { isAlive } from '../../test/support/processes.js';
+import { waitFor } from '../../test/support/wait.js';
 
 const exited = (child: ReturnType<typeof spawn>) => new Promise((resolve) => child.once('exit', resolve));
-
-function isAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe.runIf(process.platform === 'linux')('process identity', () => {
   it('kills an orphaned action’s group only when the very same process still runs', async () => {
@@ -37,7 +30,7 @@ describe.runIf(process.platform === 'linux')('process identity', () => {
 
   it('ends what an orphan started in its cell even after the orphan itself is gone', async () => {
     const detected = detectContainment('auto');
-    if (!('containment' in detected) || detected.containment.kind === 'none') return;
+    if (!('containment' in detected) || detected.containment.kind === 'none') throw new Error('no containment works here, not even the environment marker: this test needs one');
     const cell = createCell(detected.containment, 'orphan');
     const launch = launchInCell(cell, { command: 'sh', args: ['-c', 'setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $!'], cwd: '/', env: { PATH: '/usr/bin:/bin' } });
     const child = spawn(launch.command, [...launch.args], { env: launch.env, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -48,6 +41,6 @@ describe.runIf(process.platform === 'linux')('process identity', () => {
     const escapee = Number(output.trim());
     expect(isAlive(escapee)).toBe(true);
     expect(killOrphanedProcess({ ...(identity as NonNullable<typeof identity>), ...(cell ? { cell } : {}) })).toBe(true);
-    while (isAlive(escapee)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => !isAlive(escapee));
   });
 });

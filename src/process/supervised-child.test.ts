@@ -3,28 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeChildExit, type OutputSink, STOP_SIGNALS, SupervisedChild } from './index.js';
+import { isAlive, killAll } from '../../test/support/processes.js';
+import { waitFor } from '../../test/support/wait.js';
 
 const ENV = { PATH: '/usr/bin:/bin' };
 const leftovers: number[] = [];
 const dir = mkdtempSync(path.join(tmpdir(), 'attune-child-'));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, 'SIGKILL'); // an escapee, by design of its test, or one a failed test left
-    } catch {
-      // gone already
-    }
-  }
+  killAll(leftovers); // an escapee, by design of its test, or one a failed test left
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 function collect(): OutputSink & { text(): string; readonly ends: number } {
   const chunks: Buffer[] = [];
@@ -48,7 +36,7 @@ function sh(script: string) {
 
 /** Resolves once `sink` has received a line, i.e. the script got that far. */
 async function lineFrom(sink: ReturnType<typeof collect>): Promise<string> {
-  while (!sink.text().includes('\n')) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => sink.text().includes('\n'));
   return sink.text().trim();
 }
 
@@ -67,8 +55,7 @@ describe.runIf(process.platform === 'linux')('SupervisedChild', () => {
     await child.closed;
     const background = Number(stdout.text().trim());
     leftovers.push(background);
-    for (let i = 0; i < 100 && isAlive(background); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(isAlive(background)).toBe(false);
+    await waitFor(() => !isAlive(background)); // the test's timeout bounds the wait
   });
 
   it('stops reading output a descendant that left the group keeps open', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { openLimitedSqliteStore, PAGES_OF_TEXT } from '../../test/support/limited-sqlite-store.js';
+import { until, waitFor } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
 import { AppError } from '../domain/index.js';
 import { ExecutionRequests } from '../executor/index.js';
@@ -47,10 +48,7 @@ it('RuleEngine leaves an event it could not process on a full disk unprocessed, 
   limited.fill();
   await engine.start();
   expect(await engine.redrive(0)).toBe(1);
-  for (;;) {
-    if (bus.deadLetters.length > 0) break; // every delivery failed
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(() => bus.deadLetters.length > 0); // every delivery failed
   expect(bus.deadLetters[0]?.error).toBeInstanceOf(AppError);
   expect((bus.deadLetters[0]?.error as AppError).code).toBe('ERR_STORAGE_FULL');
   expect((await store.events.get(event.id))?.processedAt).toBeNull();
@@ -58,13 +56,7 @@ it('RuleEngine leaves an event it could not process on a full disk unprocessed, 
 
   limited.free();
   expect(await engine.redrive(0)).toBe(1);
-  for (;;) {
-    const { items } = await store.executions.list({ limit: 1, offset: 0 });
-    if (items.length === 1) {
-      expect(items[0]).toMatchObject({ eventId: event.id, ruleRef: 'probe.big', status: 'requested', parameters: { message: PAGES_OF_TEXT } });
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { items } = await until(() => store.executions.list({ limit: 1, offset: 0 }), (page) => page.items.length === 1, 10);
+  expect(items[0]).toMatchObject({ eventId: event.id, ruleRef: 'probe.big', status: 'requested', parameters: { message: PAGES_OF_TEXT } });
   expect((await store.events.get(event.id))?.processedAt).not.toBeNull();
 });

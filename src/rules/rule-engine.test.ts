@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
 import { ExecutionRequests } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
@@ -95,11 +96,7 @@ describe('RuleEngine', () => {
     await hit({});
     await engine.start();
     expect(await engine.redrive(0)).toBe(2); // their messages went nowhere: no consumer was bound yet
-    for (;;) {
-      const { total } = await store.executions.list({ limit: 1, offset: 0 });
-      if (total === 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => store.executions.list({ limit: 1, offset: 0 }), ({ total }) => total === 2, 10);
     expect((await store.events.findUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
   });
 

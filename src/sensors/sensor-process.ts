@@ -260,7 +260,7 @@ export class SensorProcess {
     this.#failures += 1;
     const delay = restartDelayMs(this.#failures, this.#opts.restartBaseMs, this.#opts.restartMaxMs);
     this.#state = 'backoff';
-    this.#nextRestartAt = new Date(Date.now() + delay).toISOString();
+    this.#nextRestartAt = new Date(Date.parse(this.#lastExit.at) + delay).toISOString(); // the status states the delay exactly
     this.#log.warn({ code: exit.code, signal: exit.signal, failures: this.#failures, delayMs: delay }, 'sensor exited unexpectedly');
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = null;

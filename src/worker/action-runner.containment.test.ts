@@ -7,6 +7,7 @@ import type { Action, ProcessCell } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
 import { type Containment, detectContainment } from '../process/index.js';
 import { ActionRunner, Spawner } from './index.js';
+import { isAlive } from '../../test/support/processes.js';
 
 /** Starts `sleep` in a session of its own and prints its pid once it is there, then exits or waits. */
 const ESCAPE = `setsid sh -c 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 300' "$ATTUNE_EXEC_ID.pid" </dev/null >/dev/null 2>&1 &
@@ -19,14 +20,6 @@ function contained(): { name: string; containment: Containment }[] {
     const detected = detectContainment(choice);
     return 'containment' in detected && detected.containment.kind !== 'none' ? [{ name: detected.containment.kind, containment: detected.containment }] : [];
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 let packPath: string;

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Action } from '../domain/entities.js';
 import { actionId } from '../domain/ids.js';
 import { ActionRunner, createDefaultBuiltins, type BuiltinAction, type HttpRequestData, type RunRequest } from './index.js';
 
 let server: Server;
+/** How long /late waits before it answers. */
+const LATE_MS = 150;
 let baseUrl: string;
 
 /** Streams `a`s until the client goes away: only a reader that stops at a cap ever finishes. */
@@ -33,6 +35,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       return;
     }
     if (req.url === '/slow') return; // never answers
+    if (req.url === '/late') {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('late'), LATE_MS);
+      return;
+    }
     if (req.url === '/deep') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(`${'['.repeat(400)}${']'.repeat(400)}`);
       return;
@@ -83,10 +89,36 @@ const run = (entryPoint: string, parameters?: Record<string, unknown>, timeoutSe
   runner.start(request(entryPoint, parameters, timeoutSeconds)).done;
 
 describe('builtin actions', () => {
-  it('completes noop with empty data and a duration', async () => {
+  it('completes noop with empty data', async () => {
     const outcome = await run('noop');
     expect(outcome).toMatchObject({ status: 'completed', result: { data: {} } });
-    expect(outcome.result.duration_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  describe('on a fake clock', () => {
+    // performance.now() is what the runner measures with: faked, the durations are exact.
+    beforeAll(() => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    });
+    afterAll(() => {
+      vi.useRealTimers();
+    });
+
+    it('records how long the builtin ran, in milliseconds', async () => {
+      const slow = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: {}, builtins: new Map([['slow', () => new Promise((resolve) => setTimeout(() => resolve({}), 1_234))]]) });
+      const running = slow.start(request('slow'));
+      await vi.advanceTimersByTimeAsync(1_234);
+      const outcome = await running.done;
+      expect(outcome).toMatchObject({ status: 'completed', result: { duration_ms: 1_234 } });
+    });
+
+    it('cancels a builtin even when it ignores its signal, recording how long it ran until then', async () => {
+      const running = runner.start(request('deaf'));
+      await vi.advanceTimersByTimeAsync(250);
+      running.cancel();
+      const outcome = await running.done;
+      expect(outcome.status).toBe('cancelled');
+      expect(outcome.result.duration_ms).toBe(250);
+    });
   });
 
   it('is used by default when no registry is given', async () => {
@@ -125,13 +157,6 @@ describe('builtin actions', () => {
     expect(outcome).toMatchObject({ status: 'timeout', result: { error: 'action timed out after 1 s' } });
   });
 
-  it('cancels a builtin even when it ignores its signal', async () => {
-    const running = runner.start(request('deaf'));
-    running.cancel();
-    const outcome = await running.done;
-    expect(outcome.status).toBe('cancelled');
-    expect(outcome.result.duration_ms).toBeGreaterThanOrEqual(0);
-  });
 });
 
 describe('http_request builtin', () => {
@@ -143,7 +168,15 @@ describe('http_request builtin', () => {
     expect(data.headers['content-type']).toContain('application/json');
     expect(data.json).toEqual({ method: 'GET', contentType: null, custom: 'yes', body: '' });
     expect(JSON.parse(data.body)).toEqual(data.json);
-    expect(data.elapsed_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says how long the response took, in whole milliseconds', async () => {
+    const outcome = await run('http_request', { url: `${baseUrl}/late` });
+    const data = outcome.result.data as HttpRequestData;
+    expect(data.body).toBe('late');
+    expect(Number.isInteger(data.elapsed_ms)).toBe(true);
+    // A lower bound only, which load cannot break; a timer may fire a millisecond early.
+    expect(data.elapsed_ms).toBeGreaterThanOrEqual(LATE_MS - 2);
   });
 
   it('sends json_body as JSON with a content type', async () => {

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LimitedSqliteStore, openLimitedSqliteStore, PAGES_OF_TEXT } from '../../test/support/limited-sqlite-store.js';
+import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
 import type { ExecutionId } from '../domain/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
@@ -14,14 +15,6 @@ import { createDefaultBuiltins } from './builtins/default-builtins.js';
 import { WorkerService } from './worker-service.js';
 
 const CORE = path.resolve(import.meta.dirname, '../../packs/core');
-
-async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('WorkerService', () => {
   let dir: string;

@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, sleep, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, until, writePack } from './harness.js';
 
 const CAP = 65_536;
 
@@ -104,22 +104,20 @@ describe('health while attune up starts', () => {
     const base = `http://127.0.0.1:${port}`;
     const started = attune.start();
     try {
-      const answers: number[] = [];
-      for (;;) {
+      type HealthBody = { data?: { status: string }; error?: { code: string; details: { status: string } } };
+      // Asked as often as it answers, so the answers while it starts are seen too.
+      const health = async () => {
         const response = await fetch(`${base}/api/v1/health`).catch(() => undefined);
-        if (response === undefined) {
-          await sleep(2);
-          continue;
+        return response === undefined ? undefined : { status: response.status, body: (await response.json()) as HealthBody };
+      };
+      const ready = await until(health, (answer) => {
+        if (answer !== undefined && answer.status !== 200) {
+          expect(answer.status).toBe(503);
+          expect(answer.body.error).toMatchObject({ code: 'ERR_NOT_READY', details: { status: 'starting' } });
         }
-        const body = (await response.json()) as { data?: { status: string }; error?: { code: string; details: { status: string } } };
-        answers.push(response.status);
-        if (response.status === 200) {
-          expect(body.data?.status).toBe('ok');
-          break;
-        }
-        expect(response.status).toBe(503);
-        expect(body.error).toMatchObject({ code: 'ERR_NOT_READY', details: { status: 'starting' } });
-      }
+        return answer?.status === 200;
+      }, 2);
+      expect(ready?.body.data?.status).toBe('ok');
       // Ready means ready: the timer sensor already holds the enabled rule's trigger.
       const sensor = await fetch(`${base}/api/v1/sensors/core.interval_timer_sensor`).then((r) => r.json() as Promise<{ data: { status: { instances: number } } }>);
       expect(sensor.data.status.instances).toBe(1);

@@ -1,32 +1,10 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, makeHome, sleep, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, killAll, makeHome, pidIn, until, writePack } from './harness.js';
 
 // Everything an action or sensor starts ends with it, even a child that left its process group
 // with setsid; and a sensor orphaned by a kill -9 of `attune up` is ended before its next copy.
-
-async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(50);
-  }
-}
-
-/** The number in `file` once something has written it. */
-async function pidIn(file: string): Promise<number> {
-  return until(
-    () => {
-      try {
-        return Number(readFileSync(file, 'utf8'));
-      } catch {
-        return 0; // not written yet
-      }
-    },
-    (pid) => pid > 0,
-  );
-}
 
 /**
  * A shell snippet that starts `sleep 300` in a session of its own, detached from every pipe, and
@@ -78,16 +56,6 @@ function parentOf(pid: number): number {
   }
 }
 
-function killAll(pids: Iterable<number>): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 // `auto` is a cgroup where one is writable (as on Linux CI); `environ` is the fallback elsewhere.
 const CONTAINMENTS = ['auto', 'environ'] as const;
 
@@ -112,7 +80,7 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('containment (%s
     const created = await attune.api<{ data: ExecutionBody }>('POST', '/api/v1/executions', { action_ref: actionRef, timeout_seconds: timeoutSeconds });
     expect(created.status).toBe(201);
     const id = created.body.data.id;
-    const escapee = await pidIn(path.join(packDir, 'actions', `${id}.escapee`));
+    const escapee = await until(() => pidIn(path.join(packDir, 'actions', `${id}.escapee`)), (pid) => pid > 0);
     escapees.add(escapee);
     await stop(id);
     const execution = await attune.waitForExecution(id, isTerminal);
@@ -138,7 +106,7 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('containment (%s
   });
 
   it('ends a setsid child of a sensor once no rule needs the sensor', async () => {
-    const escapee = await pidIn(path.join(packDir, 'sensors', 'escaper.escapee'));
+    const escapee = await until(() => pidIn(path.join(packDir, 'sensors', 'escaper.escapee')), (pid) => pid > 0);
     escapees.add(escapee);
     expect((await attune.api('POST', '/api/v1/rules/escape.poked/disable')).status).toBe(200);
     await until(

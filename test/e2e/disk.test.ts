@@ -3,15 +3,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isAlive, makeHome, sleep, writePack } from './harness.js';
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, intervalMs = 50): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(intervalMs);
-  }
-}
+import { requireCapability } from '../support/prerequisites.js';
+import { AttuneProcess, type ExecutionBody, isAlive, makeHome, until, writePack } from './harness.js';
 
 /** Control characters a terminal may act on (all C0 but tab and newline, DEL, C1). */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/; // eslint-disable-line no-control-regex
@@ -19,9 +12,8 @@ const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/; // eslint-disab
 const mode = (file: string) => statSync(file).mode & 0o777;
 
 /**
- * Mounts a tmpfs of `size` for a test's data dir. Where that is impossible (not root, no
- * CAP_SYS_ADMIN) the test is skipped with the reason printed — except in CI, which runs as
- * root on a machine where it works, so there it fails.
+ * Mounts a tmpfs of `size` for a test's data dir; undefined (the test skipped, or failed in CI)
+ * where that is impossible: not root, no CAP_SYS_ADMIN.
  */
 function mountTmpfs(ctx: TestContext, size: string): string | undefined {
   const dir = mkdtempSync(path.join(tmpdir(), 'attune-tmpfs-'));
@@ -30,10 +22,7 @@ function mountTmpfs(ctx: TestContext, size: string): string | undefined {
     return dir;
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    const reason = `cannot mount a tmpfs for the full-disk test: ${(error as Error).message.trim()}`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (CI must run this test: run it as root)`);
-    console.warn(`skipped: ${reason}`);
-    ctx.skip();
+    requireCapability(ctx, `cannot mount a tmpfs for the full-disk test: ${(error as Error).message.trim()}`);
     return undefined;
   }
 }

@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { assertBuilt } from '../support/build.js';
+import { until } from '../support/wait.js';
+
+// One set of helpers for every e2e file: waiting, processes and packs come from test/support.
+export { isAlive, isReaped, killAll, pidIn } from '../support/processes.js';
+export { writePack } from '../support/packs.js';
+export { sleep, until } from '../support/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'dist/cli/bin.js');
@@ -51,20 +58,18 @@ export class AttuneProcess {
 
   /** Starts `attune up`; `keepApiFile` leaves an api.json already in the data dir (a stale one, say). */
   async start(options: { readonly keepApiFile?: boolean } = {}): Promise<this> {
+    assertBuilt('src'); // the e2e tests run dist/: never an old build of the code under test
     const apiFile = path.join(this.home, 'api.json');
     if (options.keepApiFile !== true) rmSync(apiFile, { force: true });
     const child = spawn(process.execPath, [BIN, 'up', '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`attune up exited (${code}) before it was ready:\n${this.output}`))),
-    );
-    const ready = (async () => {
-      while (!existsSync(apiFile) || !this.output.includes('is up')) await sleep(20);
-      this.#url = (JSON.parse(readFileSync(apiFile, 'utf8')) as { url: string }).url;
-    })();
-    await Promise.race([ready, exited]);
+    let exitCode: number | null | undefined;
+    child.once('exit', (code) => (exitCode = code ?? null));
+    await until(() => exitCode !== undefined || (existsSync(apiFile) && this.output.includes('is up')), Boolean, 20);
+    if (exitCode !== undefined) throw new Error(`attune up exited (${exitCode}) before it was ready:\n${this.output}`);
+    this.#url = (JSON.parse(readFileSync(apiFile, 'utf8')) as { url: string }).url;
     return this;
   }
 
@@ -105,12 +110,8 @@ export class AttuneProcess {
   }
 
   /** Polls an execution until `predicate` holds for it (the test's own timeout bounds the wait). */
-  async waitForExecution(id: number, predicate: (execution: ExecutionBody) => boolean): Promise<ExecutionBody> {
-    for (;;) {
-      const { body } = await this.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`);
-      if (predicate(body.data)) return body.data;
-      await sleep(25);
-    }
+  waitForExecution(id: number, predicate: (execution: ExecutionBody) => boolean): Promise<ExecutionBody> {
+    return until(() => this.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`).then((r) => r.body.data), predicate, 25);
   }
 }
 
@@ -143,31 +144,4 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers signal 0; /proc tells us it is no longer running.
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false; // reaped between the two checks
-  }
-}
-
-/** Writes a pack directory: `files` maps paths inside it (`actions/x.sh`) to their text. */
-export function writePack(dir: string, files: Readonly<Record<string, string>>): string {
-  for (const [file, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
 }

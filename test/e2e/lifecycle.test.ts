@@ -1,15 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, makeHome, runCli, sleep } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, makeHome, pidIn, runCli, until, writePack } from './harness.js';
 
 /** An action that reports its own pid, then sleeps, so a test can tell whether it still runs. */
 function writeSleeperPack(home: string): void {
-  const dir = path.join(home, 'packs', 'lifecycle');
-  mkdirSync(path.join(dir, 'actions'), { recursive: true });
-  writeFileSync(path.join(dir, 'pack.yaml'), 'ref: lifecycle\nversion: 1.0.0\n');
-  writeFileSync(path.join(dir, 'actions', 'sleeper.sh'), 'echo "$$" > "$ATTUNE_EXEC_ID.pid"\nsleep 20\n');
-  writeFileSync(path.join(dir, 'actions', 'sleeper.yaml'), 'name: sleeper\nrunner_type: shell\nentry_point: sleeper.sh\n');
+  writePack(path.join(home, 'packs', 'lifecycle'), {
+    'pack.yaml': 'ref: lifecycle\nversion: 1.0.0\n',
+    'actions/sleeper.sh': 'echo "$$" > "$ATTUNE_EXEC_ID.pid.tmp" && mv "$ATTUNE_EXEC_ID.pid.tmp" "$ATTUNE_EXEC_ID.pid"\nsleep 20\n',
+    'actions/sleeper.yaml': 'name: sleeper\nrunner_type: shell\nentry_point: sleeper.sh\n',
+  });
 }
 
 async function startSleeper(attune: AttuneProcess): Promise<{ id: number; pid: number }> {
@@ -17,25 +16,8 @@ async function startSleeper(attune: AttuneProcess): Promise<{ id: number; pid: n
   expect(created.status).toBe(201);
   const id = created.body.data.id;
   await attune.waitForExecution(id, (e) => e.status === 'running');
-  const pidFile = path.join(attune.home, 'packs', 'lifecycle', 'actions', `${id}.pid`);
-  for (;;) {
-    try {
-      const { readFileSync } = await import('node:fs');
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      if (pid > 0) return { id, pid };
-    } catch {
-      // not written yet
-    }
-    await sleep(20);
-  }
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(50);
-  }
+  const pid = await until(() => pidIn(path.join(attune.home, 'packs', 'lifecycle', 'actions', `${id}.pid`)), (n) => n > 0, 20);
+  return { id, pid };
 }
 
 describe('attune up lifecycle', () => {
@@ -83,7 +65,7 @@ describe('attune up lifecycle', () => {
     const { id, pid } = await startSleeper(attune);
     await attune.stop('SIGKILL');
     // Its spawner helper sees attune up go and kills the actions it started.
-    await until(() => Promise.resolve(isAlive(pid)), (alive) => !alive);
+    await until(() => isAlive(pid), (alive) => !alive);
 
     const restarted = track(new AttuneProcess(home));
     await restarted.start();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, sleep, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, until, writePack } from './harness.js';
 
 type Page<T> = { data: T[]; pagination: { total: number } };
 type ErrorBody = { error: { code: string; message: string } };
@@ -18,15 +18,6 @@ interface EventBody {
 
 /** JSON text of arrays nested `depth` levels: `[[…]]`. */
 const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-
-/** Polls `read` until `done` holds for its value; the test timeout bounds the wait. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(50);
-  }
-}
 
 describe('input limits and evaluation budgets through attune up', () => {
   const home = makeHome();

@@ -1,31 +1,19 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, makeHome, sleep } from './harness.js';
+import { AttuneProcess, type ExecutionBody, makeHome, until, writePack } from './harness.js';
 
 type Page<T> = { data: T[]; pagination: { total: number } };
 interface SensorBody {
   ref: string;
-  status: { state: string; restarts: number; consecutive_failures: number };
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, intervalMs = 100): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(intervalMs);
-  }
+  status: { state: string; restarts: number; consecutive_failures: number; last_exit: { at: string } | null; next_restart_at: string | null };
 }
 
 /** A sensor that prints garbage, then two valid events, then crashes; and a rule counting them. */
 function writeFlakyPack(home: string): void {
-  const dir = path.join(home, 'packs', 'flaky');
-  for (const sub of ['triggers', 'sensors', 'rules']) mkdirSync(path.join(dir, sub), { recursive: true });
-  writeFileSync(path.join(dir, 'pack.yaml'), 'ref: flaky\nversion: 1.0.0\n');
-  writeFileSync(path.join(dir, 'triggers', 'blip.yaml'), 'name: blip\n');
-  writeFileSync(
-    path.join(dir, 'sensors', 'flaky.sh'),
-    [
+  writePack(path.join(home, 'packs', 'flaky'), {
+    'pack.yaml': 'ref: flaky\nversion: 1.0.0\n',
+    'triggers/blip.yaml': 'name: blip\n',
+    'sensors/flaky.sh': [
       'echo "starting" >&2',
       'echo "this is not json"',
       'echo "[1, 2, 3]"',
@@ -36,18 +24,18 @@ function writeFlakyPack(home: string): void {
       'exit 3',
       '',
     ].join('\n'),
-  );
-  writeFileSync(path.join(dir, 'sensors', 'flaky.yaml'), 'name: flaky\nrunner_type: shell\nentry_point: flaky.sh\ntrigger_types: [flaky.blip]\n');
-  writeFileSync(path.join(dir, 'rules', 'count.yaml'), 'name: count\ntrigger_ref: flaky.blip\naction_ref: core.noop\n');
+    'sensors/flaky.yaml': 'name: flaky\nrunner_type: shell\nentry_point: flaky.sh\ntrigger_types: [flaky.blip]\n',
+    'rules/count.yaml': 'name: count\ntrigger_ref: flaky.blip\naction_ref: core.noop\n',
+  });
 }
 
 /** A custom trigger and a rule running core.noop for each of its events. */
 function writeLoadPack(home: string): void {
-  const dir = path.join(home, 'packs', 'load');
-  for (const sub of ['triggers', 'rules']) mkdirSync(path.join(dir, sub), { recursive: true });
-  writeFileSync(path.join(dir, 'pack.yaml'), 'ref: load\nversion: 1.0.0\n');
-  writeFileSync(path.join(dir, 'triggers', 'hit.yaml'), 'name: hit\n');
-  writeFileSync(path.join(dir, 'rules', 'run.yaml'), 'name: run\ntrigger_ref: load.hit\naction_ref: core.noop\n');
+  writePack(path.join(home, 'packs', 'load'), {
+    'pack.yaml': 'ref: load\nversion: 1.0.0\n',
+    'triggers/hit.yaml': 'name: hit\n',
+    'rules/run.yaml': 'name: run\ntrigger_ref: load.hit\naction_ref: core.noop\n',
+  });
 }
 
 describe('resilience of the pipeline', () => {
@@ -69,7 +57,15 @@ describe('resilience of the pipeline', () => {
       action_ref: 'core.noop',
     });
     const sensor = () => attune.api<{ data: SensorBody }>('GET', '/api/v1/sensors/flaky.flaky').then((r) => r.body.data);
-    await until(sensor, (s) => s.status.restarts >= 2);
+    // Each backoff seen, by the failure it follows: the delay it waits is base · 2^(failures − 1).
+    const backoffs = new Map<number, number>();
+    await until(sensor, ({ status }) => {
+      if (status.state === 'backoff' && status.next_restart_at !== null && status.last_exit !== null) {
+        backoffs.set(status.consecutive_failures, Date.parse(status.next_restart_at) - Date.parse(status.last_exit.at));
+      }
+      return status.restarts >= 2 && backoffs.size >= 2;
+    }, 20);
+    for (const [failures, delayMs] of backoffs) expect(delayMs, `backoff after failure ${failures}`).toBe(200 * 2 ** (failures - 1));
 
     const events = await attune.api<Page<{ payload: unknown; source: string }>>('GET', '/api/v1/events?trigger_ref=flaky.blip&limit=100');
     expect(events.body.data.length).toBeGreaterThanOrEqual(4); // two per run, at least two runs
@@ -77,9 +73,9 @@ describe('resilience of the pipeline', () => {
     expect(events.body.data.map((e) => e.payload)).toEqual(expect.arrayContaining([{ n: 1 }, { trigger_ref: 'flaky.blip', n: 2 }]));
 
     const logs = await attune.cli(['sensor', 'logs', 'flaky.flaky', '--limit', '200']);
-    const logText = logs.code === 0 ? logs.stdout : JSON.stringify((await attune.api('GET', '/api/v1/sensors/flaky.flaky/logs?limit=200')).body);
-    expect(logText).toContain('this is not json');
-    expect(logText).toContain('starting');
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('this is not json');
+    expect(logs.stdout).toContain('starting');
 
     const alerts = await until(
       () => attune.api<Page<{ payload: { sensor_ref: string } }>>('GET', '/api/v1/events?trigger_ref=core.alert'),

@@ -81,15 +81,20 @@ describe('running actions through attune up', () => {
   });
 
   it('lists and shows executions', async () => {
+    // Its own executions, of two actions, so the filter has something to leave out.
+    const ran = async (args: string[]) => (JSON.parse((await attune.cli(['run', ...args, '-o', 'json'])).stdout) as ExecutionBody).id;
+    const echoes = [await ran(['core.echo', 'message=listed one']), await ran(['core.echo', 'message=listed two'])];
+    const noop = await ran(['core.noop']);
     const list = await attune.cli(['execution', 'list', '--action', 'core.echo', '-o', 'json']);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     const executions = JSON.parse(list.stdout) as ExecutionBody[];
-    expect(executions.length).toBeGreaterThanOrEqual(2);
+    expect(executions.map((e) => e.id)).toEqual(expect.arrayContaining(echoes));
+    expect(executions.map((e) => e.id)).not.toContain(noop);
     expect(executions.every((e) => e.action_ref === 'core.echo')).toBe(true);
-    const first = executions.at(-1) as ExecutionBody;
-    const show = await attune.cli(['execution', 'show', String(first.id)]);
-    expect(show.code).toBe(0);
+    const show = await attune.cli(['execution', 'show', String(echoes[0])]);
+    expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain('core.echo');
+    expect(show.stdout).toContain('listed one');
   });
 
   it('reports a malformed pack with file, line and field, and registers nothing', async () => {

@@ -4,7 +4,7 @@ import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, sleep, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, until, writePack } from './harness.js';
 
 const PACK_SECRET = 'pack-config-secret-4711';
 const PACK_RULE_SECRET = 'pack-rule-literal-0815';
@@ -62,16 +62,13 @@ describe('secrets through attune up', () => {
 
   /** Emits a vault.poke event and returns the execution its rule made. */
   const poke = async (which: string, ruleRef: string): Promise<ExecutionBody> => {
-    const before = (await attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`)).body.data.length;
+    const list = () => attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`).then((r) => r.body.data);
+    const before = (await list()).length;
     const emitted = await attune.api('POST', '/api/v1/events', { trigger_ref: 'vault.poke', payload: { which } });
     expect(emitted.status).toBe(201);
-    for (;;) {
-      const { data } = (await attune.api<Page<ExecutionBody>>('GET', `/api/v1/executions?rule_ref=${ruleRef}`)).body;
-      const newest = data[0];
-      // Lists carry a result summary: the whole execution comes from its own route.
-      if (data.length > before && newest && isTerminal(newest)) return (await attune.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${newest.id}`)).body.data;
-      await sleep(25);
-    }
+    const [newest] = await until(list, (data) => data.length > before && data[0] !== undefined && isTerminal(data[0]), 25);
+    // Lists carry a result summary: the whole execution comes from its own route.
+    return (await attune.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${newest?.id}`)).body.data;
   };
 
   it('passes a user value shaped like a sealed secret through intact and shows it as given', async () => {
@@ -203,7 +200,7 @@ describe('secrets through attune up', () => {
       parameters: { marker, token: 'held-secret' },
     });
     expect(created.status).toBe(201);
-    while (!existsSync(marker)) await sleep(25);
+    await until(() => existsSync(marker), Boolean, 25);
     const parametersFile = readFileSync(marker, 'utf8');
     expect(readFileSync(parametersFile, 'utf8')).toContain('held-secret');
     await attune.stop('SIGKILL');

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../../../test/support/build.js';
+import { waitFor } from '../../../test/support/wait.js';
 
-// The real program as `npm test` builds it (`npm run build` runs first); skipped when not built.
+// The real program as `npm test` builds it (`npm run build` runs first).
 const MAIN = fileURLToPath(new URL('../../../dist/sensors/timer/main.js', import.meta.url));
 
 interface Collected {
@@ -33,46 +34,41 @@ function startSensor(triggers: readonly object[]): { child: ChildProcessWithoutN
   return { child, out };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe.skipIf(!existsSync(MAIN))('timer sensor process', () => {
+describe('timer sensor process', () => {
   let child: ChildProcessWithoutNullStreams | undefined;
 
+  beforeAll(() => {
+    assertBuilt('src/sensors/timer', 'src/domain');
+  });
   afterEach(() => {
     if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
   });
 
   it('emits interval events, ignores bad stdin lines, stops a removed instance on update, and exits 0 when stdin ends', async () => {
-    const started = startSensor([
-      { id: 1, ref: 'core.intervaltimer', rule_ref: 'test.every_second', config: { unit: 'seconds', interval: 1 } },
-    ]);
+    const every = (id: number) => ({ id, ref: 'core.intervaltimer', rule_ref: `test.every_second_${id}`, config: { unit: 'seconds', interval: 1 } });
+    const started = startSensor([every(1)]);
     child = started.child;
     const { out } = started;
     const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+    const events = () => out.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
 
-    await waitFor(() => out.stdout.length >= 2, 3_000);
-    const events = out.stdout.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events[0]).toMatchObject({ type: 'interval', trigger_ref: 'core.intervaltimer', trigger_instance_id: 1, execution_count: 1 });
-    expect(events[1]).toMatchObject({ execution_count: 2 });
+    await waitFor(() => out.stdout.length >= 2);
+    expect(events()[0]).toMatchObject({ type: 'interval', trigger_ref: 'core.intervaltimer', trigger_instance_id: 1, execution_count: 1 });
+    expect(events()[1]).toMatchObject({ execution_count: 2 });
 
     started.child.stdin.write('not json\n{"type":"hello"}\n');
-    await waitFor(() => out.stderr.includes('{\\"type\\":\\"hello\\"}'), 2_000);
+    await waitFor(() => out.stderr.includes('{\\"type\\":\\"hello\\"}'));
     expect(out.stderr).toContain('stdin line is not valid JSON; ignored');
     expect(started.child.exitCode).toBeNull();
 
-    started.child.stdin.write(`${JSON.stringify({ type: 'triggers', triggers: [] })}\n`);
-    await waitFor(() => out.stderr.includes('trigger instances updated'), 2_000);
-    const countAfterUpdate = out.stdout.length;
-    await sleep(1_300);
-    expect(out.stdout).toHaveLength(countAfterUpdate);
+    // Instance 1 replaced by instance 2 on the same interval: two ticks of 2 are the clock, and
+    // instance 1, had it kept running, would have ticked between them. stdout is in order, so
+    // nothing of instance 1 may follow the first tick of instance 2.
+    started.child.stdin.write(`${JSON.stringify({ type: 'triggers', triggers: [every(2)] })}\n`);
+    await waitFor(() => events().filter((e) => e.trigger_instance_id === 2).length >= 2);
+    const afterUpdate = events().slice(events().findIndex((e) => e.trigger_instance_id === 2));
+    expect(afterUpdate.map((e) => e.trigger_instance_id)).toEqual([2, 2]);
+    expect(out.stderr).toContain('trigger instances updated');
 
     started.child.stdin.end();
     expect(await exited).toBe(0);

@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_TIMEOUT_MS, schedulePrecise, type Clock } from './precise-timer.js';
 
-/** A hand-driven clock: tests decide when each armed timeout runs and what time it is then. */
-function createManualClock(start: number): Clock & { time: number; armed: { callback: () => void; delayMs: number }[] } {
+/**
+ * A hand-driven clock: tests decide when each armed timeout runs and what time it is then.
+ * `stepPerRead` makes time move by itself, by that much at each reading, as it does during a spin.
+ */
+function createManualClock(start: number): Clock & { time: number; stepPerRead: number; armed: { callback: () => void; delayMs: number }[] } {
   const armed: { callback: () => void; delayMs: number }[] = [];
   const clock = {
     time: start,
+    stepPerRead: 0,
     armed,
-    now: () => clock.time,
+    now: () => {
+      const time = clock.time;
+      clock.time += clock.stepPerRead;
+      return time;
+    },
     setTimeout: (callback: () => void, delayMs: number) => {
       armed.push({ callback, delayMs });
       return armed.length - 1;
@@ -35,19 +43,27 @@ describe('schedulePrecise', () => {
     expect(fired).toEqual([1_000]);
   });
 
-  it('arms leadMs early and spins to the instant on the real clock', () => {
-    const fired: number[] = [];
-    const at = Date.now() + 20;
+  it('arms leadMs early, then spins to the instant instead of arming again', () => {
     const clock = createManualClock(0);
-    const realClock: Clock = { now: () => Date.now(), setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout };
-    schedulePrecise(realClock, at, (t) => fired.push(t), { leadMs: 2 });
-    expect(clock.armed.at(-1)?.delayMs).toBeGreaterThanOrEqual(17);
-    while (Date.now() < at - 2) {
-      // wait for the wake-up instant
-    }
-    clock.armed.at(-1)?.callback();
+    const fired: number[] = [];
+    schedulePrecise(clock, 20, (t) => fired.push(t), { leadMs: 2 });
+    expect(clock.armed.at(-1)?.delayMs).toBe(18);
+    clock.stepPerRead = 1; // time moves while it spins
+    runLast(clock, 18);
+    expect(clock.armed).toHaveLength(1);
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toBeGreaterThanOrEqual(at);
+    expect(fired[0]).toBeGreaterThanOrEqual(20);
+  });
+
+  it('arms again rather than spin on when the clock does not reach the instant', () => {
+    const clock = createManualClock(0);
+    const fired: number[] = [];
+    schedulePrecise(clock, 20, (t) => fired.push(t), { leadMs: 2 });
+    runLast(clock, 19); // and there it stays: a wall clock stepped back, say
+    expect(fired).toEqual([]);
+    expect(clock.armed).toHaveLength(2);
+    runLast(clock, 20);
+    expect(fired).toEqual([20]);
   });
 
   it('splits waits longer than the platform timer limit into chunks', () => {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { HELPER_EXIT_CODES } from './protocol.js';
 import { Spawner } from './spawner-client.js';
+import { isAlive } from '../../../test/support/processes.js';
+import { waitFor } from '../../../test/support/wait.js';
 
 const request = (args: string[]) => ({
   command: 'sh', // not bash -c, which reads ~/.bashrc when its stdin is a socket
@@ -14,15 +16,6 @@ const request = (args: string[]) => ({
   stdin: 'from stdin',
   maxOutputBytes: 1024,
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('Spawner', () => {
   it('runs a process in the helper and reports its pid, output and exit', async () => {
@@ -37,8 +30,7 @@ describe('Spawner', () => {
     const spawner = new Spawner({ idleMs: 50, entry: inject('spawnerEntry') });
     await spawner.spawn(request(['-c', 'true'])).exit;
     const first = spawner.helperPid as number;
-    for (let i = 0; i < 100 && alive(first); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(alive(first)).toBe(false);
+    await waitFor(() => !isAlive(first));
     expect((await spawner.spawn(request(['-c', 'echo back'])).exit).stdout).toBe('back\n');
     spawner.close();
   });
@@ -63,7 +55,7 @@ describe('Spawner', () => {
     expect((await next.exit).stdout).toBe('again\n');
     expect(spawner.helperPid).not.toBe(helper);
     process.kill(-(pid as number), 'SIGKILL'); // the orphan of the killed helper (the worker does this itself)
-    expect(alive(helper as number)).toBe(false);
+    expect(isAlive(helper as number)).toBe(false);
     spawner.close();
   });
 });
@@ -104,8 +96,7 @@ describe('Spawner protocol', () => {
     const helper = spawner.helperPid as number;
     await expect(spawned.exit).rejects.toThrow('the spawner process sent an ill-formed spawned message (bad pid)');
     expect(await spawned.pid).toBeUndefined();
-    for (let i = 0; i < 100 && alive(helper); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(alive(helper)).toBe(false);
+    await waitFor(() => !isAlive(helper));
     spawner.close();
   });
 
@@ -128,10 +119,10 @@ describe('Spawner protocol', () => {
     const messages: unknown[] = [];
     helper.on('message', (message) => messages.push(message));
     const exited = new Promise<number | null>((resolve) => helper.once('exit', resolve));
-    while (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => messages.length > 0);
     expect(messages[0]).toEqual({ type: 'ready' });
     helper.send({ type: 'spawn', id: 7, command: ['sh'] });
-    while (messages.length === 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => messages.length > 1);
     expect(messages[1]).toMatchObject({ type: 'exit', id: 7, spawnError: { code: 'EPROTO', message: 'the spawner helper refused a spawn request with a bad command' } });
     helper.send({ type: 'shutdown' });
     expect(await exited).toBe(HELPER_EXIT_CODES.badRequest);

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writePack } from '../../test/support/packs.js';
+import { openSqliteStore } from '../../test/support/sqlite-store.js';
+import { isAlive } from '../../test/support/processes.js';
+import { until } from '../../test/support/wait.js';
+import { InProcessBus } from '../bus/index.js';
+import type { Event } from '../domain/index.js';
+import { PackCatalog, PackRegistry } from '../packs/index.js';
+import { RuleService } from '../rules/index.js';
+import { SecretBox } from '../secrets/index.js';
+import type { Store } from '../store/index.js';
+import { EventIngest } from './event-ingest.js';
+import { SensorService } from './sensor-service.js';
+
+const CORE = path.resolve(import.meta.dirname, '../../packs/core');
+const log = pino({ level: 'silent' });
+
+/**
+ * `probe.echo` prints, once started, one event for each trigger instance it was given (naming
+ * it, with the whole list) and one event for every rule, then waits. `probe.crash` exits at once.
+ */
+const PROBE_PACK = {
+  'pack.yaml': 'ref: probe\nversion: 1.0.0\n',
+  'triggers/hit.yaml': 'name: hit\n',
+  'triggers/boom.yaml': 'name: boom\n',
+  'sensors/echo.yaml': 'name: echo\nrunner_type: node\nentry_point: echo.js\ntrigger_types: [probe.hit]\n',
+  'sensors/echo.js': [
+    'const instances = JSON.parse(process.env.ATTUNE_SENSOR_TRIGGERS);',
+    'for (const instance of instances) console.log(JSON.stringify({ trigger_ref: "probe.hit", trigger_instance_id: instance.id, payload: { pid: process.pid, instances } }));',
+    'console.log(JSON.stringify({ trigger_ref: "probe.hit", payload: { pid: process.pid, to: "every rule" } }));',
+    'process.stdin.resume();',
+    '',
+  ].join('\n'),
+  'sensors/crash.yaml': 'name: crash\nrunner_type: shell\nentry_point: crash.sh\ntrigger_types: [probe.boom]\n',
+  'sensors/crash.sh': 'echo "going down" >&2\nexit 1\n',
+  'rules/on_hit.yaml': 'name: on_hit\ntrigger_ref: probe.hit\naction_ref: core.noop\nenabled: false\n',
+  'rules/on_boom.yaml': 'name: on_boom\ntrigger_ref: probe.boom\naction_ref: core.noop\nenabled: false\n',
+};
+
+type EchoPayload = { pid: number; instances?: { id: number; ref: string; rule_ref: string; config: unknown }[]; to?: string };
+
+describe('SensorService', () => {
+  let dir: string;
+  let store: Store;
+  let bus: InProcessBus;
+  let rules: RuleService;
+  let service: SensorService;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'attune-sensors-'));
+    store = await openSqliteStore(path.join(dir, 'db.sqlite'));
+    bus = new InProcessBus({ retryDelayMs: 1 });
+    const catalog = new PackCatalog({ store, bus });
+    const secrets = SecretBox.forHome(dir);
+    const registry = new PackRegistry({ store, bus, log, catalog, secrets });
+    await registry.register(CORE);
+    await registry.register(writePack(path.join(dir, 'probe'), PROBE_PACK));
+    rules = new RuleService({ store, bus, log, secrets });
+    service = new SensorService({
+      store,
+      bus,
+      log,
+      ingest: new EventIngest({ store, bus, log, catalog }),
+      config: { restart_base_ms: 10, restart_max_ms: 1_000, alert_after_failures: 2, kill_grace_ms: 500, log_max_bytes: 65_536, log_max_files: 1 },
+      logLevel: 'info',
+      logDir: path.join(dir, 'logs', 'sensors'),
+      baseEnv: process.env,
+      ledgerDir: path.join(dir, 'run', 'sensors'),
+    });
+    await service.start('http://127.0.0.1:1');
+  });
+
+  afterEach(async () => {
+    await service.stop();
+    await bus.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const eventsOf = async (triggerRef: string): Promise<readonly Event[]> => (await store.events.list({ triggerRef, limit: 100, offset: 0 })).items;
+  const payloadsFrom = async (pid: number) => (await eventsOf('probe.hit')).filter((e) => (e.payload as EchoPayload).pid === pid);
+
+  it('runs a sensor only while an enabled rule uses one of its triggers, and stores what it emits', async () => {
+    expect(service.statusOf('probe.echo')).toBeUndefined();
+    const rule = await rules.setEnabled('probe.on_hit', true);
+    const running = await until(() => service.statusOf('probe.echo'), (s) => s?.state === 'running' && s.pid !== null);
+    const pid = running?.pid as number;
+
+    const events = await until(() => payloadsFrom(pid), (list) => list.length === 2);
+    expect(events.every((e) => e.source === 'probe.echo' && e.triggerRef === 'probe.hit')).toBe(true);
+    // The event for the rule's instance targets that rule; the other is for every rule.
+    const targeted = events.find((e) => e.ruleRef !== null);
+    expect(targeted?.ruleRef).toBe('probe.on_hit');
+    expect((targeted?.payload as EchoPayload).instances).toEqual([{ id: rule.id, ref: 'probe.hit', rule_ref: 'probe.on_hit', config: {} }]);
+    expect(events.find((e) => e.ruleRef === null)?.payload).toEqual({ pid, to: 'every rule' });
+
+    await rules.setEnabled('probe.on_hit', false);
+    await until(() => service.statusOf('probe.echo'), (s) => s?.state === 'stopped');
+    expect(isAlive(pid)).toBe(false);
+    expect(service.statusOf('probe.echo')).toMatchObject({ pid: null, instances: 0, restarts: 0 });
+  });
+
+  it('restarts a sensor that reads no updates with the new set of rules, not counting that as a restart', async () => {
+    await rules.setEnabled('probe.on_hit', true);
+    const first = (await until(() => service.statusOf('probe.echo'), (s) => s?.pid != null))?.pid as number;
+    await until(() => payloadsFrom(first), (list) => list.length === 2);
+
+    const second = await rules.create({ ref: 'probe.also_hit', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    const restarted = (await until(() => service.statusOf('probe.echo'), (s) => s?.pid != null && s.pid !== first))?.pid as number;
+    const events = await until(() => payloadsFrom(restarted), (list) => list.length === 3);
+    const instances = (events.find((e) => e.ruleRef !== null)?.payload as EchoPayload).instances;
+    expect(instances?.map((i) => i.rule_ref).sort()).toEqual(['probe.also_hit', 'probe.on_hit']);
+    expect(events.filter((e) => e.ruleRef === 'probe.also_hit')).toHaveLength(1);
+    expect(instances?.find((i) => i.rule_ref === 'probe.also_hit')?.id).toBe(second.id);
+    expect(isAlive(first)).toBe(false);
+    expect(service.statusOf('probe.echo')).toMatchObject({ state: 'running', restarts: 0, instances: 2 });
+  });
+
+  it('raises one core.alert event for a sensor that keeps failing, and keeps restarting it', async () => {
+    await rules.setEnabled('probe.on_boom', true);
+    await until(() => service.statusOf('probe.crash'), (s) => s !== undefined && s.consecutiveFailures >= 4);
+    const alerts = await until(() => eventsOf('core.alert'), (list) => list.length > 0);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ source: 'attune', payload: { kind: 'sensor_failing', sensor_ref: 'probe.crash', consecutive_failures: 2 } });
+    expect(service.logs('probe.crash')?.map((l) => l.line)).toContain('going down');
+  });
+
+  it('ends every sensor process when it stops', async () => {
+    await rules.setEnabled('probe.on_hit', true);
+    const pid = (await until(() => service.statusOf('probe.echo'), (s) => s?.pid != null))?.pid as number;
+    await service.stop();
+    expect(isAlive(pid)).toBe(false);
+    expect(service.statusOf('probe.echo')?.state).toBe('stopped');
+  });
+});

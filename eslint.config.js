@@ -1,15 +1,18 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importBoundaries } from './eslint/import-boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'coverage/', 'packs/**/*.js', 'packs/**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'coverage/', 'packs/**/*.js', 'packs/**/*.mjs', 'eslint.config.js', 'eslint/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { attune: importBoundaries },
     rules: {
+      'attune/import-boundaries': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-explicit-any': 'error',

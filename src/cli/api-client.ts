@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ErrorJson, ListPage } from '../api-contract/index.js';
 import { readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 // Deep imports on purpose: the domain index also loads ajv (~60 ms), and CLI startup is benchmarked.
-import { AppError, isErrorCode } from '../domain/errors.js';
+import { AppError, isErrorCode } from '../domain/index.js';
 import { type HttpResponse, sendHttpRequest } from './http-transport.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';

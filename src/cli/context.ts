@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../domain/index.js';
 import { ApiClient, resolveConnection } from './api-client.js';
 import type { OutputMode } from './output.js';
 

@@ -1,6 +1,5 @@
 import type { ActionJson, ExecutionJson } from '../api-contract/index.js';
-import { AppError } from '../domain/errors.js';
-import { isTerminal } from '../domain/statuses.js';
+import { AppError, isTerminal } from '../domain/index.js';
 import type { ApiClient } from './api-client.js';
 import type { CliContext } from './context.js';
 import { toYaml, writeErr, writeOut } from './output.js';

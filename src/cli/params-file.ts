@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../domain/index.js';
 import { type ReadStdin, readAllStdin } from './rule-file.js';
 
 /**

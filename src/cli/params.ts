@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../domain/index.js';
 import type { ParameterType } from '../domain/index.js';
 
 export interface Assignment {

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../domain/index.js';
 import { UnknownApiError } from './api-client.js';
 
 export interface ErrorReport {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Document, LineCounter, Node } from 'yaml';
-import { AppError } from '../domain/errors.js';
+import { AppError } from '../domain/index.js';
 
 /** The body of `POST /api/v1/rules`: the keys of a pack's rules/*.yaml, with `ref` resolved. */
 export interface RuleBody {

@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
 
 /**
  * Parameter schemas are flat (DESIGN §3): a map from parameter name to a small spec. They are
@@ -74,13 +75,24 @@ export type ParameterCheck =
   | { readonly ok: true; readonly value: Record<string, unknown> }
   | { readonly ok: false; readonly problems: readonly ParameterProblem[] };
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/*
+ * Ajv is loaded on the first validation, not with the domain: the domain is imported by every
+ * process, including the CLI and the spawner helper, which never validate parameters, and Ajv
+ * alone costs ~100 ms of start-up. createRequire keeps the load synchronous (Ajv is CommonJS).
+ */
+let ajv: AjvInstance | undefined;
 const validators = new Map<string, ValidateFunction>();
+
+function loadAjv(): AjvInstance {
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  return new Ajv({ allErrors: true, useDefaults: true, strict: false });
+}
 
 function validatorFor(flat: FlatSchema): ValidateFunction {
   const key = JSON.stringify(flat);
   let validate = validators.get(key);
   if (!validate) {
+    ajv ??= loadAjv();
     validate = ajv.compile(toJsonSchema(flat));
     validators.set(key, validate);
   }

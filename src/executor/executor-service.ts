@@ -3,7 +3,7 @@ import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
 import { ACTIVE_STATUSES, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
-import { PeriodicTask } from './periodic-task.js';
+import { PeriodicTask } from '../supervisor/index.js';
 
 export interface ExecutorServiceOptions {
   readonly store: Store;

@@ -1,4 +1,3 @@
 export { ExecutionRequests, type ExecutionRequest, type ExecutionRequestsOptions } from './execution-requests.js';
 export { ExecutorService, type ExecutorServiceOptions } from './executor-service.js';
-export { PeriodicTask } from './periodic-task.js';
 export { ExecutionQueries } from './execution-queries.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
 import { AppError, type Pack, type PackMeta, checkParameters } from '../domain/index.js';
-import { sealActionParams } from '../rules/rule-secrets.js';
+import { sealActionParams } from '../rules/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { ActionInput, Repositories, RuleInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';

@@ -1,6 +1,6 @@
 import { isSeq } from 'yaml';
 import type { FlatSchema, ValidationIssue } from '../domain/index.js';
-import { checkRule } from '../rules/rule-checks.js';
+import { checkRule } from '../rules/index.js';
 import type { RuleDefinition, SensorDefinition } from './pack-definition.js';
 import { issueAt, type YamlSource } from './yaml-source.js';
 

@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ProcessCell } from '../domain/entities.js';
-import { assertNever } from '../domain/statuses.js';
+import type { ProcessCell } from '../domain/index.js';
+import { assertNever } from '../domain/index.js';
 import { CELLS_DIR, cgroupLaunch, createCgroup, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
 import { CELL_ENV, killEnvironCell, newEnvironMarker } from './environ-cell.js';
 

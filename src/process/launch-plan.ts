@@ -3,7 +3,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunnerType } from '../domain/index.js';
 // Not the domain index: the spawner helper loads this folder, and must not load Ajv with it.
-import { assertNever } from '../domain/statuses.js';
+import { assertNever } from '../domain/index.js';
 
 export type ProcessRunnerType = Exclude<RunnerType, 'builtin'>;
 

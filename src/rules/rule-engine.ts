@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig, RulesConfig } from '../config/index.js';
 import { AppError, type Event, type EventId, type Execution, type FlatSchema, type Pack, type Rule, eventId } from '../domain/index.js';
-import { type ExecutionRequests, PeriodicTask } from '../executor/index.js';
+import type { ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
+import { PeriodicTask } from '../supervisor/index.js';
 import { CelBudget, type CelContext, CelEvaluationError, CompiledRuleCache, ruleCacheKey } from './cel/index.js';
 
 export interface RuleEngineOptions {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { assertNever } from '../domain/statuses.js';
+import { assertNever } from '../domain/index.js';
 import { restartDelayMs } from './sensor-backoff.js';
 import { type ChildExit, describeChildExit } from '../process/index.js';
 import { SensorChild } from './sensor-child.js';

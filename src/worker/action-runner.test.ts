@@ -4,8 +4,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { Action } from '../domain/entities.js';
-import { actionId } from '../domain/ids.js';
+import type { Action } from '../domain/index.js';
+import { actionId } from '../domain/index.js';
 import { findExecutable } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Action } from '../domain/entities.js';
-import { actionId } from '../domain/ids.js';
+import type { Action } from '../domain/index.js';
+import { actionId } from '../domain/index.js';
 import { ActionRunner, createDefaultBuiltins, type BuiltinAction, type HttpRequestData, type RunRequest } from './index.js';
 
 let server: Server;

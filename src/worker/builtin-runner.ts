@@ -1,4 +1,4 @@
-import type { ExecutionResult } from '../domain/entities.js';
+import type { ExecutionResult } from '../domain/index.js';
 import type { BuiltinRegistry, BuiltinResult } from './builtins/builtin-registry.js';
 import { OutputCapture } from './output-capture.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';

@@ -1,7 +1,6 @@
 import { parse as parseYaml } from 'yaml';
-import { describeJsonProblem, findJsonProblem } from '../domain/index.js';
-import { assertNever } from '../domain/statuses.js';
-import type { OutputFormat } from '../domain/entities.js';
+import { assertNever, describeJsonProblem, findJsonProblem } from '../domain/index.js';
+import type { OutputFormat } from '../domain/index.js';
 
 export type ParsedOutput = { readonly data?: unknown } | { readonly error: string };
 

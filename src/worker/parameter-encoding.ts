@@ -1,6 +1,6 @@
 import { stringify as stringifyYaml } from 'yaml';
-import { assertNever } from '../domain/statuses.js';
-import type { ParameterFormat } from '../domain/entities.js';
+import { assertNever } from '../domain/index.js';
+import type { ParameterFormat } from '../domain/index.js';
 
 /**
  * Renders parameters as the document an action reads from stdin (or from its parameters file).

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ExecutionResult, ProcessCell } from '../domain/entities.js';
+import type { ExecutionResult, ProcessCell } from '../domain/index.js';
 import {
   buildChildEnv,
   type ChildExit,

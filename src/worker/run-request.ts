@@ -1,4 +1,4 @@
-import type { Action, ExecutionResult, ProcessCell } from '../domain/entities.js';
+import type { Action, ExecutionResult, ProcessCell } from '../domain/index.js';
 
 /** Everything needed to run one action execution; no store or bus is involved. */
 export interface RunRequest {

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { ExecutionJson, ExecutionSummaryJson } from '../../api-contract/index.js';
-import { EXECUTION_STATUSES } from '../../domain/statuses.js';
+import { EXECUTION_STATUSES } from '../../domain/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { printResultOutput, resultString } from '../execute.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeParameters } from '../parameter-encoding.js';
-import type { Action } from '../../domain/entities.js';
+import type { Action } from '../../domain/index.js';
 
 export const PARAMETERS_FILE_ENV = 'ATTUNE_PARAMETERS_FILE';
 

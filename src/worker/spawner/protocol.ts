@@ -1,4 +1,4 @@
-import type { ProcessCell } from '../../domain/entities.js';
+import type { ProcessCell } from '../../domain/index.js';
 
 // The messages between the worker (spawner-client.ts) and its spawner helper (spawner-main.ts),
 // over the IPC channel. Both sides check what they receive: the helper is another program, and a

@@ -8,7 +8,7 @@
  * stdin, captures output and sweeps the group and the cell after the action exits. If the worker goes
  * away, every action it started here is killed: none outlives its supervisor.
  */
-import type { ProcessCell } from '../../domain/entities.js';
+import type { ProcessCell } from '../../domain/index.js';
 import { killCell, signalGroup, SupervisedChild } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
 import { type Exited, HELPER_EXIT_CODES, parseRequest, type SpawnerReply, type SpawnRequest } from './protocol.js';

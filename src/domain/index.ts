@@ -6,3 +6,4 @@ export * from './json-limits.js';
 export * from './refs.js';
 export * from './statuses.js';
 export * from './text.js';
+export * from './permissions.js';

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { API_TOKEN_KINDS, type ApiTokenKind } from '../domain/index.js';
 
 /**
  * Opaque API tokens: integration tokens for scripts and CI, sensor tokens for sensors,
@@ -6,8 +7,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * readable in the token's prefix (so a leaked one is recognisable, e.g. by secret scanners); only
  * a keyed hash is stored, so the database never holds a usable token.
  */
-export const API_TOKEN_KINDS = ['integration', 'sensor', 'execution', 'refresh'] as const;
-export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
 
 const PREFIX = { integration: 'attune_it_', sensor: 'attune_st_', execution: 'attune_xt_', refresh: 'attune_rt_' } as const satisfies Record<ApiTokenKind, string>;
 const TOKEN_BYTES = 32;

@@ -1,6 +1,7 @@
 export * from './entities.js';
 export * from './errors.js';
 export * from './flat-schema.js';
+export * from './identities.js';
 export * from './ids.js';
 export * from './json-limits.js';
 export * from './refs.js';

@@ -69,6 +69,7 @@ export async function startAttune(cleanup: Cleanup, http: HttpClient, nodeArgs: 
     }
     api ??= readApiFile(apiFile);
     if (api !== undefined && (await isHealthy(http, api.url))) {
+      http.authorize(readFileSync(path.join(home, 'cli-token'), 'utf8').trim());
       return { home, url: api.url, pid: api.pid, readyMs: performance.now() - startedAt, child, output };
     }
     await sleep(5);

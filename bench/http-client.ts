@@ -12,21 +12,28 @@ export interface JsonResponse {
 export class HttpClient {
   readonly #agent: http.Agent;
   readonly #timeoutMs: number;
+  #token: string | undefined;
 
   constructor(options: { maxSockets: number; timeoutMs?: number }) {
     this.#agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets });
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
+  /** Sends `Authorization: Bearer <token>` from now on (the local CLI token of the Attune under test). */
+  authorize(token: string): void {
+    this.#token = token;
+  }
+
   request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<JsonResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const auth = this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` };
     return new Promise((resolve, reject) => {
       const req = http.request(
         url,
         {
           method,
           agent: this.#agent,
-          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          headers: payload === undefined ? auth : { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { Readiness, buildApi } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
+import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart } from './auth/index.js';
 import { AppError } from './domain/index.js';
 import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
@@ -25,6 +26,13 @@ export const CORE_PACK_DIR = path.join(PACKAGE_ROOT, 'packs', 'core');
 export const EXAMPLES_PACK_DIR = path.join(PACKAGE_ROOT, 'packs', 'examples');
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+/** The local CLI's credentials: an admin integration token written at the first start (mode 0600). */
+export const CLI_TOKEN_FILE = 'cli-token';
+
+function writeCliToken(home: string, token: string): void {
+  writeFileSync(path.join(home, CLI_TOKEN_FILE), `${token}\n`, { mode: 0o600 });
+}
+
 /** Written to the data dir once the API listens, so the CLI finds `attune up` without flags. */
 export const API_FILE = 'api.json';
 
@@ -33,6 +41,8 @@ export interface Attune {
   readonly store: Store;
   readonly api: FastifyInstance;
   readonly url: string;
+  /** Set on the first start of an empty database: the admin's password, shown once. */
+  readonly firstStart: FirstStart | undefined;
   /** Stops every service: running actions end `abandoned`, never `running`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -97,8 +107,12 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
+  const auth = new AuthService({ store, secrets, log, config: config.auth, audit: new AuditLog({ store, log }) });
+  const firstStart = await auth.bootstrap();
+  if (firstStart) writeCliToken(config.home, firstStart.cliToken);
   const api = await buildApi(
     {
+      auth,
       catalog,
       packs,
       packQueries: new PackQueries({ store }),
@@ -158,7 +172,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await bus.close();
       await store.close();
     })());
-  return { config, store, api, url, stop };
+  return { config, store, api, url, firstStart, stop };
 }
 
 /** How actions and sensors are contained here (config `process.containment`), said once in the log. */
@@ -258,6 +272,12 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
   const apiFile = path.join(config.home, API_FILE);
   writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, ...identifyProcess(process.pid), pid: process.pid })}\n`, { mode: 0o600 });
   process.stdout.write(`Attune ${VERSION} is up\n  API:      ${attune.url}\n  docs:     ${attune.url}/docs\n  data dir: ${config.home}\n`);
+  if (attune.firstStart) {
+    process.stdout.write(
+      `\nFirst start: an "${ADMIN_LOGIN}" identity was created. Its password (shown only now):\n  ${attune.firstStart.password}\n` +
+        `The attune CLI on this machine is already logged in (${path.join(config.home, CLI_TOKEN_FILE)}).\n`,
+    );
+  }
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

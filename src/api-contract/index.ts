@@ -20,3 +20,4 @@ export * from './rules.js';
 export * from './events.js';
 export * from './enforcements.js';
 export * from './webhooks.js';
+export * from './auth.js';

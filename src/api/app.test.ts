@@ -14,6 +14,9 @@ const BODIES: Readonly<Record<string, unknown>> = {
   'PATCH /api/v1/rules/{ref}': {},
   'POST /api/v1/events': { trigger_ref: 'core.webhook' },
   'POST /api/v1/webhooks/{name}': {},
+  'POST /auth/login': { login: 'nobody', password: 'x' },
+  'POST /auth/refresh': { refresh_token: 'x' },
+  'POST /auth/logout': { refresh_token: 'x' },
 };
 
 interface Route {
@@ -53,7 +56,9 @@ describe('the API of startAttune, route by route', () => {
 
   const send = (route: Route, options: { query?: string; headers?: Record<string, string>; body?: string } = {}) => {
     const payload = options.body ?? (BODIES[`${route.method} ${route.path}`] === undefined ? undefined : JSON.stringify(BODIES[`${route.method} ${route.path}`]));
-    const headers = { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
+    // As the admin, so that authorization never hides the check under test.
+    const auth = { authorization: `Bearer ${attune.firstStart?.cliToken ?? ''}` };
+    const headers = { ...auth, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers };
     return attune.api.inject({ method: route.method as 'GET', url: `${route.url}${options.query ?? ''}`, headers, ...(payload === undefined ? {} : { payload }) });
   };
   const failures = async (expected: (route: Route) => { status: number; code: string } | undefined, request: (route: Route) => ReturnType<typeof send>) => {
@@ -69,9 +74,9 @@ describe('the API of startAttune, route by route', () => {
   };
 
   it('lists every resource plugin’s routes', () => {
-    expect(routes).toHaveLength(28);
-    const prefixes = new Set(routes.map((r) => r.path.split('/')[3]));
-    expect([...prefixes]).toEqual(['health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks']);
+    expect(routes).toHaveLength(32);
+    const prefixes = new Set(routes.map((r) => (r.path.startsWith('/api/') ? r.path.split('/')[3] : r.path.split('/')[1])));
+    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks']);
   });
 
   it('refuses a foreign Host on every route, in the one error body', async () => {
@@ -100,7 +105,7 @@ describe('the API of startAttune, route by route', () => {
 
   it('reads ids in paths as decimal digits only, on every route with an id', async () => {
     const hasId = (route: Route) => route.path.includes('{id}');
-    const hex = (route: Route) => attune.api.inject({ method: route.method as 'GET', url: route.path.replace('{id}', '0x10') });
+    const hex = (route: Route) => send({ ...route, url: route.path.replace('{id}', '0x10') });
     expect(await failures((r) => (hasId(r) ? { status: 400, code: 'ERR_VALIDATION' } : undefined), hex)).toEqual([]);
   });
 

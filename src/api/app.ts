@@ -6,10 +6,11 @@ import addFormatsPlugin from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { ApiContext } from './context.js';
 import { installErrorHandlers, sendError, toAppError } from './error-handler.js';
-import { requirePermissions } from './permissions.js';
+import { installAuthentication, requirePermissions } from './permissions.js';
 import { installRequestGuard, type RequestGuardOptions } from './request-guard.js';
 import type { ResourceRoutes } from './resource-routes.js';
 import { actionRoutes } from './routes/actions.js';
+import { authRoutes } from './routes/auth.js';
 import { enforcementRoutes } from './routes/enforcements.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
@@ -47,6 +48,7 @@ function installValidators(app: FastifyInstance): void {
  * handlers); hooks a plugin adds stay inside it.
  */
 const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRoutes<keyof ApiContext> }[] = [
+  { prefix: '/auth', routes: authRoutes },
   { prefix: '/api/v1/health', routes: healthRoutes },
   { prefix: '/api/v1/packs', routes: packRoutes },
   { prefix: '/api/v1/actions', routes: actionRoutes },
@@ -90,14 +92,15 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
-      tags: ['health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events'].map((name) => ({ name })),
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
+      security: [{ bearer: [] }],
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events'].map((name) => ({ name })),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/api-spec/openapi.json', { schema: { hide: true } }, () => app.swagger());
   requirePermissions(app);
-  // Authorization (the auth issue) goes here: one app.addHook('onRequest', …) reading
-  // request.routeOptions.config.permission covers every plugin below (see permissions.ts).
+  installAuthentication(app, ctx.auth);
   for (const { prefix, routes } of RESOURCES) await app.register(routes, { prefix, ctx });
   return app;
 }

@@ -1,3 +1,4 @@
+import type { AuthService } from '../auth/index.js';
 import type { ExecutionQueries, ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
@@ -10,6 +11,8 @@ import type { Readiness } from './readiness.js';
  * its `…Queries` service), so the store stays behind the services.
  */
 export interface ApiContext {
+  /** Logins, tokens and who a request comes from. */
+  readonly auth: AuthService;
   /** Action schemas, which say which stored parameters are secrets to mask. */
   readonly catalog: PackCatalog;
   readonly packs: PackRegistry;

@@ -55,6 +55,7 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
 export function sendError(reply: FastifyReply, appError: AppError): FastifyReply {
   const body: { code: string; message: string; details?: unknown } = { code: appError.code, message: appError.message };
   if (appError.details !== undefined) body.details = appError.details;
+  for (const [name, value] of Object.entries(appError.headers)) void reply.header(name, value);
   return reply.status(appError.httpStatus).send({ error: body });
 }
 

@@ -21,7 +21,7 @@ export function installStrictInputs(app: FastifyInstance): void {
     }
   });
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/')) return;
+    if (!/^\/(api|auth)\//.test(route.url)) return;
     refuseUnknownQueryParameters(route);
     const integers = integerFields(route);
     if (integers.length > 0) route.preValidation = [...asArray(route.preValidation), (request, _reply, done) => done(checkDecimal(request, integers))];

@@ -156,7 +156,8 @@ export interface Connection {
 
 /**
  * Finds the API (DESIGN §7): --api-url, then ATTUNE_API_URL, then the `attune up` of the data
- * dir (<home>/api.json), then the default. The token: --token, then ATTUNE_API_TOKEN.
+ * dir (<home>/api.json), then the default. The token: --token, then ATTUNE_API_TOKEN, then, for
+ * the `attune up` of the data dir, the local CLI token it wrote at its first start.
  */
 export async function resolveConnection(options: ConnectionOptions): Promise<Connection> {
   if (options.apiUrl && options.token) return { baseUrl: options.apiUrl, token: options.token };
@@ -164,8 +165,19 @@ export async function resolveConnection(options: ConnectionOptions): Promise<Con
   const token = options.token ?? (env.token || undefined);
   const explicit = options.apiUrl ?? (env.apiUrl || undefined);
   if (explicit) return { baseUrl: explicit, token };
-  const fromUp = await readUpUrl(resolveHome(options.home));
-  return { baseUrl: fromUp ?? DEFAULT_API_URL, token };
+  const home = resolveHome(options.home);
+  const fromUp = await readUpUrl(home);
+  return { baseUrl: fromUp ?? DEFAULT_API_URL, token: token ?? (await readCliToken(home)) };
+}
+
+/** The token `attune up` wrote for the CLI of its data dir (<home>/cli-token), if readable. */
+export async function readCliToken(home: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path.join(home, 'cli-token'), 'utf8')).trim() || undefined;
+  } catch (cause) {
+    if (isNodeError(cause) && (cause.code === 'ENOENT' || cause.code === 'EACCES')) return undefined;
+    throw new AppError('ERR_CLI_USAGE', `cannot read ${path.join(home, 'cli-token')}`, { cause });
+  }
 }
 
 /** The URL `attune up` recorded in <home>/api.json once it was ready, if any. */

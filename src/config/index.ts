@@ -1,4 +1,4 @@
 export { readCliEnvironment, resolveHome } from './cli-environment.js';
 export { inheritedEnvironment, loadConfig, sqlitePath, type LoadConfigOptions } from './load.js';
-export type { Config, ExecutorConfig, ProcessConfig, RulesConfig, SensorsConfig, ServerConfig, WorkerConfig } from './schema.js';
+export type { AuthConfig, Config, ExecutorConfig, ProcessConfig, RulesConfig, SensorsConfig, ServerConfig, WorkerConfig } from './schema.js';
 export { PACKS_DEFAULTS, type PacksConfig } from './schema.js';

@@ -18,6 +18,24 @@ export const ConfigSchema = Type.Object(
           default: [],
           description: 'Browser origins allowed to call the API, e.g. https://ops.example.com; none by default.',
         }),
+        tls: Type.Object(
+          {
+            cert: Type.String({ default: '', description: 'PEM certificate file: the API serves HTTPS when cert and key are set.' }),
+            key: Type.String({ default: '', description: 'PEM private key file.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        insecure_ok: Type.Boolean({ default: false, description: 'Listening on a non-loopback address without TLS is deliberate: no warning.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        access_token_ttl_seconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600 }),
+        refresh_token_ttl_seconds: Type.Integer({ minimum: 300, default: 604_800 }),
+        sensor_token_ttl_seconds: Type.Integer({ minimum: 300, default: 86_400 }),
+        login_max_failures: Type.Integer({ minimum: 1, default: 5, description: 'Failed logins per login (and ×4 per address) within login_window_seconds before 429.' }),
+        login_window_seconds: Type.Integer({ minimum: 1, default: 300 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -108,6 +126,7 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type ServerConfig = Config['server'];
+export type AuthConfig = Config['auth'];
 export type WorkerConfig = Config['worker'];
 export type ExecutorConfig = Config['executor'];
 export type RulesConfig = Config['rules'];

@@ -41,6 +41,17 @@ export const ERROR_CATALOGUE = {
   ERR_STORAGE_UNAVAILABLE: { httpStatus: 503, summary: 'The database file could not be read or written (an I/O error); retry later.' },
   ERR_JSON_TOO_DEEP: { httpStatus: 400, summary: 'A JSON value (request body, sensor line, pack value or rendered parameters) nests deeper than Attune accepts.' },
   ERR_JSON_NUMBER_OUT_OF_RANGE: { httpStatus: 400, summary: 'A JSON number is too large to be stored (it is not a finite double, e.g. 1e400).' },
+  ERR_UNAUTHENTICATED: { httpStatus: 401, summary: 'The request carries no valid token: none, malformed, expired or revoked.' },
+  ERR_FORBIDDEN: { httpStatus: 403, summary: "The caller's permission sets do not allow this request." },
+  ERR_LOGIN_FAILED: { httpStatus: 401, summary: 'Wrong login or password (one message for both), or the identity is disabled.' },
+  ERR_RATE_LIMITED: { httpStatus: 429, summary: 'Too many requests (failed logins, or a webhook over its rate limit); retry after Retry-After seconds.' },
+  ERR_IDENTITY_NOT_FOUND: { httpStatus: 404, summary: 'No identity has this login.' },
+  ERR_IDENTITY_EXISTS: { httpStatus: 409, summary: 'An identity with this login exists already.' },
+  ERR_PERMISSION_SET_NOT_FOUND: { httpStatus: 404, summary: 'No permission set has this ref.' },
+  ERR_TOKEN_NOT_FOUND: { httpStatus: 404, summary: 'No API token has this id.' },
+  ERR_KEY_NOT_FOUND: { httpStatus: 404, summary: 'No key has this name in this scope.' },
+  ERR_WEBHOOK_SIGNATURE: { httpStatus: 401, summary: 'A webhook that requires a signature got none, or a wrong one.' },
+  ERR_PAYLOAD_TOO_LARGE: { httpStatus: 413, summary: 'A webhook body is larger than that webhook accepts (max_body_bytes).' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -52,13 +63,16 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly details: unknown;
+  /** HTTP headers the answer carries (`Retry-After` for ERR_RATE_LIMITED). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.httpStatus = ERROR_CATALOGUE[code].httpStatus;
     this.details = options.details;
+    this.headers = options.headers ?? {};
   }
 
   get exitCode(): number {

@@ -18,3 +18,7 @@ export const ruleId = (n: number): RuleId => n as RuleId;
 export const eventId = (n: number): EventId => n as EventId;
 export const enforcementId = (n: number): EnforcementId => n as EnforcementId;
 export const executionId = (n: number): ExecutionId => n as ExecutionId;
+export type IdentityId = Brand<number, 'IdentityId'>;
+export type ApiTokenId = Brand<number, 'ApiTokenId'>;
+export const identityId = (n: number): IdentityId => n as IdentityId;
+export const apiTokenId = (n: number): ApiTokenId => n as ApiTokenId;

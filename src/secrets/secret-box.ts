@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError, type FlatSchema, REDACTED, secretParameters } from '../domain/index.js';
@@ -56,6 +56,14 @@ export class SecretBox {
     }
     chmodSync(file, 0o600);
     return new SecretBox(readFileSync(file));
+  }
+
+  /**
+   * A key for another purpose (signing access tokens, hashing API tokens), derived from this one
+   * with HKDF-SHA256: the data dir keeps one secret, and every process holding it agrees.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `attune ${purpose}`, KEY_BYTES));
   }
 
   seal(value: unknown): Sealed {

@@ -1,9 +1,13 @@
 import { Kysely } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { KyselyActionRepository } from './kysely-action-repository.js';
+import { KyselyApiTokenRepository } from './kysely-api-token-repository.js';
+import { KyselyAuditRepository } from './kysely-audit-repository.js';
 import { KyselyEventRepository } from './kysely-event-repository.js';
 import { KyselyExecutionRepository } from './kysely-execution-repository.js';
+import { KyselyIdentityRepository } from './kysely-identity-repository.js';
 import { KyselyPackRepository } from './kysely-pack-repository.js';
+import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { migrateToLatest } from './migrate.js';
@@ -18,6 +22,10 @@ class KyselyRepositories implements Repositories {
   readonly rules: KyselyRuleRepository;
   readonly events: KyselyEventRepository;
   readonly executions: KyselyExecutionRepository;
+  readonly identities: KyselyIdentityRepository;
+  readonly permissionSets: KyselyPermissionSetRepository;
+  readonly apiTokens: KyselyApiTokenRepository;
+  readonly audit: KyselyAuditRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -26,6 +34,10 @@ class KyselyRepositories implements Repositories {
     this.rules = new KyselyRuleRepository(db);
     this.events = new KyselyEventRepository(db);
     this.executions = new KyselyExecutionRepository(db, dialect);
+    this.identities = new KyselyIdentityRepository(db);
+    this.permissionSets = new KyselyPermissionSetRepository(db);
+    this.apiTokens = new KyselyApiTokenRepository(db);
+    this.audit = new KyselyAuditRepository(db);
   }
 }
 

@@ -3,6 +3,7 @@ import type { StoreDialect } from './dialect.js';
 import * as initial from './migrations/001-initial.js';
 import * as rulesPipeline from './migrations/002-rules-pipeline.js';
 import * as executionProcess from './migrations/003-execution-process.js';
+import * as identities from './migrations/004-identities.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '001-initial': { up: (db) => initial.up(db, dialect) },
     '002-rules-pipeline': { up: (db) => rulesPipeline.up(db) },
     '003-execution-process': { up: (db) => executionProcess.up(db) },
+    '004-identities': { up: (db) => identities.up(db, dialect) },
   };
 }
 

@@ -1,4 +1,7 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+
+/** A column with a default: optional on insert and update, always there when read. */
+type Defaulted<T> = ColumnType<T, T | undefined, T | undefined>;
 
 /**
  * The database as Kysely sees it. JSON values are stored as text in both dialects and
@@ -13,6 +16,12 @@ export interface Database {
   events: EventTable;
   enforcements: EnforcementTable;
   executions: ExecutionTable;
+  identities: IdentityTable;
+  permission_sets: PermissionSetTable;
+  identity_permission_sets: IdentityPermissionSetTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
+  keys: KeyTable;
 }
 
 interface Timestamps {
@@ -51,6 +60,10 @@ export interface ActionTable extends PackComponent {
   output_format: string;
   timeout_seconds: number;
   max_retries: number;
+  /** The permission set an execution token of this action carries (null: the default). */
+  permission_set: Defaulted<string | null>;
+  /** 1 when the action gets an execution token (ATTUNE_API_TOKEN) to call the API. */
+  api_access: Defaulted<number>;
 }
 
 export interface TriggerTable extends PackComponent {
@@ -77,6 +90,8 @@ export interface RuleTable extends PackComponent {
   enabled: number;
   /** 'pack' for rules loaded from rules/*.yaml, 'api' for rules created through the API. */
   origin: string;
+  /** The permission set its executions run with; overrides the action's (null: the action's). */
+  permission_set: Defaulted<string | null>;
 }
 
 export interface EventTable {
@@ -121,4 +136,75 @@ export interface ExecutionTable {
   updated: string;
   started_at: string | null;
   finished_at: string | null;
+  /** The login of the identity that asked for it (null: a rule, or before logins existed). */
+  requested_by: Defaulted<string | null>;
+}
+
+export interface IdentityTable {
+  id: Generated<number>;
+  login: string;
+  display_name: string;
+  /** 'user' or 'service'. */
+  kind: string;
+  /** Argon2id; null for service accounts, which never log in with a password. */
+  password_hash: string | null;
+  disabled: number;
+  created: string;
+  updated: string;
+}
+
+export interface PermissionSetTable {
+  id: Generated<number>;
+  ref: string;
+  description: string;
+  /** JSON list of `{resource, actions}`. */
+  grants: string;
+  builtin: number;
+  created: string;
+  updated: string;
+}
+
+export interface IdentityPermissionSetTable {
+  identity_id: number;
+  permission_set_id: number;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  kind: string;
+  /** A keyed hash of the token; the token itself is never stored. */
+  hash: string;
+  identity_id: number;
+  label: string;
+  permission_set: string | null;
+  execution_id: number | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_id: number | null;
+  actor_login: string | null;
+  action: string;
+  target: string;
+  source: string;
+  outcome: string;
+  details: string;
+}
+
+export interface KeyTable {
+  id: Generated<number>;
+  name: string;
+  scope: string;
+  /** '' for system keys, the pack ref for pack keys, the login for user keys. */
+  owner: string;
+  /** The sealed value (SecretBox), as JSON. */
+  value: string;
+  created_by: string | null;
+  created: string;
+  updated: string;
 }

@@ -1,5 +1,7 @@
 import type {
   Action,
+  ApiTokenKind,
+  AuditEntry,
   EnforcementId,
   EnforcementStatus,
   EventId,
@@ -7,6 +9,9 @@ import type {
   ExecutionId,
   ExecutionResult,
   ExecutionStatus,
+  Grant,
+  IdentityId,
+  IdentityKind,
   Rule,
   RuleId,
   Sensor,
@@ -118,3 +123,43 @@ export interface ResultSummary {
 
 /** An execution as lists show it: everything but its result, which is summarised. */
 export type ExecutionSummary = Omit<Execution, 'result' | 'process'> & { readonly resultSummary: ResultSummary | null };
+
+/** An identity as created: a user has a password hash, a service account none. */
+export interface NewIdentity {
+  readonly login: string;
+  readonly displayName: string;
+  readonly kind: IdentityKind;
+  readonly passwordHash: string | null;
+}
+
+export interface PermissionSetInput {
+  readonly ref: string;
+  readonly description: string;
+  readonly grants: readonly Grant[];
+}
+
+export interface NewApiToken {
+  readonly kind: ApiTokenKind;
+  readonly hash: string;
+  readonly identityId: IdentityId;
+  readonly label: string;
+  readonly permissionSet?: string | null;
+  readonly executionId?: ExecutionId | null;
+  readonly expiresAt?: string | null;
+}
+
+export interface ApiTokenFilter extends PageRequest {
+  readonly identityId?: IdentityId;
+  readonly kind?: ApiTokenKind;
+  /** Revoked and expired tokens too (default: only usable ones). */
+  readonly includeInactive?: boolean;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { readonly at?: string };
+
+export interface AuditFilter extends PageRequest {
+  readonly actorLogin?: string;
+  /** An exact action, or a prefix ending in `.` (`auth.`). */
+  readonly action?: string;
+  readonly since?: string;
+}

@@ -3,6 +3,7 @@ import { componentsContract } from './contract/components.contract.js';
 import { implementedMethods, portMethods, recordCalls } from './contract/coverage.contract.js';
 import { eventsContract } from './contract/events.contract.js';
 import { executionsContract } from './contract/executions.contract.js';
+import { identitiesContract } from './contract/identities.contract.js';
 import type { Store } from './store.js';
 
 /**
@@ -30,6 +31,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('packs and their components', () => componentsContract(current));
     describe('events and enforcements', () => eventsContract(current));
     describe('executions', () => executionsContract(current));
+    describe('identities, tokens and the audit log', () => identitiesContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

@@ -52,7 +52,7 @@ describe('API error handling', () => {
   afterAll(() => attune.cleanup());
 
   it.each(CASES)('answers $name with $status $code', async ({ method, route, raw, body, contentType, status, code }) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...attune.authHeaders };
     if (raw !== undefined || body !== undefined) headers['content-type'] = contentType ?? 'application/json';
     const response = await fetch(`${attune.url}${route}`, {
       method,

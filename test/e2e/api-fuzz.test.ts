@@ -69,7 +69,7 @@ describe('API under random malformed input', () => {
       const sent = withBody ? body() : null;
       const response = await fetch(`${attune.url}${route}${query}`, {
         method,
-        headers: withBody ? { 'content-type': contentType } : {},
+        headers: withBody ? { 'content-type': contentType, ...attune.authHeaders } : attune.authHeaders,
         body: sent,
       });
       const text = await response.text();

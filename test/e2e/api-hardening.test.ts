@@ -48,7 +48,7 @@ describe('the API of attune up under hardening checks', () => {
     expect(done.status).toBe('completed');
     expect(done.result).toMatchObject({ truncated: true, data: { status_code: 200, body: 'b'.repeat(CAP), truncated: true, json: null } });
 
-    const response = await fetch(`${attune.url}/api/v1/executions?limit=5`);
+    const response = await fetch(`${attune.url}/api/v1/executions?limit=5`, { headers: attune.authHeaders });
     const text = await response.text();
     expect(text.length).toBeLessThan(8192);
     const [listed] = (JSON.parse(text) as { data: Record<string, unknown>[] }).data;
@@ -65,18 +65,20 @@ describe('the API of attune up under hardening checks', () => {
     const route = '/api/v1/rules/examples.tick/enable';
     const enabled = async () => (await attune.api<{ data: { enabled: boolean } }>('GET', '/api/v1/rules/examples.tick')).body.data.enabled;
     const before = await enabled();
-    const rebinding = await raw(attune.url, 'POST', route, { origin: 'http://evil.example', host: 'rebind.attacker.example' });
+    // With the admin's token, as if it had leaked to the page: the guards still refuse.
+    const auth = attune.authHeaders;
+    const rebinding = await raw(attune.url, 'POST', route, { origin: 'http://evil.example', host: 'rebind.attacker.example', ...auth });
     expect(rebinding).toMatchObject({ status: 403, code: 'ERR_HOST_NOT_ALLOWED' });
-    const read = await raw(attune.url, 'GET', '/api/v1/executions', { host: 'rebind.attacker.example:80' });
+    const read = await raw(attune.url, 'GET', '/api/v1/executions', { host: 'rebind.attacker.example:80', ...auth });
     expect(read).toMatchObject({ status: 403, code: 'ERR_HOST_NOT_ALLOWED' });
-    const crossSite = await raw(attune.url, 'POST', route, { origin: 'http://evil.example' });
+    const crossSite = await raw(attune.url, 'POST', route, { origin: 'http://evil.example', ...auth });
     expect(crossSite).toMatchObject({ status: 403, code: 'ERR_ORIGIN_NOT_ALLOWED' });
     expect(crossSite.headers['access-control-allow-origin']).toBeUndefined();
     const webhook = await raw(attune.url, 'POST', '/api/v1/webhooks/deploy', { origin: 'http://evil.example' });
     expect(webhook).toMatchObject({ status: 403, code: 'ERR_ORIGIN_NOT_ALLOWED' });
     expect(await enabled()).toBe(before);
 
-    const own = await raw(attune.url, 'POST', '/api/v1/rules/examples.tick/disable', { origin: attune.url });
+    const own = await raw(attune.url, 'POST', '/api/v1/rules/examples.tick/disable', { origin: attune.url, ...auth });
     expect(own.status).toBe(200);
     const viaLocalhost = await raw(attune.url, 'GET', '/api/v1/health', { host: `localhost:${new URL(attune.url).port}` });
     expect(viaLocalhost.status).toBe(200);
@@ -119,7 +121,7 @@ describe('health while attune up starts', () => {
       }, 2);
       expect(ready?.body.data?.status).toBe('ok');
       // Ready means ready: the timer sensor already holds the enabled rule's trigger.
-      const sensor = await fetch(`${base}/api/v1/sensors/core.interval_timer_sensor`).then((r) => r.json() as Promise<{ data: { status: { instances: number } } }>);
+      const sensor = await fetch(`${base}/api/v1/sensors/core.interval_timer_sensor`, { headers: attune.authHeaders }).then((r) => r.json() as Promise<{ data: { status: { instances: number } } }>);
       expect(sensor.data.status.instances).toBe(1);
       await started;
     } finally {

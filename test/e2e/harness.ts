@@ -94,8 +94,24 @@ export class AttuneProcess {
     return runCli(['--home', this.home, ...args], env, input);
   }
 
+  /** The admin token `attune up` wrote for the local CLI at its first start. */
+  get token(): string {
+    return readFileSync(path.join(this.home, 'cli-token'), 'utf8').trim();
+  }
+
+  /** `Authorization` for the local admin, for tests that call fetch themselves. */
+  get authHeaders(): Record<string, string> {
+    return { authorization: `Bearer ${this.token}` };
+  }
+
+  /** Calls the API as the local admin (the CLI's token); `raw` sends a body as given. */
   async api<T = Record<string, unknown>>(method: string, route: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
+    return this.apiAs<T>(this.token, method, route, body, raw);
+  }
+
+  /** Calls the API with `token` (undefined: no Authorization header). */
+  async apiAs<T = Record<string, unknown>>(token: string | undefined, method: string, route: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     let payload: string | undefined;
     if (raw !== undefined) {
       payload = raw;

@@ -40,7 +40,7 @@ export const eventRoutes: ResourceRoutes<'eventQueries' | 'ingest'> = async (app
   app.post<{ Body: Static<typeof CreateBody> }>(
     '',
     {
-      config: { permission: 'events:write' },
+      config: { permission: 'events:create' },
       schema: { tags: ['events'], summary: 'Emit an event (daemon sensors)', body: CreateBody, response: { 201: dataOf(EventDto), 400: ErrorDto } },
     },
     async (request, reply) => {

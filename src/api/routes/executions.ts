@@ -64,7 +64,7 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
   app.post<{ Body: Static<typeof CreateBody> }>(
     '',
     {
-      config: { permission: 'executions:write' },
+      config: { permission: 'actions:execute' },
       schema: {
         tags: ['executions'],
         summary: 'Run an action now',
@@ -122,7 +122,7 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
   app.post<{ Params: Static<typeof IdParams> }>(
     '/:id/cancel',
     {
-      config: { permission: 'executions:write' },
+      config: { permission: 'executions:cancel' },
       schema: {
         tags: ['executions'],
         summary: 'Cancel an execution',

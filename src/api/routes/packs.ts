@@ -42,7 +42,7 @@ export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, {
   app.post<{ Body: Static<typeof RegisterBody> }>(
     '/register',
     {
-      config: { permission: 'packs:write' },
+      config: { permission: 'packs:create' },
       schema: {
         tags: ['packs'],
         summary: 'Register (or re-register) the pack in a directory',
@@ -56,7 +56,7 @@ export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, {
   app.delete<{ Params: Static<typeof RefParams> }>(
     '/:ref',
     {
-      config: { permission: 'packs:write' },
+      config: { permission: 'packs:delete' },
       schema: { tags: ['packs'], summary: 'Remove a pack and its components', params: RefParams, response: { 404: ErrorDto, 409: ErrorDto } },
     },
     async (request, reply) => {

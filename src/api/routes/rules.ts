@@ -48,7 +48,6 @@ async function present(ctx: Pick<ApiContext, 'catalog'>, rule: Rule) {
 export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx }) => {
   const one = { tags: ['rules'], params: RefParams, response: { 200: dataOf(RuleDto), 400: ErrorDto, 404: ErrorDto } };
   const read = { permission: 'rules:read' } as const;
-  const write = { permission: 'rules:write' } as const;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '',
@@ -69,7 +68,7 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
 
   app.post<{ Body: Static<typeof CreateBody> }>(
     '',
-    { config: write, schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
+    { config: { permission: 'rules:create' }, schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
     async (request, reply) => reply.status(201).send({ data: await present(ctx, await ctx.rules.create(request.body)) }),
   );
 
@@ -79,13 +78,13 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
 
   app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof PatchBody> }>(
     '/:ref',
-    { config: write, schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
+    { config: { permission: 'rules:update' }, schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
     async (request) => ({ data: await present(ctx, await ctx.rules.update(request.params.ref, request.body)) }),
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
     '/:ref',
-    { config: write, schema: { tags: ['rules'], summary: 'Delete a rule', params: RefParams, response: { 404: ErrorDto } } },
+    { config: { permission: 'rules:delete' }, schema: { tags: ['rules'], summary: 'Delete a rule', params: RefParams, response: { 404: ErrorDto } } },
     async (request, reply) => {
       await ctx.rules.delete(request.params.ref);
       return reply.status(204).send();
@@ -95,7 +94,7 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
     app.post<{ Params: Static<typeof RefParams> }>(
       `/:ref/${verb}`,
-      { config: write, schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
+      { config: { permission: 'rules:update' }, schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
       async (request) => ({ data: await present(ctx, await ctx.rules.setEnabled(request.params.ref, enabled)) }),
     );
   }

@@ -8,7 +8,7 @@ export const webhookRoutes: ResourceRoutes<'ingest'> = async (app, { ctx }) => {
   app.post<{ Params: Static<typeof NameParams>; Body: unknown }>(
     '/:name',
     {
-      config: { permission: 'webhooks:write' },
+      config: { permission: 'public' },
       schema: {
         tags: ['events'],
         summary: 'Webhook ingress: one core.webhook event per enabled rule listening on this name',

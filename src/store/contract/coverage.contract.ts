@@ -54,6 +54,22 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     findStale: true,
     findByStatus: true,
   },
+  identities: {
+    create: true,
+    get: true,
+    findByLogin: true,
+    findCredentials: true,
+    list: true,
+    count: true,
+    setPassword: true,
+    setDisabled: true,
+    delete: true,
+    grant: true,
+    revoke: true,
+  },
+  permissionSets: { findByRef: true, listAll: true, create: true, update: true, delete: true, syncBuiltins: true, grantsOf: true },
+  apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true },
+  audit: { append: true, list: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

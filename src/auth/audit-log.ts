@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { AuditOutcome, Identity } from '../domain/index.js';
+import type { Store } from '../store/index.js';
+
+export interface AuditRecord {
+  /** Who acted: an identity, or null for an anonymous attempt (a failed login names its login in `details`). */
+  readonly actor: Pick<Identity, 'id' | 'login'> | null;
+  /** A dotted verb: `auth.login`, `token.created`, `rule.updated`, … */
+  readonly action: string;
+  readonly target: string;
+  /** The client's address, or the service that acted. */
+  readonly source: string;
+  readonly outcome?: AuditOutcome;
+  /** Never a secret value. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The audit log's one writer. A failure to write an entry (a full disk) is logged and never fails
+ * what was audited: the action already happened, and refusing to answer would hide that.
+ */
+export class AuditLog {
+  readonly #store: Store;
+  readonly #log: Logger;
+
+  constructor(options: { readonly store: Store; readonly log: Logger }) {
+    this.#store = options.store;
+    this.#log = options.log.child({ svc: 'audit' });
+  }
+
+  async record(entry: AuditRecord): Promise<void> {
+    try {
+      await this.#store.audit.append({
+        actorId: entry.actor?.id ?? null,
+        actorLogin: entry.actor?.login ?? null,
+        action: entry.action,
+        target: entry.target,
+        source: entry.source,
+        outcome: entry.outcome ?? 'success',
+        details: entry.details ?? {},
+      });
+    } catch (error) {
+      this.#log.error({ err: error, action: entry.action, target: entry.target }, 'audit entry could not be written');
+    }
+  }
+}

@@ -54,6 +54,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** The environment actions inherit PATH, HOME, LANG and TMPDIR from. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** The spawner helper program (default: the one of this build); tests pass one bundled from source. */
+  readonly spawnerEntry?: string;
 }
 
 /** The two adapters of the embedded mode: the SQLite store and the in-process bus. */
@@ -148,7 +150,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await listen(api, config);
   const url = apiUrl(api, config);
 
-  const spawner = new Spawner();
+  const spawner = new Spawner(options.spawnerEntry === undefined ? {} : { entry: options.spawnerEntry });
   const runner = new ActionRunner({
     maxOutputBytes: config.worker.max_output_bytes,
     killGraceMs: config.worker.kill_grace_ms,

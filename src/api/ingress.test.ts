@@ -119,8 +119,8 @@ describe('sensor and execution tokens, events and the live stream, through the r
       (list) => list.some((e) => e.payload.from === 'sensor'),
     );
     expect(events.length).toBeGreaterThan(0);
-    const logs = await call(admin, 'GET', '/api/v1/sensors/probe.poster/logs');
-    expect(JSON.stringify(logs.body)).toContain('posted 201');
+    // The sensor saw its own request accepted (its stderr line may follow the stored event).
+    await until(() => call(admin, 'GET', '/api/v1/sensors/probe.poster/logs').then((r) => JSON.stringify(r.body)), (logs) => logs.includes('posted 201'));
     expect((await call(admin, 'DELETE', '/api/v1/rules/probe.wake_poster')).status).toBe(204);
   });
 

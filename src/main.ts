@@ -8,7 +8,8 @@ import pino, { type Logger } from 'pino';
 import { Readiness, buildApi } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
-import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart } from './auth/index.js';
+import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, ServiceTokens } from './auth/index.js';
+import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
 import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
@@ -41,6 +42,8 @@ export interface Attune {
   readonly store: Store;
   readonly api: FastifyInstance;
   readonly url: string;
+  /** Logins and tokens (tests make identities and tokens through it). */
+  readonly auth: AuthService;
   /** Set on the first start of an empty database: the admin's password, shown once. */
   readonly firstStart: FirstStart | undefined;
   /** Stops every service: running actions end `abandoned`, never `running`. Idempotent. */
@@ -51,6 +54,8 @@ export interface StartOptions {
   readonly log: Logger;
   /** The environment actions inherit PATH, HOME, LANG and TMPDIR from. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** The spawner helper program (default: the one of this build); tests pass one bundled from source. */
+  readonly spawnerEntry?: string;
 }
 
 /** The two adapters of the embedded mode: the SQLite store and the in-process bus. */
@@ -89,6 +94,10 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
   const ingest = new EventIngest({ store, bus, log, catalog });
+  const auth = new AuthService({ store, secrets, log, config: config.auth, audit: new AuditLog({ store, log }) });
+  // Tokens for what Attune runs: sensors (ATTUNE_API_TOKEN, renewable) and actions with api_access.
+  const serviceTokens = new ServiceTokens({ auth, store, sensorTokenTtlSeconds: config.auth.sensor_token_ttl_seconds });
+  const notifier = new Notifier({ feed: new BusFeed({ bus }), log });
   const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor, rules: config.rules });
   const sensors = new SensorService({
     store,
@@ -101,13 +110,13 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     baseEnv: options.baseEnv,
     containment,
     ledgerDir: path.join(config.home, 'run', 'sensors'),
+    credentials: serviceTokens,
   });
   // Packs before the API listens, so the first request already finds the core actions.
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
-  const auth = new AuthService({ store, secrets, log, config: config.auth, audit: new AuditLog({ store, log }) });
   const firstStart = await auth.bootstrap();
   if (firstStart) writeCliToken(config.home, firstStart.cliToken);
   const api = await buildApi(
@@ -126,6 +135,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       services,
       readiness,
       version: VERSION,
+      notifier,
+      serviceTokens,
     },
     {
       log,
@@ -135,10 +146,11 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       corsOrigins: config.server.cors_origins,
     },
   );
+  await notifier.start();
   await listen(api, config);
   const url = apiUrl(api, config);
 
-  const spawner = new Spawner();
+  const spawner = new Spawner(options.spawnerEntry === undefined ? {} : { entry: options.spawnerEntry });
   const runner = new ActionRunner({
     maxOutputBytes: config.worker.max_output_bytes,
     killGraceMs: config.worker.kill_grace_ms,
@@ -148,7 +160,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
     containment,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets });
+  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl: url, catalog, secrets, credentials: serviceTokens });
   await catalog.start();
   await worker.start();
   await executor.start();
@@ -163,6 +175,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const stop = () =>
     (stopping ??= (async () => {
       await api.close();
+      await notifier.stop();
       await sensors.stop();
       await ruleEngine.stop();
       await worker.stop();
@@ -172,7 +185,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await bus.close();
       await store.close();
     })());
-  return { config, store, api, url, firstStart, stop };
+  return { config, store, api, url, auth, firstStart, stop };
 }
 
 /** How actions and sensors are contained here (config `process.containment`), said once in the log. */

@@ -14,6 +14,8 @@ export const ActionDto = Type.Object(
     output_format: Type.String(),
     timeout_seconds: Type.Integer(),
     max_retries: Type.Integer(),
+    api_access: Type.Boolean({ description: 'Its executions get an execution token as ATTUNE_API_TOKEN.' }),
+    permission_set: Type.Union([Type.String(), Type.Null()], { description: 'The permission set its executions run with, unless their rule names one.' }),
     created: Timestamp,
     updated: Timestamp,
   },

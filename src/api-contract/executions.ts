@@ -20,6 +20,7 @@ const ExecutionFields = {
   updated: Timestamp,
   started_at: Type.Union([Timestamp, Type.Null()]),
   finished_at: Type.Union([Timestamp, Type.Null()]),
+  requested_by: Type.Union([Type.String({ description: 'The login that asked for it through the API; null when a rule made it.' }), Type.Null()]),
 };
 
 export const ExecutionDto = Type.Object(

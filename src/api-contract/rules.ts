@@ -12,6 +12,7 @@ export const RuleDto = Type.Object(
     action_params: FreeObject,
     enabled: Type.Boolean(),
     origin: Type.String(),
+    permission_set: Type.Union([Type.String(), Type.Null()], { description: "The permission set its executions run with (null: the action's)." }),
     created: Timestamp,
     updated: Timestamp,
   },
@@ -38,6 +39,9 @@ const RuleFields = {
   action_ref: Type.String({ minLength: 1 }),
   action_params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Values may hold {{ CEL }} templates.' })),
   enabled: Type.Optional(Type.Boolean()),
+  permission_set: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { description: "The permission set its executions run with; null: the action's." }),
+  ),
 };
 export const RuleCreateBody = Type.Object({ ref: Type.String({ minLength: 3, maxLength: 255, description: '<pack>.<name>' }), ...RuleFields }, { additionalProperties: false });
 export const RulePatchBody = Type.Partial(Type.Object(RuleFields), { additionalProperties: false });

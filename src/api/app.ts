@@ -18,6 +18,8 @@ import { healthRoutes } from './routes/health.js';
 import { packRoutes } from './routes/packs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sensorRoutes } from './routes/sensors.js';
+import { streamRoutes } from './routes/stream.js';
+import { tokenRenewalRoutes } from './routes/token-renewal.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installStrictInputs } from './strict-inputs.js';
@@ -59,6 +61,8 @@ const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRo
   { prefix: '/api/v1/events', routes: eventRoutes },
   { prefix: '/api/v1/enforcements', routes: enforcementRoutes },
   { prefix: '/api/v1/webhooks', routes: webhookRoutes },
+  { prefix: '/auth', routes: tokenRenewalRoutes },
+  { prefix: '/api/v1/stream', routes: streamRoutes },
 ];
 
 export interface ApiOptions extends RequestGuardOptions {
@@ -94,7 +98,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
       security: [{ bearer: [] }],
-      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events'].map((name) => ({ name })),
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream'].map((name) => ({ name })),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

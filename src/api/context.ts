@@ -1,4 +1,5 @@
-import type { AuthService } from '../auth/index.js';
+import type { AuthService, ServiceTokens } from '../auth/index.js';
+import type { Notifier } from '../notifier/index.js';
 import type { ExecutionQueries, ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
@@ -31,4 +32,8 @@ export interface ApiContext {
   /** /health answers 503 `ERR_NOT_READY` until every service runs. */
   readonly readiness: Readiness;
   readonly version: string;
+  /** The live stream's fan-out (GET /api/v1/stream). */
+  readonly notifier: Pick<Notifier, 'subscribe'>;
+  /** Renews sensor tokens (POST /auth/token/renew). */
+  readonly serviceTokens: Pick<ServiceTokens, 'renew'>;
 }

@@ -63,6 +63,7 @@ const PRINCIPAL_CACHE_MS = 5000;
 /** `token.used` is audited at most this often per token. */
 const USE_AUDIT_INTERVAL_MS = 3_600_000;
 export const ADMIN_LOGIN = 'admin';
+const POST_EVENTS: Grant = { resource: 'events', actions: ['create'] };
 
 interface Cached {
   readonly principal: Principal | undefined;
@@ -210,7 +211,9 @@ export class AuthService {
     // Sensor and execution tokens carry a set of their own, not their identity's.
     const sets = record.permissionSet !== null ? [record.permissionSet] : identity.permissionSets;
     const grants = await this.#store.permissionSets.grantsOf(sets);
-    return { identity, grants, via: kind, tokenId: record.id, executionId: record.executionId };
+    // Actions that call the API may always post events, whatever set they run with (issue 7 §6).
+    const withEvents = kind === 'execution' ? [...grants, POST_EVENTS] : grants;
+    return { identity, grants: withEvents, via: kind, tokenId: record.id, executionId: record.executionId };
   }
 
   #usable(record: ApiToken): boolean {

@@ -16,6 +16,7 @@ export const TOPICS = [
   'rule.deleted',
   'pack.registered',
   'pack.deleted',
+  'sensor.status.changed',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -45,6 +46,8 @@ export interface TopicMessages {
   'rule.deleted': RuleChanged;
   'pack.registered': PackChanged;
   'pack.deleted': PackChanged;
+  /** A sensor process started (`running`) or ended (`stopped`); for the live stream. */
+  'sensor.status.changed': { readonly sensorRef: string; readonly state: 'running' | 'stopped' };
 }
 
 export type Message<T extends Topic = Topic> = {

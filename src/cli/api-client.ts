@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ErrorJson, ListPage } from '../api-contract/index.js';
+import type { ErrorJson, ListPage, StreamMessageJson } from '../api-contract/index.js';
 import { readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 // Deep imports on purpose: the domain index also loads ajv (~60 ms), and CLI startup is benchmarked.
 import { AppError, isErrorCode } from '../domain/index.js';
+import { type EventStream, openEventStream } from './event-stream.js';
 import { type HttpResponse, sendHttpRequest } from './http-transport.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
@@ -39,6 +40,11 @@ export class ApiClient {
   constructor(options: ApiClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
     this.#token = options.token;
+  }
+
+  /** Follows the live stream (`query`: `?types=…&id=…`); see openEventStream. */
+  stream(query: string, onMessage: (message: StreamMessageJson) => void): Promise<EventStream> {
+    return openEventStream(this.baseUrl, this.#token, query, onMessage, toApiError);
   }
 
   async get<T>(route: string, query?: Query): Promise<T> {

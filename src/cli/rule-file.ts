@@ -13,6 +13,7 @@ export interface RuleBody {
   readonly action_ref: string;
   readonly action_params?: Readonly<Record<string, unknown>>;
   readonly enabled?: boolean;
+  readonly permission_set?: string | null;
 }
 
 export interface RuleFileOptions {
@@ -32,6 +33,7 @@ const RULE_KEYS = [
   'action_ref',
   'action_params',
   'enabled',
+  'permission_set',
 ] as const;
 
 /** What a reader of "-" gets; a parameter so tests need no real stdin. */

@@ -50,6 +50,10 @@ export interface Action extends PackComponent {
   readonly outputFormat: OutputFormat;
   readonly timeoutSeconds: number;
   readonly maxRetries: number;
+  /** The action gets an execution token (ATTUNE_API_TOKEN) to call the API while it runs. */
+  readonly apiAccess: boolean;
+  /** The permission set its executions run with, unless their rule names one. */
+  readonly permissionSet: string | null;
 }
 
 /** What a finished (or abandoned) execution recorded. */
@@ -118,6 +122,8 @@ export interface Execution {
   readonly updated: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
+  /** The login of the identity that asked for it through the API (null: a rule made it). */
+  readonly requestedBy: string | null;
 }
 
 export type PackMeta = Pick<Pack, 'ref' | 'label' | 'description' | 'version' | 'author' | 'confSchema' | 'config'>;
@@ -152,6 +158,8 @@ export interface Rule extends PackComponent {
   readonly actionParams: Readonly<Record<string, unknown>>;
   readonly enabled: boolean;
   readonly origin: RuleOrigin;
+  /** The permission set its executions run with; overrides the action's. */
+  readonly permissionSet: string | null;
 }
 
 export interface Event {

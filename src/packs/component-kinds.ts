@@ -88,6 +88,8 @@ export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition> = {
     outputFormat: file.output_format ?? ACTION_DEFAULTS.outputFormat,
     timeoutSeconds: file.timeout_seconds ?? ACTION_DEFAULTS.timeoutSeconds,
     maxRetries: file.max_retries ?? ACTION_DEFAULTS.maxRetries,
+    apiAccess: file.api_access ?? false,
+    permissionSet: file.permission_set ?? null,
   }),
 };
 
@@ -147,5 +149,6 @@ export const RULE_KIND: ComponentKind<RuleFile, RuleDefinition> = {
     actionRef: file.action_ref,
     actionParams: file.action_params ?? {},
     enabled: file.enabled ?? true,
+    permissionSet: file.permission_set ?? null,
   }),
 };

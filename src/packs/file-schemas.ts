@@ -25,6 +25,8 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
 const text = { type: 'string' } as const;
 const object = { type: 'object' } as const;
 const flatSchema = FLAT_SCHEMA_JSON_SCHEMA;
+/** A permission set's ref; whether it exists is checked when the pack is registered. */
+const permissionSetRef = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const componentKeys = { ref: text, name: text, label: text, description: text } as const;
 
 export const PACK_FILE_SCHEMA = {
@@ -57,6 +59,8 @@ export const ACTION_FILE_SCHEMA = {
     output_format: { enum: [...OUTPUT_FORMATS] },
     timeout_seconds: { type: 'integer', minimum: 1 },
     max_retries: { type: 'integer', minimum: 0 },
+    api_access: { type: 'boolean' },
+    permission_set: permissionSetRef,
   },
 } as const;
 
@@ -94,6 +98,7 @@ export const RULE_FILE_SCHEMA = {
     action_ref: text,
     action_params: object,
     enabled: { type: 'boolean' },
+    permission_set: permissionSetRef,
   },
 } as const;
 
@@ -125,6 +130,8 @@ export interface ActionFile extends ComponentFile {
   readonly output_format?: (typeof OUTPUT_FORMATS)[number];
   readonly timeout_seconds?: number;
   readonly max_retries?: number;
+  readonly api_access?: boolean;
+  readonly permission_set?: string;
 }
 
 export interface TriggerFile extends ComponentFile {
@@ -149,4 +156,5 @@ export interface RuleFile extends ComponentFile {
   readonly action_ref: string;
   readonly action_params?: Record<string, unknown>;
   readonly enabled?: boolean;
+  readonly permission_set?: string;
 }

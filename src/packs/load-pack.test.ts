@@ -53,7 +53,8 @@ describe('loadPack', () => {
       {
         ref: 'demo.hello', name: 'hello', label: 'hello', description: '', runnerType: 'shell', entryPoint: 'hello.sh',
         parameters: { who: { type: 'string', default: 'world' } }, output: {}, parameterDelivery: 'stdin',
-        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, file: 'actions/hello.yaml',
+        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, apiAccess: false, permissionSet: null,
+        file: 'actions/hello.yaml',
       },
     ]);
     expect(pack.triggers[0]).toMatchObject({ ref: 'demo.ping', name: 'ping', label: 'ping', description: 'A ping.', file: 'triggers/ping.yml' });
@@ -172,6 +173,24 @@ describe('loadPack', () => {
       { file: 'actions/b.yaml', line: 1, column: 6, field: 'ref', message: 'duplicate ref "demo.same": actions/a.yaml defines it too' },
       { file: 'rules/r.yaml', line: 3, column: 13, field: 'action_ref', message: 'no action "demo.missing" is defined in this pack' },
     ]);
+  });
+
+  it('reports a permission_set naming no existing set, and keeps one that exists', async () => {
+    const files = {
+      'pack.yaml': PACK_YAML,
+      'actions/a.yaml': 'name: a\nrunner_type: builtin\nentry_point: noop\napi_access: true\npermission_set: nosuch\n',
+      'rules/r.yaml': 'name: r\ntrigger_ref: core.webhook\naction_ref: demo.a\npermission_set: viewr\n',
+    };
+    const known = { triggers: new Map([['core.webhook', {}]]), actions: new Set<string>(), permissionSets: new Set(['viewer', 'nosuch']) };
+    const error = await loadPack(await writePack(files), { known: { ...known, permissionSets: new Set(['viewer']) } }).catch((thrown: unknown) => thrown);
+    expect((error as AppError).code).toBe('ERR_PACK_INVALID');
+    expect((error as AppError).details).toEqual([
+      { file: 'actions/a.yaml', line: 5, column: 17, field: 'permission_set', message: 'no permission set "nosuch" exists' },
+      { file: 'rules/r.yaml', line: 4, column: 17, field: 'permission_set', message: 'no permission set "viewr" exists' },
+    ]);
+    const fixed = await loadPack(await writePack({ ...files, 'rules/r.yaml': files['rules/r.yaml'].replace('viewr', 'viewer') }), { known });
+    expect(fixed.actions[0]).toMatchObject({ apiAccess: true, permissionSet: 'nosuch' });
+    expect(fixed.rules[0]).toMatchObject({ permissionSet: 'viewer' });
   });
 
   it('validates pack config against conf_schema and applies its defaults', async () => {

@@ -12,7 +12,7 @@ import type {
   SensorDefinition,
   TriggerDefinition,
 } from './pack-definition.js';
-import { type KnownComponents, ruleIssues, sensorIssues } from './reference-checks.js';
+import { type KnownComponents, permissionSetIssues, ruleIssues, sensorIssues } from './reference-checks.js';
 import { schemaIssues } from './schema-issues.js';
 import { capIssues, compareIssues, issueAt, parseYaml, type ParsedYaml, type YamlSource } from './yaml-source.js';
 
@@ -56,7 +56,7 @@ export async function loadPack(dir: string, options: LoadPackOptions = {}): Prom
   const context: LoadContext = { files, packRef, issues };
   // Actions and triggers first, so each rule and sensor is checked against them as it is read:
   // no parsed document outlives its file (one costs up to a few hundred times its text).
-  const actions = await loadComponents(context, ACTION_KIND);
+  const actions = await loadComponents(context, ACTION_KIND, (action, source) => permissionSetIssues(action, source, options.known));
   const triggers = await loadComponents(context, TRIGGER_KIND);
   const later = laterChecks(context, { actions, triggers }, options.known);
   const sensors = await loadComponents(context, SENSOR_KIND, later.sensor);
@@ -164,6 +164,7 @@ function laterChecks(
   const all: KnownComponents | undefined = known && {
     triggers: new Map([...known.triggers, ...definitionsOf(own.triggers).map((t) => [t.ref, t.parameters] as const)]),
     actions: new Set([...known.actions, ...defined.actions]),
+    ...(known.permissionSets ? { permissionSets: known.permissionSets } : {}),
   };
   const singular = { actions: 'action', triggers: 'trigger' } as const;
   const localIssues = (source: YamlSource, refs: readonly LocalRef[]): ValidationIssue[] =>
@@ -173,7 +174,7 @@ function laterChecks(
   // A ref into this pack was checked just above: count it as present below, not report it twice.
   const withOwn = (refs: readonly LocalRef[]): KnownComponents | undefined => all && withOwnRefs(all, context.packRef, refs);
   return {
-    rule: (rule, source, refs) => [...localIssues(source, refs), ...ruleIssues(rule, source, withOwn(refs))],
+    rule: (rule, source, refs) => [...localIssues(source, refs), ...ruleIssues(rule, source, withOwn(refs)), ...permissionSetIssues(rule, source, known)],
     sensor: (sensor, source, refs) => {
       const withKnown = withOwn(refs);
       return [...localIssues(source, refs), ...(withKnown ? sensorIssues(sensor, source, withKnown) : [])];

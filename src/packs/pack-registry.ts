@@ -113,7 +113,8 @@ export class PackRegistry {
     const own = (await this.#store.packs.listAll()).find((pack) => pack.path === root)?.ref;
     const triggers = (await this.#store.triggers.listAll()).filter((t) => t.packRef !== own);
     const actions = (await this.#store.actions.listRefs()).filter((a) => a.packRef !== own);
-    return { triggers: new Map(triggers.map((t) => [t.ref, t.parameters])), actions: new Set(actions.map((a) => a.ref)) };
+    const permissionSets = new Set((await this.#store.permissionSets.listAll()).map((set) => set.ref));
+    return { triggers: new Map(triggers.map((t) => [t.ref, t.parameters])), actions: new Set(actions.map((a) => a.ref)), permissionSets };
   }
 
   /** Writes the pack in dependency order — triggers, actions, rules, sensors — in one transaction. */

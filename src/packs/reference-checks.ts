@@ -9,6 +9,19 @@ export interface KnownComponents {
   /** Trigger refs with their parameter schemas. */
   readonly triggers: ReadonlyMap<string, FlatSchema>;
   readonly actions: ReadonlySet<string>;
+  /** Refs of the permission sets that exist; when given, an action's or rule's `permission_set` must be one. */
+  readonly permissionSets?: ReadonlySet<string>;
+}
+
+/** An action's or rule's `permission_set` that names no existing set (checked only when `known` lists the sets). */
+export function permissionSetIssues(
+  component: { readonly permissionSet: string | null },
+  source: YamlSource,
+  known: KnownComponents | undefined,
+): ValidationIssue[] {
+  const ref = component.permissionSet;
+  if (ref === null || known?.permissionSets === undefined || known.permissionSets.has(ref)) return [];
+  return [issueAt(source, ['permission_set'], `no permission set "${ref}" exists`)];
 }
 
 /**

@@ -17,6 +17,8 @@ export interface RuleSpec {
   readonly action_ref: string;
   readonly action_params?: Record<string, unknown>;
   readonly enabled?: boolean;
+  /** The permission set its executions run with; null or absent: the action's. */
+  readonly permission_set?: string | null;
 }
 
 export interface RuleServiceOptions {
@@ -129,6 +131,10 @@ export class RuleService {
       const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
       throw new AppError('ERR_RULE_INVALID', `${details[0]?.field}: ${details[0]?.message}${more}`, { details });
     }
+    const permissionSet = spec.permission_set ?? null;
+    if (permissionSet !== null && !(await this.#store.permissionSets.findByRef(permissionSet))) {
+      throw new AppError('ERR_PERMISSION_SET_NOT_FOUND', `permission_set: no permission set "${permissionSet}" exists`);
+    }
     const input: RuleInput = {
       ref: spec.ref,
       packRef: parsed.pack,
@@ -141,6 +147,7 @@ export class RuleService {
       actionParams,
       enabled: spec.enabled ?? true,
       origin,
+      permissionSet,
     };
     return { input, action };
   }
@@ -157,5 +164,6 @@ function toSpec(rule: Rule): RuleSpec {
     action_ref: rule.actionRef,
     action_params: { ...rule.actionParams },
     enabled: rule.enabled,
+    permission_set: rule.permissionSet,
   };
 }

@@ -1,5 +1,5 @@
 export { EventIngest, ONE_SHOT_TRIGGERS, type EventIngestOptions } from './event-ingest.js';
 export { SensorProcess } from './sensor-process.js';
-export { SensorService, type SensorServiceOptions } from './sensor-service.js';
+export { type SensorCredentials, SensorService, type SensorServiceOptions, type SensorTokenGrant } from './sensor-service.js';
 export type { SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
 export { EventQueries } from './event-queries.js';

@@ -183,7 +183,7 @@ export class SensorProcess {
   #start(): void {
     this.#state = 'starting';
     this.#childKey = this.#key;
-    const env = { ...this.#opts.env, ATTUNE_SENSOR_TRIGGERS: serializeInstances(this.#instances) };
+    const env = { ...this.#opts.env, ...this.#opts.currentEnv?.(), ATTUNE_SENSOR_TRIGGERS: serializeInstances(this.#instances) };
     const child: SensorChild = new SensorChild({
       launch: this.#launch,
       env,

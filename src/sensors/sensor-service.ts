@@ -7,6 +7,7 @@ import type { SensorsConfig } from '../config/index.js';
 import type { Rule, Sensor } from '../domain/index.js';
 import { buildChildEnv, type Containment, resolveEntryPath, resolveLaunch } from '../process/index.js';
 import type { Store } from '../store/index.js';
+import { PeriodicTask } from '../supervisor/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
 import { SensorLedger } from './sensor-ledger.js';
 import { SensorProcess } from './sensor-process.js';
@@ -26,13 +27,34 @@ export interface SensorServiceOptions {
   readonly containment?: Containment;
   /** Where the running sensor processes are recorded, so a start after a crash ends them first (see SensorLedger). */
   readonly ledgerDir?: string;
+  /** Issues each sensor's ATTUNE_API_TOKEN; without it sensors get none. */
+  readonly credentials?: SensorCredentials;
 }
+
+/** A sensor token as the sensor service holds it (see auth's ServiceTokens). */
+export interface SensorTokenGrant {
+  readonly token: string;
+  readonly id: number;
+  /** ISO time it stops working. */
+  readonly expiresAt: string;
+}
+
+/** Where sensor tokens come from: a narrow port, so a sensor service on another host can get them later. */
+export interface SensorCredentials {
+  issueSensorToken(sensorRef: string): Promise<SensorTokenGrant>;
+  revokeToken(id: SensorTokenGrant['id']): Promise<void>;
+}
+
+/** How often held sensor tokens are checked; one past half its lifetime is replaced for the next start. */
+const TOKEN_CHECK_MS = 15 * 60_000;
 
 interface Supervised {
   readonly sensor: Sensor;
   readonly process: SensorProcess;
   /** Rule refs by rule id, for the instances the process was last given. */
   readonly ruleRefs: Map<number, string>;
+  /** The API token the next (re)start gets; issued tokens are revoked when supervision ends. */
+  readonly tokens: { current: SensorTokenGrant | undefined; readonly issued: SensorTokenGrant[]; issuedAt: number };
 }
 
 /**
@@ -49,11 +71,13 @@ export class SensorService {
   #stopped = false;
   #apiUrl = '';
   readonly #ledger: SensorLedger | undefined;
+  readonly #tokenCheck: PeriodicTask;
 
   constructor(options: SensorServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ svc: 'sensors' });
     this.#ledger = options.ledgerDir === undefined ? undefined : new SensorLedger(options.ledgerDir);
+    this.#tokenCheck = new PeriodicTask('sensor tokens', TOKEN_CHECK_MS, () => this.#renewTokens(), this.#log);
   }
 
   /**
@@ -72,13 +96,15 @@ export class SensorService {
       () => this.reconcile(),
     );
     await this.reconcile();
+    if (this.#options.credentials) this.#tokenCheck.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#tokenCheck.stop();
     await this.#consumer?.cancel();
     await this.#reconciling;
-    await Promise.all([...this.#supervised.values()].map((s) => s.process.stop()));
+    await Promise.all([...this.#supervised.values()].map((s) => this.#unsupervise(s)));
   }
 
   /** Brings running sensors in line with the enabled rules; calls are serialised. */
@@ -107,7 +133,7 @@ export class SensorService {
     for (const [ref, supervised] of this.#supervised) {
       if (sensors.some((s) => s.ref === ref && launchKey(s) === launchKey(supervised.sensor))) continue;
       this.#supervised.delete(ref); // removed, disabled or changed: stop the old process
-      await supervised.process.stop();
+      await this.#unsupervise(supervised);
     }
     for (const sensor of sensors) {
       const instances = await this.#instancesFor(sensor, rules);
@@ -146,6 +172,8 @@ export class SensorService {
       return undefined;
     }
     const ruleRefs = new Map<number, string>();
+    const tokens: Supervised['tokens'] = { current: undefined, issued: [], issuedAt: 0 };
+    await this.#issueToken(sensor.ref, tokens);
     const env = buildChildEnv(baseEnv, {
       ATTUNE_SENSOR_REF: sensor.ref,
       ATTUNE_API_URL: this.#apiUrl,
@@ -154,9 +182,11 @@ export class SensorService {
     const supervised: Supervised = {
       sensor,
       ruleRefs,
+      tokens,
       process: new SensorProcess({
         launch: { ref: sensor.ref, ...resolved.launch, cwd, triggerTypes: sensor.triggerTypes, liveUpdates: sensor.liveUpdates },
         env,
+        currentEnv: () => tokenEnv(tokens.current),
         log: this.#log, // SensorProcess adds the sensorRef itself
         onEvent: (emission) => this.#ingest(sensor, ruleRefs, emission),
         onAlert: (alert) => this.#alert(alert),
@@ -168,12 +198,55 @@ export class SensorService {
         logFileMaxBytes: config.log_max_bytes,
         logFileMaxFiles: config.log_max_files,
         ...(this.#options.containment ? { containment: this.#options.containment } : {}),
-        onProcessStarted: (pid, cell) => this.#keepLedger(sensor.ref, (ledger) => ledger.record(sensor.ref, pid, cell)),
-        onProcessEnded: () => this.#keepLedger(sensor.ref, (ledger) => ledger.forget(sensor.ref)),
+        onProcessStarted: (pid, cell) => {
+          this.#keepLedger(sensor.ref, (ledger) => ledger.record(sensor.ref, pid, cell));
+          this.#publishState(sensor.ref, 'running');
+        },
+        onProcessEnded: () => {
+          this.#keepLedger(sensor.ref, (ledger) => ledger.forget(sensor.ref));
+          this.#publishState(sensor.ref, 'stopped');
+        },
       }),
     };
     this.#supervised.set(sensor.ref, supervised);
     return supervised;
+  }
+
+  /** Gives the sensor a fresh token for its next start (the running process renews its own, see docs/sensors.md). */
+  async #issueToken(sensorRef: string, tokens: Supervised['tokens']): Promise<void> {
+    const credentials = this.#options.credentials;
+    if (!credentials) return;
+    const grant = await credentials.issueSensorToken(sensorRef);
+    tokens.current = grant;
+    tokens.issued.push(grant);
+    tokens.issuedAt = Date.now();
+  }
+
+  async #renewTokens(): Promise<void> {
+    for (const { sensor, tokens } of this.#supervised.values()) {
+      const { current } = tokens;
+      if (current && Date.now() > (tokens.issuedAt + Date.parse(current.expiresAt)) / 2) await this.#issueToken(sensor.ref, tokens);
+    }
+  }
+
+  /** Stops the process, then revokes every token it was given: nothing runs with them any more. */
+  async #unsupervise(supervised: Supervised): Promise<void> {
+    await supervised.process.stop();
+    const issued = supervised.tokens.issued.splice(0);
+    supervised.tokens.current = undefined;
+    for (const grant of issued) {
+      await this.#options.credentials?.revokeToken(grant.id).catch((err: unknown) => {
+        // Safe to go on: the token expires on its own within its lifetime.
+        this.#log.warn({ err, sensorRef: supervised.sensor.ref }, 'could not revoke a sensor token');
+      });
+    }
+  }
+
+  #publishState(sensorRef: string, state: 'running' | 'stopped'): void {
+    this.#options.bus.publish('sensor.status.changed', { sensorRef, state }).catch((err: unknown) => {
+      // Only live-stream watchers miss it; the sensor's status stays readable through the API.
+      this.#log.warn({ err, sensorRef }, 'could not publish the sensor status');
+    });
   }
 
   #keepLedger(sensorRef: string, write: (ledger: SensorLedger) => void): void {
@@ -205,4 +278,9 @@ export class SensorService {
 /** What a sensor's process depends on; a pack reload that changes none of it leaves it running. */
 function launchKey(sensor: Sensor): string {
   return JSON.stringify([sensor.runnerType, sensor.entryPoint, sensor.triggerTypes, sensor.liveUpdates, sensor.parameters]);
+}
+
+/** A sensor's token variables: the token and when it expires (it renews itself before, see docs/sensors.md). */
+function tokenEnv(grant: SensorTokenGrant | undefined): Record<string, string> {
+  return grant ? { ATTUNE_API_TOKEN: grant.token, ATTUNE_API_TOKEN_EXPIRES_AT: grant.expiresAt } : {};
 }

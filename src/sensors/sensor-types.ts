@@ -83,6 +83,8 @@ export interface SensorProcessOptions {
   readonly launch: SensorLaunch;
   /** ATTUNE_SENSOR_REF, ATTUNE_API_URL, ATTUNE_LOG_LEVEL and the minimal PATH/HOME/LANG/TMPDIR, chosen by the caller. */
   readonly env: Readonly<Record<string, string>>;
+  /** Variables read again at every (re)start, over `env`: the sensor's current API token. */
+  readonly currentEnv?: () => Readonly<Record<string, string>>;
   /** Called one emission at a time, in stdout order; the next is not handled until this settles. */
   readonly onEvent: (emission: SensorEmission) => Promise<void>;
   /** Called once per failure streak, when consecutive failures reach `alertAfterFailures`. */

@@ -30,6 +30,8 @@ export function toAction(row: Selectable<ActionTable>): Action {
     outputFormat: row.output_format as OutputFormat,
     timeoutSeconds: row.timeout_seconds,
     maxRetries: row.max_retries,
+    apiAccess: row.api_access === 1,
+    permissionSet: row.permission_set,
     created: row.created,
     updated: row.updated,
   };
@@ -49,6 +51,8 @@ function toColumns(input: ActionInput) {
     output_format: input.outputFormat,
     timeout_seconds: input.timeoutSeconds,
     max_retries: input.maxRetries,
+    api_access: input.apiAccess ? 1 : 0,
+    permission_set: input.permissionSet,
   };
 }
 

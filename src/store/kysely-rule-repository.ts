@@ -20,6 +20,7 @@ export function toRule(row: Selectable<RuleTable>): Rule {
     actionParams: fromJson(row.action_params),
     enabled: row.enabled === 1,
     origin: row.origin as RuleOrigin,
+    permissionSet: row.permission_set,
     created: row.created,
     updated: row.updated,
   };
@@ -37,6 +38,7 @@ function toColumns(input: RuleInput) {
     action_params: toJson(input.actionParams),
     enabled: input.enabled ? 1 : 0,
     origin: input.origin,
+    permission_set: input.permissionSet,
   };
 }
 

@@ -82,6 +82,8 @@ export interface NewExecution {
   readonly enforcementId?: EnforcementId | null;
   readonly eventId?: EventId | null;
   readonly parentId?: ExecutionId | null;
+  /** The login of the identity that asked for it through the API. */
+  readonly requestedBy?: string | null;
 }
 
 export interface ExecutionFilter extends PageRequest {

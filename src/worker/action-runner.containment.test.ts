@@ -57,6 +57,8 @@ function action(entryPoint: string): Action {
     outputFormat: 'text',
     timeoutSeconds: 600,
     maxRetries: 0,
+    apiAccess: false,
+    permissionSet: null,
     created: '',
     updated: '',
   };

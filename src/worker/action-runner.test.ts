@@ -82,6 +82,8 @@ function makeAction(overrides: Partial<Action>): Action {
     outputFormat: 'text',
     timeoutSeconds: 60,
     maxRetries: 0,
+    apiAccess: false,
+    permissionSet: null,
     created: '',
     updated: '',
     ...overrides,

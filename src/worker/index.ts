@@ -15,3 +15,4 @@ export { encodeParameters } from './parameter-encoding.js';
 export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-delivery.js';
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { Spawner, type SpawnerOptions } from './spawner/spawner-client.js';
+export { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';

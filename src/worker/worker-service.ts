@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId } from '../domain/index.js';
+import { type Action, type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
 import { identifyProcess } from '../process/index.js';
 import type { RunningAction, RunOutcome } from './run-request.js';
+import { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';
 
 /** Pauses between tries to record an outcome the database refused (a full disk): doubling, capped. */
 const RECORD_RETRY_FIRST_MS = 500;
@@ -26,6 +27,8 @@ export interface WorkerServiceOptions {
   readonly workerId: string;
   /** Passed to actions as ATTUNE_API_URL. */
   readonly apiUrl: string;
+  /** Issues the ATTUNE_API_TOKEN of actions with `api_access`; without it they get none. */
+  readonly credentials?: ExecutionCredentials;
 }
 
 /**
@@ -165,6 +168,7 @@ export class WorkerService {
     // Builtins run in-process and get no environment: spare them the event lookup.
     const event = execution.eventId === null || action.runnerType === 'builtin' ? undefined : await store.events.get(execution.eventId);
     if (event) env.ATTUNE_TRIGGER = event.triggerRef;
+    if (action.apiAccess) env.ATTUNE_API_TOKEN = await this.#issueToken(execution, action);
     const running = runner.start({
       executionId: execution.id,
       action,
@@ -181,6 +185,14 @@ export class WorkerService {
     } finally {
       this.#running.delete(execution.id);
     }
+  }
+
+  /** The action's execution token: kept in its environment only, never in argv or a log line. */
+  async #issueToken(execution: Execution, action: Action): Promise<string> {
+    const { credentials, store } = this.#options;
+    if (!credentials) throw new Error(`action "${action.ref}" asks for API access, but this worker cannot issue tokens`);
+    const rule = execution.ruleRef === null ? undefined : await store.rules.findByRef(execution.ruleRef);
+    return credentials.issue(execution, executionPermissionSet(rule, action));
   }
 
   /** Remembers the action's process so a restart after a crash can end it (see killOrphanedProcess). */
@@ -206,6 +218,7 @@ export class WorkerService {
       return;
     }
     this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
+    await this.#revokeTokens(execution);
     await this.#publishStatus(finished, status);
     await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef });
   }
@@ -226,6 +239,19 @@ export class WorkerService {
         await sleep(delayMs, undefined, { signal: this.#stopSignal.signal }).catch(() => undefined); // aborted: one last try
       }
     }
+  }
+
+  /**
+   * An execution token stops working once its execution has ended anyway (AuthService checks the
+   * status); revoking it too keeps it dead whatever happens to the row later.
+   */
+  async #revokeTokens(execution: Execution): Promise<void> {
+    const { credentials, catalog } = this.#options;
+    if (!credentials || !(await catalog.action(execution.actionRef))?.apiAccess) return;
+    await credentials.revoke(execution.id).catch((error: unknown) => {
+      // Safe to go on: the token is refused anyway now that the execution has a terminal status.
+      this.#log.warn({ err: error, executionId: execution.id }, 'could not revoke the execution token');
+    });
   }
 
   async #cancel(delivery: Delivery<'execution.cancel'>): Promise<void> {

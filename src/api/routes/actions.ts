@@ -21,6 +21,8 @@ function toActionDto(action: Action): ActionJson {
     output_format: action.outputFormat,
     timeout_seconds: action.timeoutSeconds,
     max_retries: action.maxRetries,
+    api_access: action.apiAccess,
+    permission_set: action.permissionSet,
     created: action.created,
     updated: action.updated,
   };

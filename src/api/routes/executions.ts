@@ -14,6 +14,7 @@ import {
 import { type Execution, type FlatSchema, executionId } from '../../domain/index.js';
 import type { ExecutionSummary } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
+import { principalOf } from '../permissions.js';
 import { redactStored } from '../redact-stored.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
@@ -45,6 +46,7 @@ function executionFields(execution: Omit<Execution, 'result' | 'process'>, actio
     updated: execution.updated,
     started_at: execution.startedAt,
     finished_at: execution.finishedAt,
+    requested_by: execution.requestedBy,
   };
 }
 
@@ -78,6 +80,7 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
         actionRef: action_ref,
         parameters: parameters ?? {},
         timeoutSeconds: timeout_seconds ?? null,
+        requestedBy: principalOf(request).identity.login,
       });
       return reply.status(201).send({ data: await present(ctx, execution) });
     },

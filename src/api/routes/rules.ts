@@ -34,6 +34,7 @@ function toRuleDto(rule: Rule, actionSchema: FlatSchema | undefined): RuleJson {
     action_params: redactStored(actionSchema, rule.actionParams, isTemplateReference),
     enabled: rule.enabled,
     origin: rule.origin,
+    permission_set: rule.permissionSet,
     created: rule.created,
     updated: rule.updated,
   };

@@ -3,6 +3,7 @@ import type { ExecutionJson, ExecutionSummaryJson } from '../../api-contract/ind
 import { EXECUTION_STATUSES } from '../../domain/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
 import { printResultOutput, resultString } from '../execute.js';
+import { watchExecution, watchExecutions } from './execution-watch.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
 
@@ -29,6 +30,7 @@ interface ListOptions {
   readonly parent?: number;
   readonly limit?: number;
   readonly offset?: number;
+  readonly watch?: boolean;
 }
 
 const executionId = parsePositiveInteger('execution id');
@@ -45,7 +47,8 @@ export function registerExecutionCommands(program: Command): void {
     .option('--parent <id>', 'only children of this execution', parsePositiveInteger('--parent'))
     .option('--limit <n>', 'at most this many executions', parsePositiveInteger('--limit'))
     .option('--offset <n>', 'skip this many executions', parsePositiveInteger('--offset', true))
-    .addHelpText('after', '\nExamples:\n  $ attune execution list --status failed --limit 10\n  $ attune execution list --rule examples.tick')
+    .option('--watch', 'then print a line per status change, live, until interrupted (--status and --action filter it too)')
+    .addHelpText('after', '\nExamples:\n  $ attune execution list --status failed --limit 10\n  $ attune execution list --rule examples.tick\n  $ attune execution list --watch --action core.shell')
     .action(async (options: ListOptions, command: Command) => {
       const context = createContext(command);
       const query = {
@@ -58,14 +61,17 @@ export function registerExecutionCommands(program: Command): void {
       };
       const page = await (await context.client()).list<ExecutionSummaryJson>('/executions', query);
       await printList(context, page, EXECUTION_COLUMNS);
+      if (options.watch) await watchExecutions(context, options);
     });
 
   execution
     .command('show')
     .description('show one execution with its parameters and result')
     .argument('<id>', 'execution id')
-    .action(async (id: string, _options: unknown, command: Command) => {
+    .option('--watch', 'print its status changes live; exit when it ends, non-zero unless it completed')
+    .action(async (id: string, options: { watch?: boolean }, command: Command) => {
       const context = createContext(command);
+      if (options.watch) return watchExecution(context, executionId(id));
       await printDocument(context, await (await context.client()).get<ExecutionJson>(`/executions/${executionId(id)}`));
     });
 

@@ -28,6 +28,16 @@ export function componentsContract(current: CurrentStore): void {
     expect(await store.actions.findByRef('demo.b')).toMatchObject({ created: '2030-01-01T00:00:00.000Z', updated: '2030-01-02T00:00:00.000Z' });
   });
 
+  it('keeps the API access and permission set of actions and rules', async () => {
+    const store = current();
+    const pack = await store.packs.upsert(META, '/p');
+    await store.actions.replaceForPack(pack.id, [{ ...action('demo.a'), apiAccess: true, permissionSet: 'viewer' }, action('demo.b')]);
+    expect(await store.actions.findByRef('demo.a')).toMatchObject({ apiAccess: true, permissionSet: 'viewer' });
+    expect(await store.actions.findByRef('demo.b')).toMatchObject({ apiAccess: false, permissionSet: null });
+    await store.rules.replaceForPack(pack.id, [rule('demo.r', { permissionSet: 'executor' })]);
+    expect(await store.rules.findByRef('demo.r')).toMatchObject({ permissionSet: 'executor' });
+  });
+
   it('lists packs by ref in pages, and deletes a pack with its components', async () => {
     const store = current();
     const demo = await store.packs.upsert(META, '/demo');

@@ -12,6 +12,9 @@ export function executionsContract(current: CurrentStore): void {
     const store = current();
     const execution = await store.executions.create({ actionRef: 'demo.a', parameters: { x: 1 } });
     expect(execution).toMatchObject({ status: 'requested', attempt: 0, result: null, process: null, startedAt: null, finishedAt: null });
+    const asked = await store.executions.create({ actionRef: 'demo.a', parameters: {}, requestedBy: 'alice' });
+    expect([execution.requestedBy, (await store.executions.get(asked.id))?.requestedBy]).toEqual([null, 'alice']);
+    expect((await store.executions.list({ limit: 1, offset: 0 })).items[0]?.requestedBy).toBe('alice');
     const [a, b] = await Promise.all([
       store.executions.transition(execution.id, ['requested'], 'scheduled'),
       store.executions.transition(execution.id, ['requested'], 'scheduled'),

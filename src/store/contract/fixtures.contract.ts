@@ -27,6 +27,8 @@ export function action(ref: string, description = '', packRef = 'demo'): ActionI
     outputFormat: 'text',
     timeoutSeconds: 60,
     maxRetries: 0,
+    apiAccess: false,
+    permissionSet: null,
   };
 }
 
@@ -43,6 +45,7 @@ export function rule(ref: string, overrides: Partial<RuleInput> = {}): RuleInput
     actionParams: {},
     enabled: true,
     origin: 'pack',
+    permissionSet: null,
     ...overrides,
   };
 }

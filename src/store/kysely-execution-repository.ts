@@ -38,6 +38,7 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
     updated: row.updated,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    secretParameters: fromJson(row.secret_parameters),
   };
 }
 
@@ -72,6 +73,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
         updated: now,
         started_at: null,
         finished_at: null,
+        secret_parameters: toJson(input.secretParameters ?? []),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -15,7 +15,7 @@ import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
 import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
-import { SecretBox } from './secrets/index.js';
+import { KeyService, SecretBox } from './secrets/index.js';
 import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
 import { openStore, sqliteDialect, type Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
@@ -88,8 +88,10 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const packs = new PackRegistry({ store, bus, log, catalog, secrets, limits: config.packs });
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
+  const audit = new AuditLog({ store, log });
+  const keys = new KeyService({ store, secrets, audit });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor, rules: config.rules });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: config.executor, rules: config.rules });
   const sensors = new SensorService({
     store,
     bus,
@@ -107,7 +109,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
-  const auth = new AuthService({ store, secrets, log, config: config.auth, audit: new AuditLog({ store, log }) });
+  const auth = new AuthService({ store, secrets, log, config: config.auth, audit });
   const firstStart = await auth.bootstrap();
   if (firstStart) writeCliToken(config.home, firstStart.cliToken);
   const api = await buildApi(
@@ -122,6 +124,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       enforcementQueries: new EnforcementQueries({ store }),
       ingest,
       eventQueries: new EventQueries({ store }),
+      keys,
       sensors,
       services,
       readiness,

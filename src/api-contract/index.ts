@@ -21,3 +21,4 @@ export * from './events.js';
 export * from './enforcements.js';
 export * from './webhooks.js';
 export * from './auth.js';
+export * from './keys.js';

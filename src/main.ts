@@ -10,7 +10,7 @@ import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart } from './auth/index.js';
 import { AppError } from './domain/index.js';
-import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
+import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
@@ -107,6 +107,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   // Packs before the API listens, so the first request already finds the core actions.
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
+  const outcomes = new EventOutcomes({ store, bus });
+  await outcomes.start();
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
   const auth = new AuthService({ store, secrets, log, config: config.auth, audit });
@@ -120,6 +122,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       packQueries: new PackQueries({ store }),
       executions,
       executionQueries: new ExecutionQueries({ store }),
+      outcomes,
       rules,
       enforcementQueries: new EnforcementQueries({ store }),
       ingest,
@@ -165,6 +168,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await outcomes.stop(); // a webhook waiting on ?wait= answers now, so the API closes at once
       await api.close();
       await sensors.stop();
       await ruleEngine.stop();

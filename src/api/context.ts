@@ -1,5 +1,5 @@
 import type { AuthService } from '../auth/index.js';
-import type { ExecutionQueries, ExecutionRequests } from '../executor/index.js';
+import type { EventOutcomes, ExecutionQueries, ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
 import type { KeyService } from '../secrets/index.js';
@@ -21,6 +21,8 @@ export interface ApiContext {
   readonly packQueries: PackQueries;
   readonly executions: ExecutionRequests;
   readonly executionQueries: ExecutionQueries;
+  /** What a webhook's events ran, for `?wait=`. */
+  readonly outcomes: Pick<EventOutcomes, 'wait'>;
   readonly rules: RuleService;
   readonly enforcementQueries: EnforcementQueries;
   readonly ingest: EventIngest;

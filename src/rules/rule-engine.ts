@@ -141,7 +141,9 @@ export class RuleEngine {
       for (const rule of rules) await tx.events.createEnforcement({ ruleId: rule.id, ruleRef: rule.ref, eventId: id, status: 'failed', failure });
       return true;
     });
-    if (abandoned) this.#log.error({ eventId: id, err: error }, 'event abandoned after failing every attempt');
+    if (!abandoned) return;
+    this.#log.error({ eventId: id, err: error }, 'event abandoned after failing every attempt');
+    await this.#options.bus.publish('event.processed', { eventId: id });
   }
 
   /** Evaluates, then writes every outcome for the event in one transaction, then announces them. */
@@ -155,7 +157,7 @@ export class RuleEngine {
     }
     const requested = await store.transaction(async (tx) => {
       const executions: Execution[] = [];
-      if (!(await tx.events.markProcessed(event.id))) return executions; // another handler won the race
+      if (!(await tx.events.markProcessed(event.id))) return undefined; // another handler won the race
       for (const decision of decisions) {
         const failure = 'failure' in decision ? decision.failure : null;
         const { rule } = decision;
@@ -169,10 +171,12 @@ export class RuleEngine {
       }
       return executions;
     });
+    if (requested === undefined) return; // another handler won the race, and announces it
     for (const execution of requested) {
       await bus.publish('execution.requested', { executionId: execution.id });
       if (execution.enforcementId !== null) await bus.publish('enforcement.created', { enforcementId: execution.enforcementId });
     }
+    await bus.publish('event.processed', { eventId: event.id });
   }
 
   /**

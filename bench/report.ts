@@ -4,6 +4,7 @@ import type { Options } from './run.js';
 import type { Distribution, Summary } from './stats.js';
 import type { ThroughputSummary } from './throughput.js';
 import type { TimerResult } from './timer.js';
+import type { WebhookWaitResult } from './webhook-wait.js';
 
 /** The machine the figures belong to; recorded with every result. */
 export function machine() {
@@ -30,6 +31,7 @@ export interface BenchResults {
   readonly throughput: { readonly noop: ThroughputSummary; readonly echo: ThroughputSummary; readonly peakRss: Summary | undefined } | undefined;
   readonly pipeline: PipelineGroup | undefined;
   readonly latency: LatencyResult | undefined;
+  readonly webhook: readonly WebhookWaitResult[] | undefined;
   readonly timer: TimerResult | undefined;
 }
 
@@ -87,7 +89,7 @@ function printColumns(header: readonly string[], lines: readonly (readonly strin
 
 /** The readable tables, the machine line, then the one JSON line that tools read (always last). */
 export function printReport(r: BenchResults): void {
-  const { options, host, throughput, pipeline, latency, timer } = r;
+  const { options, host, throughput, pipeline, latency, webhook, timer } = r;
   const failedNote = (t: ThroughputSummary) => `${t.completed} completed, ${t.failed} failed`;
   const rows: Row[] = [];
   if (r.coldStart !== undefined) {
@@ -132,6 +134,13 @@ export function printReport(r: BenchResults): void {
       ['event stored → execution finished', latency.event_to_finished_ms, 'ms'],
     );
   }
+  for (const w of webhook ?? []) {
+    const note = `${w.requests} POSTs ?wait, ${w.failed} failed`;
+    figures.push(
+      [`webhook ?wait → core.shell, concurrency ${w.concurrency}`, w.per_second, 'req/s', note],
+      [`webhook ?wait round trip, concurrency ${w.concurrency}`, w.round_trip_ms, 'ms', 'POST sent → 200 with the output'],
+    );
+  }
   if (timer !== undefined) {
     figures.push(
       ['timer fire offset (fired − scheduled)', timer.fire_offset_ms, 'ms', `1 s interval for ${timer.seconds} s; ${timer.fires} fires of ${timer.expected} expected`],
@@ -166,6 +175,7 @@ export function printReport(r: BenchResults): void {
       latency_rate: options.latencyRate,
       latency_seconds: options.latencySeconds,
       timer_seconds: options.timerSeconds,
+      webhook_requests: options.webhookRequests,
       worker_concurrency: process.env.ATTUNE__WORKER__CONCURRENCY ?? 'default (16)',
     },
     results: {
@@ -186,6 +196,7 @@ export function printReport(r: BenchResults): void {
               peak_rss_after_load_mb: pipeline.peakRssAfterLoadMb ?? null,
             },
       latency: latency ?? null,
+      webhook_wait: webhook ?? null,
       timer: timer ?? null,
     },
   };

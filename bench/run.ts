@@ -14,9 +14,10 @@ import { machine, printReport, type PipelineGroup } from './report.js';
 import { distribution, sleep, summarize, type Summary } from './stats.js';
 import { measureThroughput, summarizeThroughput, type ThroughputResult } from './throughput.js';
 import { measureTimer, SENSOR_MARKER, type TimerResult } from './timer.js';
+import { measureWebhookWait, WEBHOOK_RULE, type WebhookWaitResult } from './webhook-wait.js';
 
 /** The benchmark groups, in the order they run; `--only` and `--skip` take a comma-separated list. */
-export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'timer'] as const;
+export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'webhook', 'timer'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface Options {
@@ -33,6 +34,8 @@ export interface Options {
   readonly latencyRate: number;
   readonly latencySeconds: number;
   readonly timerSeconds: number;
+  /** Webhook ?wait round trips per concurrency level (1 and 16). */
+  readonly webhookRequests: number;
   /** Directory for a V8 CPU profile of the `attune up` that runs the pipeline group. */
   readonly cpuProfDir: string | undefined;
 }
@@ -54,6 +57,7 @@ function parseOptions(): Options {
       'latency-rate': { type: 'string', default: '10' },
       'latency-seconds': { type: 'string', default: '20' },
       'timer-seconds': { type: 'string', default: '60' },
+      'webhook-requests': { type: 'string', default: '300' },
       'cpu-prof': { type: 'string' },
     },
   });
@@ -84,6 +88,7 @@ function parseOptions(): Options {
     latencyRate: positive('latency-rate', values['latency-rate']),
     latencySeconds: positive('latency-seconds', values['latency-seconds']),
     timerSeconds: positive('timer-seconds', values['timer-seconds']),
+    webhookRequests: positive('webhook-requests', values['webhook-requests']),
     cpuProfDir: values['cpu-prof'],
   };
 }
@@ -247,6 +252,35 @@ async function benchLatency(options: Options, cleanup: Cleanup, http: HttpClient
   });
 }
 
+/** `?wait` webhook → core.shell round trips, one client at a time and then 16 at once. */
+async function benchWebhookWait(options: Options, cleanup: Cleanup): Promise<WebhookWaitResult[]> {
+  collectGarbage();
+  const http = new HttpClient({ maxSockets: 16, timeoutMs: 40_000 });
+  try {
+    return await withAttune(cleanup, http, async (attune) => {
+      await registerBenchPack(http, attune, cleanup);
+      await createRule(http, attune, {
+        ref: WEBHOOK_RULE.ref,
+        triggerRef: 'core.webhook',
+        triggerParams: { url: WEBHOOK_RULE.url },
+        actionRef: 'core.shell',
+        actionParams: { cmd: 'echo {{ event.payload.body.n }}' },
+      });
+      await measureWebhookWait(http, attune, { requests: 32, concurrency: 16 }); // warm-up, not counted
+      const results: WebhookWaitResult[] = [];
+      for (const concurrency of [1, 16]) {
+        const result = await measureWebhookWait(http, attune, { requests: options.webhookRequests, concurrency });
+        const d = result.round_trip_ms;
+        progress(`webhook ?wait → core.shell at concurrency ${concurrency}: ${result.per_second}/s, p50 ${d?.p50 ?? 'n/a'} / p99 ${d?.p99 ?? 'n/a'} ms, ${result.failed} failed`);
+        results.push(result);
+      }
+      return results;
+    });
+  } finally {
+    http.close();
+  }
+}
+
 async function benchTimer(options: Options, cleanup: Cleanup, http: HttpClient): Promise<TimerResult> {
   collectGarbage();
   let sensorPid: number | undefined;
@@ -298,14 +332,16 @@ async function main(): Promise<void> {
     const throughput = run('throughput') ? await benchThroughput(options, cleanup, http) : undefined;
     const pipeline = run('pipeline') ? await benchPipeline(options, cleanup) : undefined;
     const latency = run('latency') ? await benchLatency(options, cleanup, http) : undefined;
+    const webhook = run('webhook') ? await benchWebhookWait(options, cleanup) : undefined;
     const timer = run('timer') ? await benchTimer(options, cleanup, http) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, timer });
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, webhook, timer });
     const failed =
       (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
       (pipeline === undefined ? 0 : [pipeline.noop, pipeline.echo].reduce((n, p) => n + p.missing + p.duplicates + (p.injected - p.completed), 0)) +
       (latency === undefined ? 0 : latency.missing + latency.duplicates + (latency.injected - latency.completed)) +
+      (webhook === undefined ? 0 : webhook.reduce((n, w) => n + w.failed, 0)) +
       (timer === undefined ? 0 : timer.duplicate_fires + timer.missed_fires);
     if (failed > 0) process.exitCode = 1;
   } finally {

@@ -11,12 +11,12 @@ import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './con
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, ServiceTokens } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
-import { ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
+import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
 import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
-import { SecretBox } from './secrets/index.js';
+import { KeyService, SecretBox } from './secrets/index.js';
 import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
 import { openStore, sqliteDialect, type Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
@@ -93,12 +93,14 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const packs = new PackRegistry({ store, bus, log, catalog, secrets, limits: config.packs });
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
+  const audit = new AuditLog({ store, log });
+  const keys = new KeyService({ store, secrets, audit });
   const ingest = new EventIngest({ store, bus, log, catalog });
-  const auth = new AuthService({ store, secrets, log, config: config.auth, audit: new AuditLog({ store, log }) });
+  const auth = new AuthService({ store, secrets, log, config: config.auth, audit });
   // Tokens for what Attune runs: sensors (ATTUNE_API_TOKEN, renewable) and actions with api_access.
   const serviceTokens = new ServiceTokens({ auth, store, sensorTokenTtlSeconds: config.auth.sensor_token_ttl_seconds });
   const notifier = new Notifier({ feed: new BusFeed({ bus }), log });
-  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: config.executor, rules: config.rules });
+  const ruleEngine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: config.executor, rules: config.rules });
   const sensors = new SensorService({
     store,
     bus,
@@ -115,6 +117,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   // Packs before the API listens, so the first request already finds the core actions.
   const packDirs = [CORE_PACK_DIR, EXAMPLES_PACK_DIR, ...listPackDirs(path.join(config.home, 'packs'))];
   await packs.registerAtStart([...packDirs, ...config.packs.paths.map((p) => path.resolve(config.home, p))]);
+  const outcomes = new EventOutcomes({ store, bus });
+  await outcomes.start();
   const services = ['api', 'executor', 'worker', 'rules', 'sensors'];
   const readiness = new Readiness();
   const firstStart = await auth.bootstrap();
@@ -127,10 +131,12 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       packQueries: new PackQueries({ store }),
       executions,
       executionQueries: new ExecutionQueries({ store }),
+      outcomes,
       rules,
       enforcementQueries: new EnforcementQueries({ store }),
       ingest,
       eventQueries: new EventQueries({ store }),
+      keys,
       sensors,
       services,
       readiness,
@@ -174,6 +180,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      await outcomes.stop(); // a webhook waiting on ?wait= answers now, so the API closes at once
       await api.close();
       await notifier.stop();
       await sensors.stop();

@@ -22,3 +22,4 @@ export * from './enforcements.js';
 export * from './webhooks.js';
 export * from './auth.js';
 export * from './stream.js';
+export * from './keys.js';

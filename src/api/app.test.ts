@@ -14,6 +14,7 @@ const BODIES: Readonly<Record<string, unknown>> = {
   'PATCH /api/v1/rules/{ref}': {},
   'POST /api/v1/events': { trigger_ref: 'core.webhook' },
   'POST /api/v1/webhooks/{name}': {},
+  'PUT /api/v1/keys/{name}': { value: 'x' },
   'POST /auth/login': { login: 'nobody', password: 'x' },
   'POST /auth/refresh': { refresh_token: 'x' },
   'POST /auth/logout': { refresh_token: 'x' },
@@ -74,9 +75,9 @@ describe('the API of startAttune, route by route', () => {
   };
 
   it('lists every resource plugin’s routes', () => {
-    expect(routes).toHaveLength(34);
+    expect(routes).toHaveLength(38);
     const prefixes = new Set(routes.map((r) => (r.path.startsWith('/api/') ? r.path.split('/')[3] : r.path.split('/')[1])));
-    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream']);
+    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys']);
   });
 
   it('refuses a foreign Host on every route, in the one error body', async () => {
@@ -96,7 +97,7 @@ describe('the API of startAttune, route by route', () => {
   });
 
   it('takes only JSON bodies, parsed strictly, on every route that takes a body', async () => {
-    const hasBody = (route: Route) => ['POST', 'PATCH'].includes(route.method);
+    const hasBody = (route: Route) => ['POST', 'PATCH', 'PUT'].includes(route.method);
     const text = (r: Route) => send(r, { headers: { 'content-type': 'text/plain' }, body: 'x' });
     expect(await failures((r) => (hasBody(r) ? { status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' } : undefined), text)).toEqual([]);
     const prototypeKey = (r: Route) => send(r, { headers: { 'content-type': 'application/json' }, body: '{"__proto__":{}}' });

@@ -15,6 +15,7 @@ import { enforcementRoutes } from './routes/enforcements.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { packRoutes } from './routes/packs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sensorRoutes } from './routes/sensors.js';
@@ -63,6 +64,7 @@ const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRo
   { prefix: '/api/v1/webhooks', routes: webhookRoutes },
   { prefix: '/auth', routes: tokenRenewalRoutes },
   { prefix: '/api/v1/stream', routes: streamRoutes },
+  { prefix: '/api/v1/keys', routes: keyRoutes },
 ];
 
 export interface ApiOptions extends RequestGuardOptions {
@@ -98,7 +100,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
       security: [{ bearer: [] }],
-      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream'].map((name) => ({ name })),
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys'].map((name) => ({ name })),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,8 +1,9 @@
 import type { AuthService, ServiceTokens } from '../auth/index.js';
 import type { Notifier } from '../notifier/index.js';
-import type { ExecutionQueries, ExecutionRequests } from '../executor/index.js';
+import type { EventOutcomes, ExecutionQueries, ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
+import type { KeyService } from '../secrets/index.js';
 import type { EventIngest, EventQueries, SensorService } from '../sensors/index.js';
 import type { Readiness } from './readiness.js';
 
@@ -21,10 +22,14 @@ export interface ApiContext {
   readonly packQueries: PackQueries;
   readonly executions: ExecutionRequests;
   readonly executionQueries: ExecutionQueries;
+  /** What a webhook's events ran, for `?wait=`. */
+  readonly outcomes: Pick<EventOutcomes, 'wait'>;
   readonly rules: RuleService;
   readonly enforcementQueries: EnforcementQueries;
   readonly ingest: EventIngest;
   readonly eventQueries: EventQueries;
+  /** The key datastore: values sealed, shown only to who may read them. */
+  readonly keys: KeyService;
   /** The sensor processes' status and logs. */
   readonly sensors: Pick<SensorService, 'statusOf' | 'logs'>;
   /** Names of the services this process runs, reported by /health. */

@@ -3,6 +3,7 @@ import type { ExecutionStatus, TerminalStatus } from '../domain/index.js';
 /** Every routing key, the same on both buses (DESIGN §2). */
 export const TOPICS = [
   'event.created',
+  'event.processed',
   'enforcement.created',
   'execution.requested',
   'execution.dispatch',
@@ -33,6 +34,8 @@ interface PackChanged {
  */
 export interface TopicMessages {
   'event.created': { readonly eventId: number; readonly triggerRef: string };
+  /** The rule engine has written every enforcement (and execution) the event will ever get. */
+  'event.processed': { readonly eventId: number };
   'enforcement.created': { readonly enforcementId: number };
   'execution.requested': { readonly executionId: number };
   'execution.dispatch': { readonly executionId: number };

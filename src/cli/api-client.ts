@@ -60,9 +60,13 @@ export class ApiClient {
     return (await this.#request<{ data: T }>('POST', route, body ?? {})).data;
   }
 
+  async put<T>(route: string, body: unknown, query?: Query): Promise<T> {
+    return (await this.#request<{ data: T }>('PUT', withQuery(route, query), body)).data;
+  }
+
   /** Resolves to the data, or undefined for 204 No Content. */
-  async delete<T>(route: string): Promise<T | undefined> {
-    const envelope = await this.#request<{ data?: T } | undefined>('DELETE', route);
+  async delete<T>(route: string, query?: Query): Promise<T | undefined> {
+    const envelope = await this.#request<{ data?: T } | undefined>('DELETE', withQuery(route, query));
     return envelope?.data;
   }
 

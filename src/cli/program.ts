@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { registerActionCommands } from './commands/action.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
+import { registerKeyCommands } from './commands/key.js';
 import { registerPackCommands } from './commands/pack.js';
 import { registerRuleCommands } from './commands/rule.js';
 import { registerRunCommand } from './commands/run.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerEventCommands(program);
   registerSensorCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 

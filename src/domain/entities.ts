@@ -124,6 +124,11 @@ export interface Execution {
   readonly finishedAt: string | null;
   /** The login of the identity that asked for it through the API (null: a rule made it). */
   readonly requestedBy: string | null;
+  /**
+   * Parameters that are secret beyond what the action's schema marks: a rule template that read
+   * a key made them (docs/keys.md). Stored sealed, opened only for the action, masked everywhere.
+   */
+  readonly secretParameters: readonly string[];
 }
 
 export type PackMeta = Pick<Pack, 'ref' | 'label' | 'description' | 'version' | 'author' | 'confSchema' | 'config'>;

@@ -141,3 +141,10 @@ export function secretParameters(flat: FlatSchema): readonly string[] {
 }
 
 export const REDACTED = '********';
+
+/** The schema with `names` marked secret too (parameters a rule filled from a key, say). */
+export function withSecrets(flat: FlatSchema, names: readonly string[]): FlatSchema {
+  const known = names.filter((name) => Object.hasOwn(flat, name));
+  if (known.length === 0) return flat;
+  return { ...flat, ...Object.fromEntries(known.map((name) => [name, { ...flat[name], secret: true } as ParameterSpec])) };
+}

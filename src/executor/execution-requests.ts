@@ -8,6 +8,7 @@ import {
   assertJsonFits,
   checkParameters,
   isTerminal,
+  withSecrets,
 } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
@@ -52,12 +53,12 @@ export class ExecutionRequests {
 
   /**
    * Checks parameters against the action's schema and returns them ready to store: defaults
-   * applied and secret values sealed. Throws ERR_ACTION_NOT_FOUND, ERR_ACTION_PARAMETERS_INVALID
+   * applied and secret values sealed (those the schema marks, and `extraSecrets`). Throws ERR_ACTION_NOT_FOUND, ERR_ACTION_PARAMETERS_INVALID
    * (naming the parameter), or ERR_JSON_TOO_DEEP / ERR_JSON_NUMBER_OUT_OF_RANGE: a rule's
    * templates can render parameters deeper than any request body may be, and every stage after
    * this one (store, spawner, the action's stdin) relies on the same limit.
    */
-  async validateParameters(actionRef: string, parameters: unknown): Promise<Record<string, unknown>> {
+  async validateParameters(actionRef: string, parameters: unknown, extraSecrets: readonly string[] = []): Promise<Record<string, unknown>> {
     assertJsonFits(parameters, 'parameters');
     const action = await this.#catalog.action(actionRef);
     if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${actionRef}"`);
@@ -67,7 +68,7 @@ export class ExecutionRequests {
       const message = first ? `parameter "${first.parameter}" ${first.message}` : 'invalid parameters';
       throw new AppError('ERR_ACTION_PARAMETERS_INVALID', message, { details: checked.problems });
     }
-    return this.#secrets.sealParameters(action.parameters, checked.value);
+    return this.#secrets.sealParameters(withSecrets(action.parameters, extraSecrets), checked.value);
   }
 
   async request(request: ExecutionRequest): Promise<Execution> {

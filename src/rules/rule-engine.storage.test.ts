@@ -9,7 +9,8 @@ import { InProcessBus } from '../bus/index.js';
 import { AppError } from '../domain/index.js';
 import { ExecutionRequests } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
-import { SecretBox } from '../secrets/index.js';
+import { AuditLog } from '../auth/index.js';
+import { KeyService, SecretBox } from '../secrets/index.js';
 import { EventIngest } from '../sensors/index.js';
 import { RuleEngine } from './rule-engine.js';
 import { RuleService } from './rule-service.js';
@@ -38,7 +39,8 @@ it('RuleEngine leaves an event it could not process on a full disk unprocessed, 
   await registry.register(CORE);
   await registry.register(pack);
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
-  const engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+  const keys = new KeyService({ store, secrets, audit: new AuditLog({ store, log }) });
+  const engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
   cleanups.push(() => engine.stop());
   // The execution's parameters need new pages: a full database refuses the rule engine's transaction.
   await new RuleService({ store, bus, log, secrets }).create({ ref: 'probe.big', trigger_ref: 'probe.hit', action_ref: 'core.echo', action_params: { message: '{{ event.payload.text }}' } });

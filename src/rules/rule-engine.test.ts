@@ -4,10 +4,12 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../../test/support/wait.js';
+import { withSecrets } from '../domain/index.js';
 import { InProcessBus } from '../bus/index.js';
 import { ExecutionRequests } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
-import { SecretBox } from '../secrets/index.js';
+import { AuditLog } from '../auth/index.js';
+import { KeyService, SecretBox } from '../secrets/index.js';
 import { EventIngest } from '../sensors/index.js';
 import { openStore, sqliteDialect, type Store } from '../store/index.js';
 import { RuleEngine } from './rule-engine.js';
@@ -23,6 +25,8 @@ describe('RuleEngine', () => {
   let engine: RuleEngine;
   let rules: RuleService;
   let ingest: EventIngest;
+  let keys: KeyService;
+  let secrets: SecretBox;
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'attune-rules-'));
@@ -33,12 +37,13 @@ describe('RuleEngine', () => {
     store = await openStore(sqliteDialect(path.join(dir, 'db.sqlite')));
     bus = new InProcessBus();
     const catalog = new PackCatalog({ store, bus });
-    const secrets = SecretBox.forHome(dir);
+    secrets = SecretBox.forHome(dir);
     const registry = new PackRegistry({ store, bus, log, catalog, secrets });
     await registry.register(CORE);
     await registry.register(pack);
     const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
-    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+    keys = new KeyService({ store, secrets, audit: new AuditLog({ store, log }) });
+    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
     rules = new RuleService({ store, bus, log, secrets });
     ingest = new EventIngest({ store, bus, log, catalog });
   });
@@ -90,6 +95,40 @@ describe('RuleEngine', () => {
     expect(executions.items.map((e) => e.ruleRef)).toEqual(['probe.y']);
   });
 
+  const putKey = (scope: 'system' | 'pack', owner: string, name: string, value: string) =>
+    store.keys.put({ scope, owner, name, value: secrets.seal(value), secret: true, createdBy: null });
+
+  it('reads keystore in conditions and templates, pack keys shadowing system keys, and seals what a key filled', async () => {
+    await putKey('system', '', 'greeting', 'system-hello');
+    await putKey('pack', 'probe', 'greeting', 'pack-hello');
+    await putKey('system', '', 'gate', 'open');
+    await rules.create({ ref: 'probe.keyed', trigger_ref: 'probe.hit', conditions: 'keystore.gate == "open"', action_ref: 'core.echo', action_params: { message: '{{ keystore.greeting }} {{ event.payload.n }}' } });
+    await rules.create({ ref: 'probe.plain', trigger_ref: 'probe.hit', action_ref: 'core.echo', action_params: { message: 'n={{ event.payload.n }}' } });
+    await engine.process(await hit({ n: 7 }));
+    const byRule = new Map((await store.executions.list({ limit: 10, offset: 0 })).items.map((e) => [e.ruleRef, e]));
+    const keyed = byRule.get('probe.keyed');
+    expect(keyed?.secretParameters).toEqual(['message']);
+    expect(JSON.stringify(keyed?.parameters)).not.toContain('pack-hello');
+    const schema = { message: { type: 'string' } } as const;
+    expect(secrets.openParameters(withSecrets(schema, keyed?.secretParameters ?? []), keyed?.parameters ?? {})).toMatchObject({ message: 'pack-hello 7' });
+    expect(byRule.get('probe.plain')).toMatchObject({ secretParameters: [], parameters: { message: 'n=7' } });
+  });
+
+  it('masks key values in the failure a rule records', async () => {
+    await putKey('system', '', 'word', 'not-a-number-4711');
+    // CEL quotes the value it failed on in both of these ("No such key: …", "Invalid duration string: …").
+    await rules.create({ ref: 'probe.bad', trigger_ref: 'probe.hit', conditions: '{"a": true}[keystore.word]', action_ref: 'core.noop' });
+    await rules.create({ ref: 'probe.bad2', trigger_ref: 'probe.hit', action_ref: 'core.sleep', action_params: { seconds: '{{ duration(keystore.word) }}' } });
+    const event = await hit({});
+    await engine.process(event);
+    const failures = (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id })).items.map((e) => e.failure);
+    expect(failures).toHaveLength(2);
+    for (const failure of failures) {
+      expect(failure).toContain('********');
+      expect(failure).not.toContain('not-a-number-4711');
+    }
+  });
+
   it('re-drives events a crash left unprocessed', async () => {
     await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
     await hit({});
@@ -137,7 +176,7 @@ describe('RuleEngine', () => {
     const catalog = new PackCatalog({ store, bus });
     const broken = new BrokenRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
     const fastBus = new InProcessBus({ retryDelayMs: 1, maxAttempts: 2 });
-    const stubborn = new RuleEngine({ store, bus: fastBus, log, executions: broken, catalog, secrets: SecretBox.forHome(dir), config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+    const stubborn = new RuleEngine({ store, bus: fastBus, log, executions: broken, catalog, secrets: SecretBox.forHome(dir), keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
     await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
     const event = await hit({});
     await stubborn.start();

@@ -5,10 +5,11 @@ import type { ExecutorConfig, RulesConfig } from '../config/index.js';
 import { AppError, type Event, type EventId, type Execution, type FlatSchema, type Pack, type Rule, eventId } from '../domain/index.js';
 import type { ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog } from '../packs/index.js';
-import type { SecretBox } from '../secrets/index.js';
+import type { KeyService, SecretBox } from '../secrets/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import { CelBudget, type CelContext, CelEvaluationError, CompiledRuleCache, ruleCacheKey } from './cel/index.js';
+import { keyedParameters, maskKeyValues, usesKeystore } from './rule-keystore.js';
 
 export interface RuleEngineOptions {
   readonly store: Store;
@@ -20,12 +21,14 @@ export interface RuleEngineOptions {
   readonly catalog: PackCatalog;
   /** Opens sealed rule literals and pack config values for the templates and conditions. */
   readonly secrets: SecretBox;
+  /** What rules read as `keystore.<name>`: system keys, shadowed by their pack's keys. */
+  readonly keys: Pick<KeyService, 'valuesFor'>;
   readonly rules: RulesConfig;
 }
 
 /** What one rule decided about one event. */
 type Decision =
-  | { readonly rule: Rule; readonly parameters: Record<string, unknown> }
+  | { readonly rule: Rule; readonly parameters: Record<string, unknown>; readonly secretParameters: readonly string[] }
   | { readonly rule: Rule; readonly failure: string };
 
 /** What evaluating one rule's conditions and templates on one event gave. */
@@ -138,7 +141,9 @@ export class RuleEngine {
       for (const rule of rules) await tx.events.createEnforcement({ ruleId: rule.id, ruleRef: rule.ref, eventId: id, status: 'failed', failure });
       return true;
     });
-    if (abandoned) this.#log.error({ eventId: id, err: error }, 'event abandoned after failing every attempt');
+    if (!abandoned) return;
+    this.#log.error({ eventId: id, err: error }, 'event abandoned after failing every attempt');
+    await this.#options.bus.publish('event.processed', { eventId: id });
   }
 
   /** Evaluates, then writes every outcome for the event in one transaction, then announces them. */
@@ -152,23 +157,26 @@ export class RuleEngine {
     }
     const requested = await store.transaction(async (tx) => {
       const executions: Execution[] = [];
-      if (!(await tx.events.markProcessed(event.id))) return executions; // another handler won the race
+      if (!(await tx.events.markProcessed(event.id))) return undefined; // another handler won the race
       for (const decision of decisions) {
         const failure = 'failure' in decision ? decision.failure : null;
         const { rule } = decision;
         const base = { ruleId: rule.id, ruleRef: rule.ref, eventId: event.id };
         const enforcement = await tx.events.createEnforcement({ ...base, status: failure ? 'failed' : 'scheduled', failure });
         if (!enforcement || 'failure' in decision) continue;
-        const execution = await tx.executions.create({ ...base, actionRef: rule.actionRef, parameters: decision.parameters, enforcementId: enforcement.id });
+        const { parameters, secretParameters } = decision;
+        const execution = await tx.executions.create({ ...base, actionRef: rule.actionRef, parameters, secretParameters, enforcementId: enforcement.id });
         await tx.events.linkExecution(enforcement.id, execution.id);
         executions.push(execution);
       }
       return executions;
     });
+    if (requested === undefined) return; // another handler won the race, and announces it
     for (const execution of requested) {
       await bus.publish('execution.requested', { executionId: execution.id });
       if (execution.enforcementId !== null) await bus.publish('enforcement.created', { enforcementId: execution.enforcementId });
     }
+    await bus.publish('event.processed', { eventId: event.id });
   }
 
   /**
@@ -179,15 +187,20 @@ export class RuleEngine {
   async #decide(rule: Rule, event: Event): Promise<Decision | undefined> {
     const pack = await this.#pack(rule.packRef);
     const action = await this.#options.catalog.action(rule.actionRef);
-    const evaluation = this.#evaluate(rule, event, pack, action?.parameters ?? {});
-    if ('failure' in evaluation) return this.#failed(rule, event, evaluation.failure);
-    if (!evaluation.matched) return undefined;
+    let keystore: Record<string, string> | undefined;
     try {
-      return { rule, parameters: await this.#options.executions.validateParameters(rule.actionRef, evaluation.rendered) };
+      // Read when the enforcement becomes an execution, so a key changed since the rule was saved counts.
+      if (usesKeystore(rule)) keystore = await this.#options.keys.valuesFor(rule.packRef);
+      const evaluation = this.#evaluate(rule, event, pack, action?.parameters ?? {}, keystore);
+      if ('failure' in evaluation) return this.#failed(rule, event, maskKeyValues(evaluation.failure, keystore));
+      if (!evaluation.matched) return undefined;
+      const secretParameters = keystore ? keyedParameters(rule.actionParams) : [];
+      const parameters = await this.#options.executions.validateParameters(rule.actionRef, evaluation.rendered, secretParameters);
+      return { rule, parameters, secretParameters };
     } catch (error) {
       // Anything else is the store or the catalog failing, not the rule: retried, not recorded.
       if (!(error instanceof AppError)) throw error;
-      return this.#failed(rule, event, error.message);
+      return this.#failed(rule, event, maskKeyValues(error.message, keystore));
     }
   }
 
@@ -199,7 +212,7 @@ export class RuleEngine {
    * becomes the rule's failed enforcement, never a thrown error that makes the whole event fail
    * and be re-driven.
    */
-  #evaluate(rule: Rule, event: Event, pack: Pack | undefined, actionSchema: FlatSchema): Evaluation {
+  #evaluate(rule: Rule, event: Event, pack: Pack | undefined, actionSchema: FlatSchema, keystore?: Record<string, string>): Evaluation {
     const { secrets } = this.#options;
     const budget = new CelBudget(this.#options.rules.cost_limit);
     try {
@@ -208,6 +221,7 @@ export class RuleEngine {
         rule: { ref: rule.ref, pack_ref: rule.packRef },
         pack: { config: pack ? secrets.openParameters(pack.confSchema, pack.config) : {} },
         system: {},
+        ...(keystore ? { keystore } : {}),
       };
       const actionParams = secrets.openParameters(actionSchema, rule.actionParams);
       const compiled = this.#compiled.get(ruleCacheKey(rule.ref, rule.updated), { conditions: rule.conditions, actionParams });

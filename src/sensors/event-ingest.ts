@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { AppError, type Event } from '../domain/index.js';
+import { AppError, type Event, type Rule } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { NewEvent, Store } from '../store/index.js';
 
@@ -69,12 +69,22 @@ export class EventIngest {
   }
 
   /**
-   * Webhook ingress: one `core.webhook` event per enabled rule listening on `name` (its
-   * trigger_params.url), each targeting its rule. ERR_WEBHOOK_NOT_FOUND when no rule listens.
+   * The enabled rules listening on webhook `name` (their trigger_params.url): their
+   * trigger_params say what the webhook checks. ERR_WEBHOOK_NOT_FOUND when no rule listens.
    */
-  async emitWebhook(name: string, payload: unknown): Promise<readonly Event[]> {
+  async webhookRules(name: string): Promise<readonly Rule[]> {
     const rules = (await this.#store.rules.listEnabled([WEBHOOK_TRIGGER])).filter((rule) => rule.triggerParams.url === name);
     if (rules.length === 0) throw new AppError('ERR_WEBHOOK_NOT_FOUND', `no enabled rule listens on webhook "${name}"`);
+    return rules;
+  }
+
+  /**
+   * Webhook ingress: one `core.webhook` event per rule listening on `name` (`rules`, from
+   * webhookRules, once the request passed their checks), each targeting its rule. Resolves once
+   * every event is committed to the database.
+   */
+  async emitWebhook(name: string, payload: unknown, rules?: readonly Rule[]): Promise<readonly Event[]> {
+    rules ??= await this.webhookRules(name);
     const events: Event[] = [];
     for (const rule of rules) {
       const event = await this.emit({ triggerRef: WEBHOOK_TRIGGER, payload, source: `webhook:${name}`, ruleRef: rule.ref });

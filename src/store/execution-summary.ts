@@ -14,7 +14,7 @@ export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executio
   const field = <T extends JsonFieldType>(key: keyof ExecutionResult & string, type: T) => dialect.jsonField('result', key, type);
   return query.select([
     'id', 'action_ref', 'status', 'parameters', 'timeout_seconds', 'rule_id', 'rule_ref', 'enforcement_id',
-    'event_id', 'parent_id', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by',
+    'event_id', 'parent_id', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by', 'secret_parameters',
     sql<number | null>`octet_length(result)`.as('result_bytes'),
     field('exit_code', 'number').as('result_exit_code'),
     field('signal', 'text').as('result_signal'),
@@ -43,6 +43,7 @@ interface SummaryRow {
   readonly started_at: string | null;
   readonly finished_at: string | null;
   readonly requested_by: string | null;
+  readonly secret_parameters: string;
   readonly result_bytes: number | null;
   readonly result_exit_code: number | null;
   readonly result_signal: string | null;
@@ -70,6 +71,7 @@ export function toExecutionSummary(row: SummaryRow): ExecutionSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     requestedBy: row.requested_by,
+    secretParameters: fromJson(row.secret_parameters),
     resultSummary: row.result_bytes === null ? null : summaryOf(row),
   };
 }

@@ -39,6 +39,7 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     requestedBy: row.requested_by,
+    secretParameters: fromJson(row.secret_parameters),
   };
 }
 
@@ -74,6 +75,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
         started_at: null,
         finished_at: null,
         requested_by: input.requestedBy ?? null,
+        secret_parameters: toJson(input.secretParameters ?? []),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

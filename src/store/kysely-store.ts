@@ -5,6 +5,7 @@ import { KyselyApiTokenRepository } from './kysely-api-token-repository.js';
 import { KyselyAuditRepository } from './kysely-audit-repository.js';
 import { KyselyEventRepository } from './kysely-event-repository.js';
 import { KyselyExecutionRepository } from './kysely-execution-repository.js';
+import { KyselyKeyRepository } from './kysely-key-repository.js';
 import { KyselyIdentityRepository } from './kysely-identity-repository.js';
 import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
@@ -26,6 +27,7 @@ class KyselyRepositories implements Repositories {
   readonly permissionSets: KyselyPermissionSetRepository;
   readonly apiTokens: KyselyApiTokenRepository;
   readonly audit: KyselyAuditRepository;
+  readonly keys: KyselyKeyRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -38,6 +40,7 @@ class KyselyRepositories implements Repositories {
     this.permissionSets = new KyselyPermissionSetRepository(db);
     this.apiTokens = new KyselyApiTokenRepository(db);
     this.audit = new KyselyAuditRepository(db);
+    this.keys = new KyselyKeyRepository(db);
   }
 }
 

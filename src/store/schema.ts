@@ -138,6 +138,8 @@ export interface ExecutionTable {
   finished_at: string | null;
   /** The login of the identity that asked for it (null: a rule, or before logins existed). */
   requested_by: Defaulted<string | null>;
+  /** JSON list of parameter names sealed beyond the action's schema (a template read a key). */
+  secret_parameters: Defaulted<string>;
 }
 
 export interface IdentityTable {
@@ -204,6 +206,8 @@ export interface KeyTable {
   owner: string;
   /** The sealed value (SecretBox), as JSON. */
   value: string;
+  /** 1: the value is shown only to who may decrypt it (migration 005). */
+  secret: Defaulted<number>;
   created_by: string | null;
   created: string;
   updated: string;

@@ -11,6 +11,9 @@ import type {
   ExecutionStatus,
   Grant,
   IdentityId,
+  Key,
+  KeyAddress,
+  KeyScope,
   IdentityKind,
   Rule,
   RuleId,
@@ -84,6 +87,8 @@ export interface NewExecution {
   readonly parentId?: ExecutionId | null;
   /** The login of the identity that asked for it through the API. */
   readonly requestedBy?: string | null;
+  /** Parameters sealed beyond the action's schema (a rule template read a key). */
+  readonly secretParameters?: readonly string[];
 }
 
 export interface ExecutionFilter extends PageRequest {
@@ -164,4 +169,23 @@ export interface AuditFilter extends PageRequest {
   /** An exact action, or a prefix ending in `.` (`auth.`). */
   readonly action?: string;
   readonly since?: string;
+}
+
+/** A key to store: its value already sealed by the caller (the store never sees a clear value). */
+export interface KeyInput extends KeyAddress {
+  readonly value: unknown;
+  readonly secret: boolean;
+  readonly createdBy: string | null;
+}
+
+/** A key as stored, with its sealed value. */
+export interface StoredKey extends Key {
+  readonly value: unknown;
+}
+
+export interface KeyFilter extends PageRequest {
+  readonly scope?: KeyScope;
+  readonly owner?: string;
+  /** Only user keys of this login (and every system and pack key): what a non-admin may see. */
+  readonly visibleTo?: string;
 }

@@ -13,6 +13,8 @@ import type {
   Grant,
   Identity,
   IdentityId,
+  Key,
+  KeyAddress,
   Pack,
   PackId,
   PackMeta,
@@ -37,6 +39,9 @@ import type {
   NewAuditEntry,
   NewExecution,
   NewIdentity,
+  KeyFilter,
+  KeyInput,
+  StoredKey,
   Page,
   PageRequest,
   PermissionSetInput,
@@ -73,6 +78,7 @@ export interface Repositories {
   readonly permissionSets: PermissionSetRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly audit: AuditRepository;
+  readonly keys: KeyRepository;
 }
 
 export interface PackRepository {
@@ -251,4 +257,18 @@ export interface AuditRepository {
   append(entry: NewAuditEntry): Promise<AuditEntry>;
   /** A page of entries, newest first; every filter given must hold. */
   list(filter: AuditFilter): Promise<Page<AuditEntry>>;
+}
+
+/** The key datastore. Values arrive sealed and leave sealed: the store never holds a clear value. */
+export interface KeyRepository {
+  /** The key at `address`, with its sealed value. */
+  get(address: KeyAddress): Promise<StoredKey | undefined>;
+  /** Inserts the key, or replaces the value and flag of the one at its address; `created` says which. */
+  put(input: KeyInput): Promise<{ readonly key: Key; readonly created: boolean }>;
+  /** False when there was no key at `address`. */
+  delete(address: KeyAddress): Promise<boolean>;
+  /** A page of keys (no values) by scope, owner and name; every filter given must hold. */
+  list(filter: KeyFilter): Promise<Page<Key>>;
+  /** Every key, with its sealed value, of each (scope, owner) in `owners`: what a rule may read. */
+  listValues(owners: readonly Omit<KeyAddress, 'name'>[]): Promise<readonly StoredKey[]>;
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type Action, type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId } from '../domain/index.js';
+import { type Action, type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
@@ -173,7 +173,7 @@ export class WorkerService {
       executionId: execution.id,
       action,
       packPath: pack.path,
-      parameters: this.#options.secrets.openParameters(action.parameters, execution.parameters),
+      parameters: this.#options.secrets.openParameters(withSecrets(action.parameters, execution.secretParameters), execution.parameters),
       timeoutSeconds: execution.timeoutSeconds ?? action.timeoutSeconds,
       env,
       onSpawn: (pid, cell) => this.#recordProcess(execution.id, pid, cell),

@@ -11,7 +11,7 @@ import {
   dataOf,
   pageOf,
 } from '../../api-contract/index.js';
-import { type Execution, type FlatSchema, executionId } from '../../domain/index.js';
+import { type Execution, type FlatSchema, executionId, withSecrets } from '../../domain/index.js';
 import type { ExecutionSummary } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { principalOf } from '../permissions.js';
@@ -33,7 +33,7 @@ function executionFields(execution: Omit<Execution, 'result' | 'process'>, actio
     id: execution.id,
     action_ref: execution.actionRef,
     status: execution.status,
-    parameters: redactStored(actionSchema, execution.parameters),
+    parameters: redactStored(actionSchema && withSecrets(actionSchema, execution.secretParameters), execution.parameters),
     timeout_seconds: execution.timeoutSeconds,
     rule_id: execution.ruleId,
     rule_ref: execution.ruleRef,

@@ -1,11 +1,43 @@
 import type { Static } from '@sinclair/typebox';
-import { ErrorDto, WebhookAcceptedDto, WebhookParams as NameParams, dataOf } from '../../api-contract/index.js';
+import type { FastifyRequest } from 'fastify';
+import {
+  ErrorDto,
+  MAX_WEBHOOK_WAIT_SECONDS,
+  WebhookAcceptedDto,
+  type WebhookAcceptedJson,
+  WebhookParams as NameParams,
+  WebhookQuery as Query,
+  dataOf,
+} from '../../api-contract/index.js';
+import { eventId } from '../../domain/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
+import { parseJsonBody } from '../strict-inputs.js';
 import { storableHeaders } from '../webhook-headers.js';
+import { WebhookGuard } from '../webhook-guard.js';
 
-/** `/api/v1/webhooks`: ingress for senders that know nothing of Attune but a URL. */
-export const webhookRoutes: ResourceRoutes<'ingest'> = async (app, { ctx }) => {
-  app.post<{ Params: Static<typeof NameParams>; Body: unknown }>(
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * `/api/v1/webhooks`: ingress for senders that know nothing of Attune but a URL. Each webhook's
+ * rules may ask for a signature, a body size limit and a rate limit (docs/rules.md, "Webhooks");
+ * the 202 comes once the events are committed, and with `?wait=` the answer waits for what they ran.
+ */
+export const webhookRoutes: ResourceRoutes<'ingest' | 'keys' | 'outcomes'> = async (app, { ctx }) => {
+  const guard = new WebhookGuard({ keys: ctx.keys });
+  // The signature covers the bytes as sent: this plugin's JSON parser keeps them (here only).
+  const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    rawBodies.set(request, raw);
+    try {
+      done(null, parseJsonBody(raw.toString('utf8')));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post<{ Params: Static<typeof NameParams>; Querystring: Static<typeof Query>; Body: unknown }>(
     '/:name',
     {
       config: { permission: 'public' },
@@ -13,14 +45,22 @@ export const webhookRoutes: ResourceRoutes<'ingest'> = async (app, { ctx }) => {
         tags: ['events'],
         summary: 'Webhook ingress: one core.webhook event per enabled rule listening on this name',
         params: NameParams,
-        response: { 202: dataOf(WebhookAcceptedDto), 404: ErrorDto },
+        querystring: Query,
+        response: { 200: dataOf(WebhookAcceptedDto), 202: dataOf(WebhookAcceptedDto), 401: ErrorDto, 404: ErrorDto, 413: ErrorDto, 429: ErrorDto },
       },
     },
     async (request, reply) => {
       const { name } = request.params;
+      const rules = await ctx.ingest.webhookRules(name);
+      const signature = request.headers['x-hub-signature-256'];
+      await guard.check(name, rules, rawBodies.get(request) ?? EMPTY, Array.isArray(signature) ? signature[0] : signature);
       const payload = { url: name, body: request.body ?? {}, headers: storableHeaders(request.headers) };
-      const events = await ctx.ingest.emitWebhook(name, payload);
-      return reply.status(202).send({ data: { events: events.map((event) => event.id) } });
+      const events = (await ctx.ingest.emitWebhook(name, payload, rules)).map((event) => event.id);
+      const { wait } = request.query;
+      if (wait === undefined) return reply.status(202).send({ data: { events } });
+      const outcome = await ctx.outcomes.wait(events.map(eventId), Math.min(wait, MAX_WEBHOOK_WAIT_SECONDS) * 1000);
+      const data: WebhookAcceptedJson = { events, executions: outcome.executions.map((e) => ({ id: e.id, status: e.status, result: e.result === null ? null : { ...e.result } })) };
+      return reply.status(outcome.finished ? 200 : 202).send({ data });
     },
   );
 };

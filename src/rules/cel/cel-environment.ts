@@ -84,6 +84,7 @@ function createCelEnvironment(meter: CelMeter): Environment {
   env.registerVariable({ name: 'rule', schema: { ref: 'string', pack_ref: 'string' } });
   env.registerVariable({ name: 'pack', schema: { config: 'map<string, dyn>' } });
   env.registerVariable('system', 'map<string, dyn>');
+  env.registerVariable('keystore', 'map<string, string>');
   registerMixedArithmetic(env);
   meterEvaluator(env, meter);
   return env;

@@ -11,6 +11,8 @@ export interface CelContext {
   readonly rule: { readonly ref: string; readonly pack_ref: string };
   readonly pack: { readonly config: Readonly<Record<string, unknown>> };
   readonly system: Readonly<Record<string, unknown>>;
+  /** The keys a rule reads as `keystore.<name>` (docs/keys.md); loaded only for rules that use it. */
+  readonly keystore?: Readonly<Record<string, string>>;
 }
 
 /** A CelContext converted once into CEL values, shared by every expression of one evaluation. */
@@ -26,6 +28,7 @@ export function toCelActivation(ctx: CelContext): CelActivation {
       rule: { ref: ctx.rule.ref, pack_ref: ctx.rule.pack_ref },
       pack: { config: toCelValue(ctx.pack.config) },
       system: toCelValue(ctx.system),
+      keystore: { ...ctx.keystore },
     },
   };
 }

@@ -30,6 +30,16 @@ export function executionsContract(current: CurrentStore): void {
     expect(await store.executions.get(execution.id)).toEqual(done);
   });
 
+  it('keeps the names of parameters sealed beyond the schema, in the row and in its summary', async () => {
+    const store = current();
+    const plain = await store.executions.create({ actionRef: 'demo.a', parameters: { x: 1 } });
+    const keyed = await store.executions.create({ actionRef: 'demo.a', parameters: { x: { $secret: 'v1.a.b.c' } }, secretParameters: ['x'] });
+    expect(plain.secretParameters).toEqual([]);
+    expect((await store.executions.get(keyed.id))?.secretParameters).toEqual(['x']);
+    const summaries = await store.executions.listSummaries({ limit: 10, offset: 0 });
+    expect(summaries.items.map((e) => e.secretParameters)).toEqual([['x'], []]);
+  });
+
   it('stores what an execution came from and lists executions newest first, by status, action, rule and parent', async () => {
     const store = current();
     const origin = { ruleId: ruleId(3), ruleRef: 'demo.r', enforcementId: enforcementId(4), eventId: eventId(5) };

@@ -8,3 +8,4 @@ export * from './refs.js';
 export * from './statuses.js';
 export * from './text.js';
 export * from './permissions.js';
+export * from './workflow.js';

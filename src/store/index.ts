@@ -11,6 +11,7 @@ export type {
   RuleRepository,
   Store,
   TriggerRepository,
+  WorkflowRepository,
 } from './store.js';
 export type {
   ActionInput,
@@ -30,4 +31,6 @@ export type {
   SensorInput,
   TransitionPatch,
   TriggerInput,
+  WorkflowStatePatch,
+  WorkflowStateRow,
 } from './store-types.js';

@@ -5,7 +5,7 @@ import {
   type PackId,
   type ParameterDelivery,
   type ParameterFormat,
-  type RunnerType,
+  type ActionRunnerType,
   actionId,
 } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
@@ -21,7 +21,7 @@ export function toAction(row: Selectable<ActionTable>): Action {
     packRef: row.pack_ref,
     label: row.label,
     description: row.description,
-    runnerType: row.runner_type as RunnerType,
+    runnerType: row.runner_type as ActionRunnerType,
     entryPoint: row.entry_point,
     parameters: fromJson(row.parameters),
     output: fromJson(row.output),
@@ -30,6 +30,7 @@ export function toAction(row: Selectable<ActionTable>): Action {
     outputFormat: row.output_format as OutputFormat,
     timeoutSeconds: row.timeout_seconds,
     maxRetries: row.max_retries,
+    workflow: fromJson(row.workflow ?? null),
     created: row.created,
     updated: row.updated,
   };
@@ -49,6 +50,7 @@ function toColumns(input: ActionInput) {
     output_format: input.outputFormat,
     timeout_seconds: input.timeoutSeconds,
     max_retries: input.maxRetries,
+    workflow: input.workflow === null ? null : toJson(input.workflow),
   };
 }
 

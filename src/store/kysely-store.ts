@@ -10,6 +10,7 @@ import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
+import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -26,6 +27,7 @@ class KyselyRepositories implements Repositories {
   readonly permissionSets: KyselyPermissionSetRepository;
   readonly apiTokens: KyselyApiTokenRepository;
   readonly audit: KyselyAuditRepository;
+  readonly workflows: KyselyWorkflowRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -38,6 +40,7 @@ class KyselyRepositories implements Repositories {
     this.permissionSets = new KyselyPermissionSetRepository(db);
     this.apiTokens = new KyselyApiTokenRepository(db);
     this.audit = new KyselyAuditRepository(db);
+    this.workflows = new KyselyWorkflowRepository(db);
   }
 }
 

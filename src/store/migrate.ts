@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.js';
 import * as rulesPipeline from './migrations/002-rules-pipeline.js';
 import * as executionProcess from './migrations/003-execution-process.js';
 import * as identities from './migrations/004-identities.js';
+import * as workflows from './migrations/006-workflows.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -12,12 +13,15 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '002-rules-pipeline': { up: (db) => rulesPipeline.up(db) },
     '003-execution-process': { up: (db) => executionProcess.up(db) },
     '004-identities': { up: (db) => identities.up(db, dialect) },
+    // 005 belongs to another branch: a database that ran 006 first runs 005 when it lands
+    // (allowUnorderedMigrations below).
+    '006-workflows': { up: (db) => workflows.up(db) },
   };
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock' });
+  const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock', allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

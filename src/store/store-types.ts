@@ -82,6 +82,8 @@ export interface NewExecution {
   readonly enforcementId?: EnforcementId | null;
   readonly eventId?: EventId | null;
   readonly parentId?: ExecutionId | null;
+  /** The workflow task a child execution runs. */
+  readonly taskName?: string | null;
 }
 
 export interface ExecutionFilter extends PageRequest {
@@ -162,4 +164,30 @@ export interface AuditFilter extends PageRequest {
   /** An exact action, or a prefix ending in `.` (`auth.`). */
   readonly action?: string;
   readonly since?: string;
+}
+
+/** The engine's row for one running (or finished) workflow execution. */
+export interface WorkflowStateRow {
+  readonly executionId: ExecutionId;
+  readonly actionRef: string;
+  /** The engine's own document (src/executor owns its shape). */
+  readonly state: unknown;
+  readonly version: number;
+  readonly active: boolean;
+  readonly dueAt: string | null;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface NewWorkflowState {
+  readonly executionId: ExecutionId;
+  readonly actionRef: string;
+  readonly state: unknown;
+  readonly dueAt?: string | null;
+}
+
+export interface WorkflowStatePatch {
+  readonly state: unknown;
+  readonly active: boolean;
+  readonly dueAt: string | null;
 }

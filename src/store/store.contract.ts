@@ -4,6 +4,7 @@ import { implementedMethods, portMethods, recordCalls } from './contract/coverag
 import { eventsContract } from './contract/events.contract.js';
 import { executionsContract } from './contract/executions.contract.js';
 import { identitiesContract } from './contract/identities.contract.js';
+import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
 /**
@@ -32,6 +33,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('events and enforcements', () => eventsContract(current));
     describe('executions', () => executionsContract(current));
     describe('identities, tokens and the audit log', () => identitiesContract(current));
+    describe('workflow states', () => workflowsContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

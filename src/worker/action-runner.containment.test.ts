@@ -57,6 +57,7 @@ function action(entryPoint: string): Action {
     outputFormat: 'text',
     timeoutSeconds: 600,
     maxRetries: 0,
+    workflow: null,
     created: '',
     updated: '',
   };

@@ -82,6 +82,7 @@ function makeAction(overrides: Partial<Action>): Action {
     outputFormat: 'text',
     timeoutSeconds: 60,
     maxRetries: 0,
+    workflow: null,
     created: '',
     updated: '',
     ...overrides,

@@ -70,6 +70,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   permissionSets: { findByRef: true, listAll: true, create: true, update: true, delete: true, syncBuiltins: true, grantsOf: true },
   apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true },
   audit: { append: true, list: true },
+  workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

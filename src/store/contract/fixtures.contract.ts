@@ -27,6 +27,7 @@ export function action(ref: string, description = '', packRef = 'demo'): ActionI
     outputFormat: 'text',
     timeoutSeconds: 60,
     maxRetries: 0,
+    workflow: null,
   };
 }
 

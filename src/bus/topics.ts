@@ -33,7 +33,8 @@ interface PackChanged {
 export interface TopicMessages {
   'event.created': { readonly eventId: number; readonly triggerRef: string };
   'enforcement.created': { readonly enforcementId: number };
-  'execution.requested': { readonly executionId: number };
+  /** `actionRef` lets the executor tell a workflow from a plain action without reading the row (optional: older senders). */
+  'execution.requested': { readonly executionId: number; readonly actionRef?: string };
   'execution.dispatch': { readonly executionId: number };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
   'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };

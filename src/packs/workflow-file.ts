@@ -116,7 +116,8 @@ interface Located<T> {
 const LEGACY = [
   ['on_success', '{{ succeeded() }}'],
   ['on_failure', '{{ failed() }}'],
-  ['on_complete', null],
+  // Explicit, so a failed task that goes on through on_complete counts as handled.
+  ['on_complete', '{{ true }}'],
 ] as const;
 
 /** A task's transitions: `next` as written, then the legacy `on_*` keys converted. */

@@ -5,10 +5,12 @@ import { createContext, parsePositiveInteger } from '../context.js';
 import { printResultOutput, resultString } from '../execute.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
+import { renderWorkflowTree } from '../workflow-tree.js';
 
 const EXECUTION_COLUMNS: readonly Column<ExecutionSummaryJson>[] = [
   { header: 'id', value: (execution) => String(execution.id) },
   { header: 'action', value: (execution) => execution.action_ref },
+  { header: 'task', value: (execution) => formatScalar(execution.task_name) },
   { header: 'status', value: (execution) => execution.status },
   { header: 'rule', value: (execution) => formatScalar(execution.rule_ref) },
   { header: 'created', value: (execution) => formatTimestamp(execution.created) },
@@ -62,11 +64,15 @@ export function registerExecutionCommands(program: Command): void {
 
   execution
     .command('show')
-    .description('show one execution with its parameters and result')
+    .description('show one execution with its parameters and result (a workflow also with its task tree)')
     .argument('<id>', 'execution id')
+    .addHelpText('after', '\nA workflow execution is followed by its tasks: status, duration, runs, the tasks each led to (→),\nand under each task the child executions that ran it.')
     .action(async (id: string, _options: unknown, command: Command) => {
       const context = createContext(command);
-      await printDocument(context, await (await context.client()).get<ExecutionJson>(`/executions/${executionId(id)}`));
+      const client = await context.client();
+      const found = await client.get<ExecutionJson>(`/executions/${executionId(id)}`);
+      await printDocument(context, found);
+      if (context.mode === 'table' && found.workflow_tasks) writeOut(await renderWorkflowTree(client, found));
     });
 
   execution

@@ -10,7 +10,7 @@
 import type { Environment } from '@marcbachmann/cel-js';
 import { CelBudget } from './cel-budget.js';
 import { celMeter, createCelEnvironment } from './cel-environment.js';
-import { CelEvaluationError, type CelIssue, toCelIssue } from './cel-error.js';
+import { type CelIssue, toCelIssue } from './cel-error.js';
 import { toCelValue } from './cel-value.js';
 import { compileExpression, type CompiledExpression } from './compile-expression.js';
 import { compileParam, holds, type ParamNode, renderParam } from './compile-rule.js';

@@ -53,7 +53,7 @@ describe('loadPack', () => {
       {
         ref: 'demo.hello', name: 'hello', label: 'hello', description: '', runnerType: 'shell', entryPoint: 'hello.sh',
         parameters: { who: { type: 'string', default: 'world' } }, output: {}, parameterDelivery: 'stdin',
-        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, file: 'actions/hello.yaml',
+        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, workflow: null, file: 'actions/hello.yaml',
       },
     ]);
     expect(pack.triggers[0]).toMatchObject({ ref: 'demo.ping', name: 'ping', label: 'ping', description: 'A ping.', file: 'triggers/ping.yml' });

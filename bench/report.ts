@@ -5,6 +5,7 @@ import type { Distribution, Summary } from './stats.js';
 import type { ThroughputSummary } from './throughput.js';
 import type { TimerResult } from './timer.js';
 import type { WebhookWaitResult } from './webhook-wait.js';
+import type { WorkflowResult } from './workflow.js';
 
 /** The machine the figures belong to; recorded with every result. */
 export function machine() {
@@ -33,6 +34,7 @@ export interface BenchResults {
   readonly latency: LatencyResult | undefined;
   readonly webhook: readonly WebhookWaitResult[] | undefined;
   readonly timer: TimerResult | undefined;
+  readonly workflow?: WorkflowResult | undefined;
 }
 
 /** The pipeline group's figures: one `attune up`, `core.noop` then `core.echo`. */
@@ -89,7 +91,7 @@ function printColumns(header: readonly string[], lines: readonly (readonly strin
 
 /** The readable tables, the machine line, then the one JSON line that tools read (always last). */
 export function printReport(r: BenchResults): void {
-  const { options, host, throughput, pipeline, latency, webhook, timer } = r;
+  const { options, host, throughput, pipeline, latency, webhook, timer, workflow } = r;
   const failedNote = (t: ThroughputSummary) => `${t.completed} completed, ${t.failed} failed`;
   const rows: Row[] = [];
   if (r.coldStart !== undefined) {
@@ -151,6 +153,13 @@ export function printReport(r: BenchResults): void {
       ['RSS of attune up with the timer', timer.attune_rss_mb, 'MB', 'VmRSS every 1 s'],
     );
   }
+  if (workflow !== undefined) {
+    figures.push(
+      ['plain core.noop, request → finished (median)', workflow.plain_ms.median, 'ms', 'one at a time, polled by the client'],
+      ['workflow task, per task of a 10-task core.noop sequence (median)', workflow.per_task_ms.median, 'ms', `added per task: ${workflow.added_per_task_ms} ms (medians)`],
+      ['with_items of 1,000 core.noop, concurrency 50', workflow.fanout_ms, 'ms', `wall time; ended ${workflow.fanout_status}`],
+    );
+  }
   printFigures(figures);
   process.stdout.write(
     `\n${host.cpu} ×${host.cpus}, ${host.memory_gb} GB, ${host.os}, Node ${host.node}; ` +
@@ -198,6 +207,7 @@ export function printReport(r: BenchResults): void {
       latency: latency ?? null,
       webhook_wait: webhook ?? null,
       timer: timer ?? null,
+      workflow: workflow ?? null,
     },
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);

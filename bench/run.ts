@@ -15,9 +15,10 @@ import { distribution, sleep, summarize, type Summary } from './stats.js';
 import { measureThroughput, summarizeThroughput, type ThroughputResult } from './throughput.js';
 import { measureTimer, SENSOR_MARKER, type TimerResult } from './timer.js';
 import { measureWebhookWait, WEBHOOK_RULE, type WebhookWaitResult } from './webhook-wait.js';
+import { measureWorkflows, type WorkflowResult } from './workflow.js';
 
 /** The benchmark groups, in the order they run; `--only` and `--skip` take a comma-separated list. */
-export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'webhook', 'timer'] as const;
+export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'webhook', 'timer', 'workflow'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface Options {
@@ -307,6 +308,15 @@ async function benchTimer(options: Options, cleanup: Cleanup, http: HttpClient):
   return result;
 }
 
+async function benchWorkflow(options: Options, cleanup: Cleanup, http: HttpClient): Promise<WorkflowResult> {
+  collectGarbage();
+  return withAttune(cleanup, http, async (attune) => {
+    const result = await measureWorkflows(http, attune, cleanup, options.runs);
+    progress(`workflow: +${result.added_per_task_ms} ms per task over a plain execution; 1,000 items at concurrency 50 in ${result.fanout_ms} ms`);
+    return result;
+  });
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   if (!existsSync(ATTUNE_BIN)) throw new Error(`${ATTUNE_BIN} not found: run \`npm run build\` first (npm run bench does)`);
@@ -334,15 +344,17 @@ async function main(): Promise<void> {
     const latency = run('latency') ? await benchLatency(options, cleanup, http) : undefined;
     const webhook = run('webhook') ? await benchWebhookWait(options, cleanup) : undefined;
     const timer = run('timer') ? await benchTimer(options, cleanup, http) : undefined;
+    const workflow = run('workflow') ? await benchWorkflow(options, cleanup, http) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, webhook, timer });
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, webhook, timer, workflow });
     const failed =
       (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
       (pipeline === undefined ? 0 : [pipeline.noop, pipeline.echo].reduce((n, p) => n + p.missing + p.duplicates + (p.injected - p.completed), 0)) +
       (latency === undefined ? 0 : latency.missing + latency.duplicates + (latency.injected - latency.completed)) +
       (webhook === undefined ? 0 : webhook.reduce((n, w) => n + w.failed, 0)) +
-      (timer === undefined ? 0 : timer.duplicate_fires + timer.missed_fires);
+      (timer === undefined ? 0 : timer.duplicate_fires + timer.missed_fires) +
+      (workflow === undefined || workflow.fanout_status === 'completed' ? 0 : 1);
     if (failed > 0) process.exitCode = 1;
   } finally {
     http.close();

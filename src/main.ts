@@ -11,7 +11,7 @@ import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './con
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, ServiceTokens } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
-import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService } from './executor/index.js';
+import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService, WorkflowEngine } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
@@ -81,17 +81,18 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const { log } = options;
   const { store, bus } = await openAdapters(config, log);
   const containment = chooseContainment(config, log);
-  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess });
+  const catalog = new PackCatalog({ store, bus });
+  const secrets = SecretBox.forHome(config.home);
+  const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
+  const workflows = new WorkflowEngine({ store, bus, log, catalog, requests: executions, config: config.executor });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess, workflows });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
   // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.
   const parametersDir = path.join(config.home, 'run', 'parameters');
   await sweepParameterFiles(parametersDir);
 
-  const catalog = new PackCatalog({ store, bus });
-  const secrets = SecretBox.forHome(config.home);
   const packs = new PackRegistry({ store, bus, log, catalog, secrets, limits: config.packs });
-  const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const rules = new RuleService({ store, bus, log, secrets });
   const audit = new AuditLog({ store, log });
   const keys = new KeyService({ store, secrets, audit });
@@ -170,6 +171,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await catalog.start();
   await worker.start();
   await executor.start();
+  await workflows.start();
   await ruleEngine.start();
   // Whatever a crash left half-way is driven on from the database: nothing is lost.
   await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
@@ -187,6 +189,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await ruleEngine.stop();
       await worker.stop();
       spawner.close();
+      await workflows.stop();
       await executor.stop();
       await catalog.stop();
       await bus.close();

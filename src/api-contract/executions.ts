@@ -14,6 +14,7 @@ const ExecutionFields = {
   enforcement_id: NullableInt,
   event_id: NullableInt,
   parent_id: NullableInt,
+  task_name: Type.Union([Type.String({ description: 'The workflow task a child execution runs.' }), Type.Null()]),
   worker_id: NullableString,
   attempt: Type.Integer(),
   created: Timestamp,
@@ -23,8 +24,26 @@ const ExecutionFields = {
   requested_by: Type.Union([Type.String({ description: 'The login that asked for it through the API; null when a rule made it.' }), Type.Null()]),
 };
 
+/** One task of a workflow execution, from its state: how it ended and where it led. */
+export const WorkflowTaskDto = Type.Object(
+  {
+    name: Type.String(),
+    status: Type.String({ description: 'running, succeeded, failed, timed_out or cancelled' }),
+    runs: Type.Integer({ description: 'Child executions started for it, retries and items included.' }),
+    transitions: Type.Array(Type.String(), { description: 'The tasks its taken transitions led to.' }),
+    started_at: Timestamp,
+    finished_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: 'WorkflowTask' },
+);
+export type WorkflowTaskJson = Static<typeof WorkflowTaskDto>;
+
 export const ExecutionDto = Type.Object(
-  { ...ExecutionFields, result: Type.Union([FreeObject, Type.Null()]) },
+  {
+    ...ExecutionFields,
+    result: Type.Union([FreeObject, Type.Null()]),
+    workflow_tasks: Type.Optional(Type.Array(WorkflowTaskDto, { description: 'A workflow execution only: its tasks in the order they started.' })),
+  },
   { $id: 'Execution' },
 );
 export type ExecutionJson = Static<typeof ExecutionDto>;
@@ -43,7 +62,13 @@ export const ResultSummaryDto = Type.Object(
 
 /** An execution in a list: its result summarised; GET /executions/{id} has the whole result. */
 export const ExecutionSummaryDto = Type.Object(
-  { ...ExecutionFields, result_summary: Type.Union([ResultSummaryDto, Type.Null()]) },
+  {
+    ...ExecutionFields,
+    result_summary: Type.Union([ResultSummaryDto, Type.Null()]),
+    result: Type.Optional(
+      Type.Union([FreeObject, Type.Null()], { description: "The whole result: only when listing a workflow's children (?parent=)." }),
+    ),
+  },
   { $id: 'ExecutionSummary' },
 );
 export type ExecutionSummaryJson = Static<typeof ExecutionSummaryDto>;

@@ -37,7 +37,8 @@ export interface TopicMessages {
   /** The rule engine has written every enforcement (and execution) the event will ever get. */
   'event.processed': { readonly eventId: number };
   'enforcement.created': { readonly enforcementId: number };
-  'execution.requested': { readonly executionId: number };
+  /** `actionRef` lets the executor tell a workflow from a plain action without reading the row (optional: older senders). */
+  'execution.requested': { readonly executionId: number; readonly actionRef?: string };
   'execution.dispatch': { readonly executionId: number };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
   'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };

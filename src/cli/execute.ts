@@ -89,6 +89,8 @@ export async function printResultOutput(execution: ExecutionJson): Promise<void>
     writeOut(stdout);
   } else if (hasContent(result.data)) {
     writeOut(await toYaml(result.data));
+  } else if (hasContent(result.output)) {
+    writeOut(await toYaml(result.output)); // a workflow's rendered output_map
   }
 }
 

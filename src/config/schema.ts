@@ -65,6 +65,8 @@ export const ConfigSchema = Type.Object(
       {
         redrive_after_ms: Type.Integer({ minimum: 100, default: 10_000 }),
         supervisor_interval_ms: Type.Integer({ minimum: 100, default: 5_000 }),
+        /** How often workflows' delayed starts and retries due in the database are looked for. */
+        workflow_tick_ms: Type.Integer({ minimum: 10, default: 200 }),
       },
       { additionalProperties: false, default: {} },
     ),

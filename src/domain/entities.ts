@@ -1,9 +1,14 @@
 import type { FlatSchema } from './flat-schema.js';
 import type { ActionId, EnforcementId, EventId, ExecutionId, PackId, RuleId, SensorId, TriggerId } from './ids.js';
 import type { ExecutionStatus } from './statuses.js';
+import type { WorkflowSpec } from './workflow.js';
 
 export const RUNNER_TYPES = ['shell', 'node', 'python', 'native', 'builtin'] as const;
 export type RunnerType = (typeof RUNNER_TYPES)[number];
+
+/** What an action may be: a program a runner starts, or a workflow the executor walks. */
+export const ACTION_RUNNER_TYPES = [...RUNNER_TYPES, 'workflow'] as const;
+export type ActionRunnerType = (typeof ACTION_RUNNER_TYPES)[number];
 
 export const PARAMETER_DELIVERIES = ['stdin', 'file'] as const;
 export type ParameterDelivery = (typeof PARAMETER_DELIVERIES)[number];
@@ -41,7 +46,7 @@ export interface PackComponent {
 
 export interface Action extends PackComponent {
   readonly id: ActionId;
-  readonly runnerType: RunnerType;
+  readonly runnerType: ActionRunnerType;
   readonly entryPoint: string;
   readonly parameters: FlatSchema;
   readonly output: FlatSchema;
@@ -54,6 +59,8 @@ export interface Action extends PackComponent {
   readonly apiAccess: boolean;
   /** The permission set its executions run with, unless their rule names one. */
   readonly permissionSet: string | null;
+  /** The graph of a workflow action (runnerType `workflow`); null for every other action. */
+  readonly workflow: WorkflowSpec | null;
 }
 
 /** What a finished (or abandoned) execution recorded. */
@@ -69,6 +76,8 @@ export interface ExecutionResult {
   readonly truncated?: boolean;
   /** Earlier attempts of an action retried under its `max_retries`, oldest first. */
   readonly previous_attempts?: readonly AttemptSummary[];
+  /** A workflow's `output_map`, rendered when it ended. */
+  readonly output?: unknown;
 }
 
 /** What one failed attempt of a retried execution left behind. */
@@ -114,6 +123,8 @@ export interface Execution {
   readonly enforcementId: EnforcementId | null;
   readonly eventId: EventId | null;
   readonly parentId: ExecutionId | null;
+  /** The workflow task this child execution runs (null: not a workflow's child). */
+  readonly taskName: string | null;
   readonly workerId: string | null;
   /** The running action's process, while a worker runs it as one. */
   readonly process: ProcessIdentity | null;

@@ -9,3 +9,4 @@ export * from './statuses.js';
 export * from './text.js';
 export * from './permissions.js';
 export * from './keys.js';
+export * from './workflow.js';

@@ -75,7 +75,7 @@ export class ExecutionRequests {
     const parameters = await this.validateParameters(request.actionRef, request.parameters);
     const execution = await this.#store.executions.create({ ...request, parameters });
     this.#log.debug({ executionId: execution.id, actionRef: execution.actionRef }, 'execution requested');
-    await this.#bus.publish('execution.requested', { executionId: execution.id });
+    await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
     return execution;
   }
 

@@ -51,7 +51,7 @@ describe('ExecutorService', () => {
       store,
       bus,
       log,
-      config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000 },
+      config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 },
       // Says the process still ran (and is now ended) for odd pids only.
       reapOrphan: (identity) => (reaped.push(identity), identity.pid % 2 === 1),
     });

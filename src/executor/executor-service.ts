@@ -12,6 +12,14 @@ export interface ExecutorServiceOptions {
   readonly config: ExecutorConfig;
   /** Ends what is left of an orphan's process, if it still runs; true when it did. */
   readonly reapOrphan?: (process: ProcessIdentity) => boolean;
+  /** Runs workflow actions: a requested workflow goes there instead of to a worker. */
+  readonly workflows?: WorkflowStarter;
+}
+
+/** The part of the workflow engine the executor hands requested workflow executions to. */
+export interface WorkflowStarter {
+  isWorkflow(actionRef: string): Promise<boolean>;
+  begin(id: ExecutionId): Promise<void>;
 }
 
 /** Rows re-driven per supervisor pass, so a backlog never floods the bus at once. */
@@ -32,6 +40,7 @@ export class ExecutorService {
   readonly #log: Logger;
   readonly #config: ExecutorConfig;
   readonly #reapOrphan: ((process: ProcessIdentity) => boolean) | undefined;
+  readonly #workflows: WorkflowStarter | undefined;
   #consumer: Consumer | undefined;
   readonly #supervisor: PeriodicTask;
 
@@ -41,6 +50,7 @@ export class ExecutorService {
     this.#log = options.log.child({ svc: 'executor' });
     this.#config = options.config;
     this.#reapOrphan = options.reapOrphan;
+    this.#workflows = options.workflows;
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.redrive(), this.#log);
   }
 
@@ -62,10 +72,14 @@ export class ExecutorService {
    */
   async abandonOrphans(reason: string): Promise<number> {
     let count = 0;
+    let afterId = 0;
     for (;;) {
-      const orphans = await this.#store.executions.findByStatus(ACTIVE_STATUSES, REDRIVE_BATCH);
+      const orphans = await this.#store.executions.findByStatus(ACTIVE_STATUSES, REDRIVE_BATCH, afterId);
       if (orphans.length === 0) return count;
       for (const orphan of orphans) {
+        afterId = orphan.id;
+        // No worker holds a running workflow: its state is in the database and it goes on.
+        if (orphan.workerId === null) continue;
         const reaped = orphan.process !== null && (this.#reapOrphan?.(orphan.process) ?? false);
         const error = reaped ? `${reason}; its process was still running and has been killed` : reason;
         const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
@@ -82,6 +96,10 @@ export class ExecutorService {
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {
     const id = executionId(delivery.body.executionId);
+    if (this.#workflows) {
+      const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
+      if (actionRef !== undefined && (await this.#workflows.isWorkflow(actionRef))) return this.#workflows.begin(id);
+    }
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
     await this.#bus.publish('execution.dispatch', { executionId: id });
@@ -100,8 +118,8 @@ export class ExecutorService {
     while (count < maxRows) {
       const stale = await this.#store.executions.findStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
       for (const execution of stale) {
-        const topic = execution.status === 'requested' ? 'execution.requested' : 'execution.dispatch';
-        await this.#bus.publish(topic, { executionId: execution.id });
+        if (execution.status === 'requested') await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
+        else await this.#bus.publish('execution.dispatch', { executionId: execution.id });
         afterId = execution.id;
       }
       count += stale.length;

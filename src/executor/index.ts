@@ -1,4 +1,5 @@
 export { ExecutionRequests, type ExecutionRequest, type ExecutionRequestsOptions } from './execution-requests.js';
-export { ExecutorService, type ExecutorServiceOptions } from './executor-service.js';
-export { ExecutionQueries } from './execution-queries.js';
+export { ExecutorService, type ExecutorServiceOptions, type WorkflowStarter } from './executor-service.js';
+export { WorkflowEngine, type WorkflowEngineOptions } from './workflow-engine.js';
+export { ExecutionQueries, type WorkflowTaskSummary } from './execution-queries.js';
 export { EventOutcomes, type EventOutcome, type ExecutionOutcome } from './event-outcomes.js';

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import type { FlatSchema, ValidationIssue } from '../domain/index.js';
+import type { FlatSchema, ValidationIssue, WorkflowSpec } from '../domain/index.js';
 import { defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
 import {
   ACTION_FILE_SCHEMA,
@@ -21,7 +21,8 @@ import {
 } from './pack-definition.js';
 import type { PackFiles } from './pack-files.js';
 import { compileFileSchema } from './schema-issues.js';
-import type { YamlSource } from './yaml-source.js';
+import { loadWorkflowFile } from './workflow-file.js';
+import { issueAt, type YamlSource } from './yaml-source.js';
 
 export type ComponentFolder = 'actions' | 'triggers' | 'sensors' | 'rules';
 
@@ -39,15 +40,23 @@ export interface CheckContext {
   readonly isClean: (field: string) => boolean;
 }
 
+/** What checking a file found, and what else it read that building the definition needs. */
+export interface Checked<X> {
+  readonly issues: ValidationIssue[];
+  readonly extra: X;
+}
+
 /** How one folder of component files is validated and turned into definitions. */
-export interface ComponentKind<F extends ComponentFile, D> {
+export interface ComponentKind<F extends ComponentFile, D, X = undefined> {
   readonly folder: ComponentFolder;
   readonly validate: ValidateFunction<F>;
-  check(context: CheckContext, file: F): Promise<ValidationIssue[]>;
+  check(context: CheckContext, file: F): Promise<Checked<X>>;
   /** Refs to other components this file makes (to verify those within the pack exist). */
   refs(file: F): readonly LocalRef[];
-  build(file: F, id: ComponentId, path: string): D;
+  build(file: F, id: ComponentId, path: string, extra: X): D;
 }
+
+const only = (issues: ValidationIssue[]): Checked<undefined> => ({ issues, extra: undefined });
 
 function common(file: ComponentFile, id: ComponentId, path: string) {
   return { ref: id.ref, name: id.name, label: file.label ?? id.name, description: file.description ?? '', file: path };
@@ -69,18 +78,27 @@ function parameterIssues(context: CheckContext, fields: Readonly<Record<string, 
   );
 }
 
-export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition> = {
+export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition, WorkflowSpec | null> = {
   folder: 'actions',
   validate: compileFileSchema<ActionFile>(ACTION_FILE_SCHEMA),
   async check(context, file) {
     const issues = parameterIssues(context, { parameters: file.parameters ?? {}, output: file.output ?? {} });
-    return [...issues, ...(await programIssues(context, 'actions', file))];
+    if (file.workflow_file !== undefined) {
+      const loaded = await loadWorkflowFile(context, file);
+      return { issues: [...issues, ...loaded.issues], extra: loaded.workflow };
+    }
+    const missing = (['runner_type', 'entry_point'] as const).filter((field) => file[field] === undefined);
+    issues.push(...missing.map((field) => ({ ...issueAt(context.source, [], 'is required'), field })));
+    if (missing.length > 0) return { issues, extra: null };
+    const program = { runner_type: file.runner_type ?? 'builtin', entry_point: file.entry_point ?? '' };
+    return { issues: [...issues, ...(await programIssues(context, 'actions', program))], extra: null };
   },
   refs: () => [],
-  build: (file, id, path) => ({
+  build: (file, id, path, workflow) => ({
     ...common(file, id, path),
-    runnerType: file.runner_type,
-    entryPoint: file.entry_point,
+    runnerType: workflow ? 'workflow' : (file.runner_type ?? 'builtin'),
+    entryPoint: workflow ? (file.workflow_file ?? '') : (file.entry_point ?? ''),
+    workflow,
     parameters: file.parameters ?? {},
     output: file.output ?? {},
     parameterDelivery: file.parameter_delivery ?? ACTION_DEFAULTS.parameterDelivery,
@@ -96,7 +114,7 @@ export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition> = {
 export const TRIGGER_KIND: ComponentKind<TriggerFile, TriggerDefinition> = {
   folder: 'triggers',
   validate: compileFileSchema<TriggerFile>(TRIGGER_FILE_SCHEMA),
-  check: (context, file) => Promise.resolve(parameterIssues(context, { parameters: file.parameters ?? {}, output: file.output ?? {} })),
+  check: (context, file) => Promise.resolve(only(parameterIssues(context, { parameters: file.parameters ?? {}, output: file.output ?? {} }))),
   refs: () => [],
   build: (file, id, path) => ({
     ...common(file, id, path),
@@ -114,7 +132,7 @@ export const SENSOR_KIND: ComponentKind<SensorFile, SensorDefinition> = {
     if (context.isClean('trigger_types')) {
       file.trigger_types.forEach((ref, index) => issues.push(...refFormatIssues(context.source, ['trigger_types', String(index)], ref)));
     }
-    return [...issues, ...(await programIssues(context, 'sensors', file))];
+    return only([...issues, ...(await programIssues(context, 'sensors', file))]);
   },
   refs: (file) => file.trigger_types.map((ref, index) => ({ kind: 'triggers', ref, segments: ['trigger_types', String(index)] })),
   build: (file, id, path) => ({
@@ -135,7 +153,7 @@ export const RULE_KIND: ComponentKind<RuleFile, RuleDefinition> = {
     const issues: ValidationIssue[] = [];
     if (context.isClean('trigger_ref')) issues.push(...refFormatIssues(context.source, ['trigger_ref'], file.trigger_ref));
     if (context.isClean('action_ref')) issues.push(...refFormatIssues(context.source, ['action_ref'], file.action_ref));
-    return Promise.resolve(issues);
+    return Promise.resolve(only(issues));
   },
   refs: (file) => [
     { kind: 'triggers', ref: file.trigger_ref, segments: ['trigger_ref'] },

@@ -44,12 +44,13 @@ export const PACK_FILE_SCHEMA = {
   },
 } as const;
 
+/** `runner_type` and `entry_point` are required unless `workflow_file` is given (checked in code). */
 export const ACTION_FILE_SCHEMA = {
   type: 'object',
-  required: ['runner_type', 'entry_point'],
   additionalProperties: false,
   properties: {
     ...componentKeys,
+    workflow_file: { type: 'string', minLength: 1 },
     runner_type: { enum: [...RUNNER_TYPES] },
     entry_point: { type: 'string', minLength: 1 },
     parameters: flatSchema,
@@ -121,8 +122,10 @@ export interface PackFile {
 }
 
 export interface ActionFile extends ComponentFile {
-  readonly runner_type: (typeof RUNNER_TYPES)[number];
-  readonly entry_point: string;
+  readonly runner_type?: (typeof RUNNER_TYPES)[number];
+  readonly entry_point?: string;
+  /** A workflow graph, relative to actions/ (then no runner_type or entry_point). */
+  readonly workflow_file?: string;
   readonly parameters?: FlatSchema;
   readonly output?: FlatSchema;
   readonly parameter_delivery?: (typeof PARAMETER_DELIVERIES)[number];

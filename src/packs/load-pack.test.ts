@@ -53,7 +53,7 @@ describe('loadPack', () => {
       {
         ref: 'demo.hello', name: 'hello', label: 'hello', description: '', runnerType: 'shell', entryPoint: 'hello.sh',
         parameters: { who: { type: 'string', default: 'world' } }, output: {}, parameterDelivery: 'stdin',
-        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, apiAccess: false, permissionSet: null,
+        parameterFormat: 'json', outputFormat: 'text', timeoutSeconds: 600, maxRetries: 0, apiAccess: false, permissionSet: null, workflow: null,
         file: 'actions/hello.yaml',
       },
     ]);

@@ -91,9 +91,9 @@ async function readYaml(files: PackFiles, file: string, issues: ValidationIssue[
   return parsed.issues.length > 0 ? undefined : parsed;
 }
 
-async function loadComponents<F extends ComponentFile, D>(
+async function loadComponents<F extends ComponentFile, D, X>(
   context: LoadContext,
-  kind: ComponentKind<F, D>,
+  kind: ComponentKind<F, D, X>,
   later?: LaterChecks<D>,
 ): Promise<Loaded<D>[]> {
   const loaded: Loaded<D>[] = [];
@@ -116,9 +116,9 @@ async function loadComponents<F extends ComponentFile, D>(
   return loaded;
 }
 
-async function loadComponent<F extends ComponentFile, D>(
+async function loadComponent<F extends ComponentFile, D, X>(
   context: LoadContext,
-  kind: ComponentKind<F, D>,
+  kind: ComponentKind<F, D, X>,
   file: string,
   later: LaterChecks<D> | undefined,
 ): Promise<Loaded<D> & { readonly source: YamlSource | undefined }> {
@@ -129,6 +129,7 @@ async function loadComponent<F extends ComponentFile, D>(
   const faulted = new Set(schema.issues.map((issue) => issue.field.split('.')[0] ?? ''));
   const issues = [...schema.issues];
   let id: ComponentId | undefined;
+  let extra: { readonly value: X } | undefined;
   if (!faulted.has('')) {
     // The schema passed at the top level, so `data` is a mapping whose clean fields are typed as F.
     const typed = data as F;
@@ -138,12 +139,14 @@ async function loadComponent<F extends ComponentFile, D>(
       issues.push(...resolved.issues);
       id = resolved.id;
     }
-    issues.push(...(await kind.check({ files: context.files, source, isClean }, typed)));
+    const checked = await kind.check({ files: context.files, source, isClean }, typed);
+    issues.push(...checked.issues);
+    extra = { value: checked.extra };
   }
   let definition: D | undefined;
-  if (issues.length === 0 && id) {
+  if (issues.length === 0 && id && extra) {
     const typed = data as F;
-    definition = kind.build(typed, id, file);
+    definition = kind.build(typed, id, file, extra.value);
     if (later) issues.push(...later(definition, source, kind.refs(typed)));
   }
   context.issues.push(...capIssues(file, issues.sort(compareIssues)));

@@ -40,7 +40,7 @@ it('RuleEngine leaves an event it could not process on a full disk unprocessed, 
   await registry.register(pack);
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const keys = new KeyService({ store, secrets, audit: new AuditLog({ store, log }) });
-  const engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+  const engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
   cleanups.push(() => engine.stop());
   // The execution's parameters need new pages: a full database refuses the rule engine's transaction.
   await new RuleService({ store, bus, log, secrets }).create({ ref: 'probe.big', trigger_ref: 'probe.hit', action_ref: 'core.echo', action_params: { message: '{{ event.payload.text }}' } });

@@ -43,7 +43,7 @@ describe('RuleEngine', () => {
     await registry.register(pack);
     const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
     keys = new KeyService({ store, secrets, audit: new AuditLog({ store, log }) });
-    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+    engine = new RuleEngine({ store, bus, log, executions, catalog, secrets, keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
     rules = new RuleService({ store, bus, log, secrets });
     ingest = new EventIngest({ store, bus, log, catalog });
   });
@@ -176,7 +176,7 @@ describe('RuleEngine', () => {
     const catalog = new PackCatalog({ store, bus });
     const broken = new BrokenRequests({ store, bus, log, catalog, secrets: SecretBox.forHome(dir) });
     const fastBus = new InProcessBus({ retryDelayMs: 1, maxAttempts: 2 });
-    const stubborn = new RuleEngine({ store, bus: fastBus, log, executions: broken, catalog, secrets: SecretBox.forHome(dir), keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
+    const stubborn = new RuleEngine({ store, bus: fastBus, log, executions: broken, catalog, secrets: SecretBox.forHome(dir), keys, config: { redrive_after_ms: 10_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, rules: { cost_limit: 1_000_000 } });
     await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
     const event = await hit({});
     await stubborn.start();

@@ -14,7 +14,7 @@ export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executio
   const field = <T extends JsonFieldType>(key: keyof ExecutionResult & string, type: T) => dialect.jsonField('result', key, type);
   return query.select([
     'id', 'action_ref', 'status', 'parameters', 'timeout_seconds', 'rule_id', 'rule_ref', 'enforcement_id',
-    'event_id', 'parent_id', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by', 'secret_parameters',
+    'event_id', 'parent_id', 'task_name', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by', 'secret_parameters',
     sql<number | null>`octet_length(result)`.as('result_bytes'),
     field('exit_code', 'number').as('result_exit_code'),
     field('signal', 'text').as('result_signal'),
@@ -36,6 +36,7 @@ interface SummaryRow {
   readonly enforcement_id: number | null;
   readonly event_id: number | null;
   readonly parent_id: number | null;
+  readonly task_name: string | null;
   readonly worker_id: string | null;
   readonly attempt: number;
   readonly created: string;
@@ -64,6 +65,7 @@ export function toExecutionSummary(row: SummaryRow): ExecutionSummary {
     enforcementId: row.enforcement_id === null ? null : enforcementId(row.enforcement_id),
     eventId: row.event_id === null ? null : eventId(row.event_id),
     parentId: row.parent_id === null ? null : executionId(row.parent_id),
+    taskName: row.task_name,
     workerId: row.worker_id,
     attempt: row.attempt,
     created: row.created,

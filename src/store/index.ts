@@ -12,6 +12,7 @@ export type {
   RuleRepository,
   Store,
   TriggerRepository,
+  WorkflowRepository,
 } from './store.js';
 export type {
   ActionInput,
@@ -34,4 +35,6 @@ export type {
   StoredKey,
   TransitionPatch,
   TriggerInput,
+  WorkflowStatePatch,
+  WorkflowStateRow,
 } from './store-types.js';

@@ -5,7 +5,7 @@ import {
   type PackId,
   type ParameterDelivery,
   type ParameterFormat,
-  type RunnerType,
+  type ActionRunnerType,
   actionId,
 } from '../domain/index.js';
 import { replacePackComponents } from './pack-components.js';
@@ -21,7 +21,7 @@ export function toAction(row: Selectable<ActionTable>): Action {
     packRef: row.pack_ref,
     label: row.label,
     description: row.description,
-    runnerType: row.runner_type as RunnerType,
+    runnerType: row.runner_type as ActionRunnerType,
     entryPoint: row.entry_point,
     parameters: fromJson(row.parameters),
     output: fromJson(row.output),
@@ -32,6 +32,7 @@ export function toAction(row: Selectable<ActionTable>): Action {
     maxRetries: row.max_retries,
     apiAccess: row.api_access === 1,
     permissionSet: row.permission_set,
+    workflow: fromJson(row.workflow ?? null),
     created: row.created,
     updated: row.updated,
   };
@@ -53,6 +54,7 @@ function toColumns(input: ActionInput) {
     max_retries: input.maxRetries,
     api_access: input.apiAccess ? 1 : 0,
     permission_set: input.permissionSet,
+    workflow: input.workflow === null ? null : toJson(input.workflow),
   };
 }
 

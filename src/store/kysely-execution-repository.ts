@@ -31,6 +31,7 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
     enforcementId: nullable(row.enforcement_id, enforcementId),
     eventId: nullable(row.event_id, eventId),
     parentId: nullable(row.parent_id, executionId),
+    taskName: row.task_name ?? null,
     workerId: row.worker_id,
     process: fromJson(row.process),
     attempt: row.attempt,
@@ -67,6 +68,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
         enforcement_id: input.enforcementId ?? null,
         event_id: input.eventId ?? null,
         parent_id: input.parentId ?? null,
+        task_name: input.taskName ?? null,
         worker_id: null,
         process: null,
         attempt: 0,
@@ -158,11 +160,12 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     return rows.map(toExecution);
   }
 
-  async findByStatus(statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]> {
+  async findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId = 0): Promise<readonly Execution[]> {
     const rows = await this.#db
       .selectFrom('executions')
       .selectAll()
       .where('status', 'in', statuses)
+      .where('id', '>', afterId)
       .orderBy('id')
       .limit(limit)
       .execute();

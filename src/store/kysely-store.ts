@@ -11,6 +11,7 @@ import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
+import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -28,6 +29,7 @@ class KyselyRepositories implements Repositories {
   readonly apiTokens: KyselyApiTokenRepository;
   readonly audit: KyselyAuditRepository;
   readonly keys: KyselyKeyRepository;
+  readonly workflows: KyselyWorkflowRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -41,6 +43,7 @@ class KyselyRepositories implements Repositories {
     this.apiTokens = new KyselyApiTokenRepository(db);
     this.audit = new KyselyAuditRepository(db);
     this.keys = new KyselyKeyRepository(db);
+    this.workflows = new KyselyWorkflowRepository(db);
   }
 }
 

@@ -5,6 +5,7 @@ import * as rulesPipeline from './migrations/002-rules-pipeline.js';
 import * as executionProcess from './migrations/003-execution-process.js';
 import * as identities from './migrations/004-identities.js';
 import * as keys from './migrations/005-keys.js';
+import * as workflows from './migrations/006-workflows.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -14,6 +15,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '003-execution-process': { up: (db) => executionProcess.up(db) },
     '004-identities': { up: (db) => identities.up(db, dialect) },
     '005-keys': { up: (db) => keys.up(db) },
+    '006-workflows': { up: (db) => workflows.up(db) },
   };
 }
 

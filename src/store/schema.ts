@@ -22,6 +22,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   keys: KeyTable;
+  workflow_states: WorkflowStateTable;
 }
 
 interface Timestamps {
@@ -64,6 +65,8 @@ export interface ActionTable extends PackComponent {
   permission_set: Defaulted<string | null>;
   /** 1 when the action gets an execution token (ATTUNE_API_TOKEN) to call the API. */
   api_access: Defaulted<number>;
+  /** A workflow action's graph as JSON (null for every other action). */
+  workflow: Defaulted<string | null>;
 }
 
 export interface TriggerTable extends PackComponent {
@@ -140,6 +143,8 @@ export interface ExecutionTable {
   requested_by: Defaulted<string | null>;
   /** JSON list of parameter names sealed beyond the action's schema (a template read a key). */
   secret_parameters: Defaulted<string>;
+  /** The workflow task a child execution runs. */
+  task_name: Defaulted<string | null>;
 }
 
 export interface IdentityTable {
@@ -209,6 +214,22 @@ export interface KeyTable {
   /** 1: the value is shown only to who may decrypt it (migration 005). */
   secret: Defaulted<number>;
   created_by: string | null;
+  created: string;
+  updated: string;
+}
+
+export interface WorkflowStateTable {
+  /** The workflow's own execution. */
+  execution_id: number;
+  action_ref: string;
+  /** The engine's state as JSON: vars, task states, join arrivals, delayed starts. */
+  state: string;
+  /** Bumped by every write: a writer that read an older version loses (compare-and-set). */
+  version: number;
+  /** 1 while the workflow runs. */
+  active: number;
+  /** The earliest delayed start it waits for. */
+  due_at: string | null;
   created: string;
   updated: string;
 }

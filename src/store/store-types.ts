@@ -89,6 +89,8 @@ export interface NewExecution {
   readonly requestedBy?: string | null;
   /** Parameters sealed beyond the action's schema (a rule template read a key). */
   readonly secretParameters?: readonly string[];
+  /** The workflow task a child execution runs. */
+  readonly taskName?: string | null;
 }
 
 export interface ExecutionFilter extends PageRequest {
@@ -188,4 +190,30 @@ export interface KeyFilter extends PageRequest {
   readonly owner?: string;
   /** Only user keys of this login (and every system and pack key): what a non-admin may see. */
   readonly visibleTo?: string;
+}
+
+/** The engine's row for one running (or finished) workflow execution. */
+export interface WorkflowStateRow {
+  readonly executionId: ExecutionId;
+  readonly actionRef: string;
+  /** The engine's own document (src/executor owns its shape). */
+  readonly state: unknown;
+  readonly version: number;
+  readonly active: boolean;
+  readonly dueAt: string | null;
+  readonly created: string;
+  readonly updated: string;
+}
+
+export interface NewWorkflowState {
+  readonly executionId: ExecutionId;
+  readonly actionRef: string;
+  readonly state: unknown;
+  readonly dueAt?: string | null;
+}
+
+export interface WorkflowStatePatch {
+  readonly state: unknown;
+  readonly active: boolean;
+  readonly dueAt: string | null;
 }

@@ -5,6 +5,7 @@ import { eventsContract } from './contract/events.contract.js';
 import { executionsContract } from './contract/executions.contract.js';
 import { identitiesContract } from './contract/identities.contract.js';
 import { keysContract } from './contract/keys.contract.js';
+import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
 /**
@@ -34,6 +35,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('executions', () => executionsContract(current));
     describe('identities, tokens and the audit log', () => identitiesContract(current));
     describe('keys', () => keysContract(current));
+    describe('workflow states', () => workflowsContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

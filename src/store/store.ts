@@ -42,6 +42,7 @@ import type {
   KeyFilter,
   KeyInput,
   StoredKey,
+  NewWorkflowState,
   Page,
   PageRequest,
   PermissionSetInput,
@@ -50,6 +51,8 @@ import type {
   SensorInput,
   TransitionPatch,
   TriggerInput,
+  WorkflowStatePatch,
+  WorkflowStateRow,
 } from './store-types.js';
 
 /**
@@ -79,6 +82,7 @@ export interface Repositories {
   readonly apiTokens: ApiTokenRepository;
   readonly audit: AuditRepository;
   readonly keys: KeyRepository;
+  readonly workflows: WorkflowRepository;
 }
 
 export interface PackRepository {
@@ -192,8 +196,25 @@ export interface ExecutionRepository {
   recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void>;
   /** Executions in `statuses` not updated since `updatedBefore` (ISO time), by id after `afterId`. */
   findStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
-  /** Executions in `statuses`, oldest first (what a crash left behind, found at start). */
-  findByStatus(statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]>;
+  /** Executions in `statuses`, oldest first, by id after `afterId` (what a crash left behind, found at start). */
+  findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId?: number): Promise<readonly Execution[]>;
+}
+
+/**
+ * The state rows of workflow executions (issue 9). Each row changes only by compare-and-set on
+ * its version, so two handlers advancing the same workflow never both win, and a delayed start
+ * waits in `dueAt`, not in a process's timer.
+ */
+export interface WorkflowRepository {
+  /** Inserts the state of a workflow that starts (version 1); false when it exists already. */
+  create(input: NewWorkflowState): Promise<boolean>;
+  get(id: ExecutionId): Promise<WorkflowStateRow | undefined>;
+  /** Writes `patch` only while the row is still at `version` (it becomes version + 1); false when another writer won. */
+  update(id: ExecutionId, version: number, patch: WorkflowStatePatch): Promise<boolean>;
+  /** Active workflows with a delayed start due at or before `now` (ISO time), earliest first. */
+  findDue(now: string, limit: number): Promise<readonly WorkflowStateRow[]>;
+  /** Active workflows not updated since `updatedBefore`, by execution id after `afterId`. */
+  findStale(updatedBefore: string, limit: number, afterId?: number): Promise<readonly WorkflowStateRow[]>;
 }
 
 /** Who may use Attune: users and service accounts, with the permission sets they hold. */

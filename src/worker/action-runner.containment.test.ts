@@ -59,6 +59,7 @@ function action(entryPoint: string): Action {
     maxRetries: 0,
     apiAccess: false,
     permissionSet: null,
+    workflow: null,
     created: '',
     updated: '',
   };

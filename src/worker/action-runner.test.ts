@@ -84,6 +84,7 @@ function makeAction(overrides: Partial<Action>): Action {
     maxRetries: 0,
     apiAccess: false,
     permissionSet: null,
+    workflow: null,
     created: '',
     updated: '',
     ...overrides,

@@ -26,6 +26,11 @@ export class ActionRunner {
 
   start(req: RunRequest): RunningAction {
     const { runnerType } = req.action;
+    if (runnerType === 'workflow') {
+      // The executor walks a workflow itself and never dispatches one: a worker only says so.
+      const result = { error: `${req.action.ref} is a workflow: the executor runs it, not a worker` };
+      return { done: Promise.resolve({ status: 'failed', result }), cancel: () => undefined };
+    }
     return runnerType === 'builtin'
       ? startBuiltinAction(req, this.#builtins, this.#opts.maxOutputBytes)
       : startProcessAction(req, runnerType, this.#opts);

@@ -63,7 +63,7 @@ function request(entryPoint: string, parameters: Record<string, unknown> = {}, t
   const action: Action = {
     id: actionId(1), ref: `core.${entryPoint}`, packRef: 'core', label: '', description: '',
     runnerType: 'builtin', entryPoint, parameters: {}, output: {}, parameterDelivery: 'stdin',
-    parameterFormat: 'json', outputFormat: 'text', timeoutSeconds, maxRetries: 0, apiAccess: false, permissionSet: null, created: '', updated: '',
+    parameterFormat: 'json', outputFormat: 'text', timeoutSeconds, maxRetries: 0, apiAccess: false, permissionSet: null, workflow: null, created: '', updated: '',
   };
   return { executionId: 9, action, packPath: '/nonexistent', parameters, timeoutSeconds, env: {} };
 }

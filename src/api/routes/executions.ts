@@ -40,6 +40,7 @@ function executionFields(execution: Omit<Execution, 'result' | 'process'>, actio
     enforcement_id: execution.enforcementId,
     event_id: execution.eventId,
     parent_id: execution.parentId,
+    task_name: execution.taskName,
     worker_id: execution.workerId,
     attempt: execution.attempt,
     created: execution.created,
@@ -93,7 +94,8 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
       schema: {
         tags: ['executions'],
         summary: 'List executions, newest first',
-        description: 'Each result is summarised (result_summary); GET /api/v1/executions/{id} returns the whole result.',
+        description:
+          "Each result is summarised (result_summary); GET /api/v1/executions/{id} returns the whole result. With parent=<id> the list is a workflow's children, each with its whole result.",
         querystring: ListQuery,
         response: { 200: pageOf(ExecutionSummaryDto) },
       },
@@ -109,6 +111,11 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
         ...(parent === undefined ? {} : { parentId: executionId(parent) }),
       });
       const data = await Promise.all(page.items.map(async (e) => toExecutionSummaryDto(e, await actionSchema(ctx, e.actionRef))));
+      if (parent !== undefined) {
+        // A workflow's children are read with their results: the task tree shows what each returned.
+        const results = await ctx.executionQueries.results(page.items.map((e) => e.id));
+        return { data: data.map((e) => ({ ...e, result: results.get(e.id) ?? null })), pagination: { limit, offset, total: page.total } };
+      }
       return { data, pagination: { limit, offset, total: page.total } };
     },
   );
@@ -119,7 +126,14 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
       config: { permission: 'executions:read' },
       schema: { tags: ['executions'], summary: 'Show an execution', params: IdParams, response: { 200: dataOf(ExecutionDto), 404: ErrorDto } },
     },
-    async (request) => ({ data: await present(ctx, await ctx.executionQueries.get(executionId(request.params.id))) }),
+    async (request) => {
+      const id = executionId(request.params.id);
+      const data = await present(ctx, await ctx.executionQueries.get(id));
+      const tasks = await ctx.executionQueries.workflowTasks(id);
+      if (!tasks) return { data };
+      const workflowTasks = tasks.map((t) => ({ ...t, transitions: [...t.transitions], started_at: t.startedAt, finished_at: t.finishedAt }));
+      return { data: { ...data, workflow_tasks: workflowTasks.map(({ startedAt: _s, finishedAt: _f, ...t }) => t) } };
+    },
   );
 
   app.post<{ Params: Static<typeof IdParams> }>(

@@ -6,10 +6,12 @@ import { printResultOutput, resultString } from '../execute.js';
 import { watchExecution, watchExecutions } from './execution-watch.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
+import { renderWorkflowTree } from '../workflow-tree.js';
 
 const EXECUTION_COLUMNS: readonly Column<ExecutionSummaryJson>[] = [
   { header: 'id', value: (execution) => String(execution.id) },
   { header: 'action', value: (execution) => execution.action_ref },
+  { header: 'task', value: (execution) => formatScalar(execution.task_name) },
   { header: 'status', value: (execution) => execution.status },
   { header: 'rule', value: (execution) => formatScalar(execution.rule_ref) },
   { header: 'created', value: (execution) => formatTimestamp(execution.created) },
@@ -66,13 +68,17 @@ export function registerExecutionCommands(program: Command): void {
 
   execution
     .command('show')
-    .description('show one execution with its parameters and result')
+    .description('show one execution with its parameters and result (a workflow also with its task tree)')
     .argument('<id>', 'execution id')
+    .addHelpText('after', '\nA workflow execution is followed by its tasks: status, duration, runs, the tasks each led to (→),\nand under each task the child executions that ran it.')
     .option('--watch', 'print its status changes live; exit when it ends, non-zero unless it completed')
     .action(async (id: string, options: { watch?: boolean }, command: Command) => {
       const context = createContext(command);
       if (options.watch) return watchExecution(context, executionId(id));
-      await printDocument(context, await (await context.client()).get<ExecutionJson>(`/executions/${executionId(id)}`));
+      const client = await context.client();
+      const found = await client.get<ExecutionJson>(`/executions/${executionId(id)}`);
+      await printDocument(context, found);
+      if (context.mode === 'table' && found.workflow_tasks) writeOut(await renderWorkflowTree(client, found));
     });
 
   execution

@@ -70,21 +70,15 @@ function meterEvaluator(env: Environment, meter: CelMeter): void {
   evaluator.run = (ast, ctx) => (isAstNode(ast) ? meter.run(ast, () => run(ast, ctx)) : run(ast, ctx));
 }
 
-function createCelEnvironment(meter: CelMeter): Environment {
+/** The limits and options of every Attune CEL environment, with the variables `declare` adds. */
+export function createCelEnvironment(meter: CelMeter, declare: (env: Environment) => void): Environment {
   const env = new Environment({
     unlistedVariablesAreDyn: false,
     homogeneousAggregateLiterals: false,
     enableOptionalTypes: false,
     limits: { maxAstNodes: 1000, maxDepth: 32, maxListElements: 256, maxMapEntries: 256, maxCallArguments: 16 },
   });
-  env.registerVariable({
-    name: 'event',
-    schema: { id: 'int', trigger_ref: 'string', payload: 'dyn', created: 'string' },
-  });
-  env.registerVariable({ name: 'rule', schema: { ref: 'string', pack_ref: 'string' } });
-  env.registerVariable({ name: 'pack', schema: { config: 'map<string, dyn>' } });
-  env.registerVariable('system', 'map<string, dyn>');
-  env.registerVariable('keystore', 'map<string, string>');
+  declare(env);
   registerMixedArithmetic(env);
   meterEvaluator(env, meter);
   return env;
@@ -100,4 +94,13 @@ export const celBuiltins: CelBuiltins = new CelBuiltins(celMeter);
  * Built once at import: registration is the expensive part, and after setup the environment is
  * only read (parse/check/evaluate), so sharing it is safe.
  */
-export const celEnvironment: Environment = createCelEnvironment(celMeter);
+export const celEnvironment: Environment = createCelEnvironment(celMeter, (env) => {
+  env.registerVariable({
+    name: 'event',
+    schema: { id: 'int', trigger_ref: 'string', payload: 'dyn', created: 'string' },
+  });
+  env.registerVariable({ name: 'rule', schema: { ref: 'string', pack_ref: 'string' } });
+  env.registerVariable({ name: 'pack', schema: { config: 'map<string, dyn>' } });
+  env.registerVariable('system', 'map<string, dyn>');
+  env.registerVariable('keystore', 'map<string, string>');
+});

@@ -1,4 +1,4 @@
-import { EvaluationError, ParseError, TypeError as CelTypeError, type ParseResult } from '@marcbachmann/cel-js';
+import { type Environment, EvaluationError, ParseError, TypeError as CelTypeError, type ParseResult } from '@marcbachmann/cel-js';
 import { isAstNode } from './cel-ast.js';
 import { CelBudget, CelCostLimitError } from './cel-budget.js';
 import { celBuiltins, celEnvironment, celMeter, MAX_EXPRESSION_LENGTH } from './cel-environment.js';
@@ -56,14 +56,14 @@ export function describeCelFailure(error: unknown): CelProblem {
   return { kind: 'Error', summary: error instanceof Error ? error.message : String(error) };
 }
 
-function parseAndCheck(expression: string): { parsed: ParseResult; type: string } | CelProblem {
+function parseAndCheck(expression: string, env: Environment): { parsed: ParseResult; type: string } | CelProblem {
   if (expression.length > MAX_EXPRESSION_LENGTH) {
     return { kind: 'Limit exceeded', summary: `expression is longer than ${MAX_EXPRESSION_LENGTH} characters` };
   }
   if (expression.trim() === '') return { kind: 'Syntax error', summary: 'expression is empty' };
   let parsed: ParseResult;
   try {
-    parsed = celEnvironment.parse(expression);
+    parsed = env.parse(expression);
   } catch (error) {
     return describeCelFailure(error);
   }
@@ -94,8 +94,8 @@ function toCompiled(field: string, expression: string, parsed: ParseResult): Com
  * Parses and type-checks one expression. With `resultType: 'bool'` the static type must be
  * `bool` or `dyn` (a dyn result is checked again when evaluated, by the caller).
  */
-export function compileExpression(field: string, expression: string, resultType?: 'bool'): CompileResult {
-  const checked = parseAndCheck(expression);
+export function compileExpression(field: string, expression: string, resultType?: 'bool', env: Environment = celEnvironment): CompileResult {
+  const checked = parseAndCheck(expression, env);
   if ('kind' in checked) return { ok: false, issue: toCelIssue(field, expression, checked) };
   if (resultType === 'bool' && checked.type !== 'bool' && checked.type !== 'dyn') {
     const problem = { kind: 'Type error', summary: `a condition must be a bool, not ${checked.type}` };

@@ -1,4 +1,6 @@
+import type { Environment } from '@marcbachmann/cel-js';
 import { CelBudget } from './cel-budget.js';
+import { celEnvironment } from './cel-environment.js';
 import { CelError, CelEvaluationError, toCelIssue, type CelIssue } from './cel-error.js';
 import { fromCelValue, stringifyCelValue } from './cel-value.js';
 import {
@@ -29,12 +31,13 @@ export interface CompiledRule {
 }
 
 /** One evaluation: the converted context and the budget it spends from. */
-interface Evaluation {
+export interface Evaluation {
   readonly activation: CelActivation;
   readonly budget: CelBudget;
 }
 
-type ParamNode =
+/** A value with its templates compiled: rendered again for every evaluation. */
+export type ParamNode =
   | { readonly kind: 'value'; readonly value: unknown }
   | { readonly kind: 'expression'; readonly compiled: CompiledExpression }
   | { readonly kind: 'mixed'; readonly parts: readonly (string | CompiledExpression)[] }
@@ -52,14 +55,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Compiles one template expression; on failure records the issue and keeps going. */
-function compileTemplateExpression(field: string, expression: string, issues: CelIssue[]): CompiledExpression | undefined {
-  const result = compileExpression(field, expression);
+function compileTemplateExpression(field: string, expression: string, issues: CelIssue[], env: Environment): CompiledExpression | undefined {
+  const result = compileExpression(field, expression, undefined, env);
   if (result.ok) return result.compiled;
   issues.push(result.issue);
   return undefined;
 }
 
-function compileString(field: string, text: string, issues: CelIssue[]): ParamNode {
+function compileString(field: string, text: string, issues: CelIssue[], env: Environment): ParamNode {
   const parsed = parseTemplate(text);
   switch (parsed.kind) {
     case 'literal':
@@ -68,12 +71,12 @@ function compileString(field: string, text: string, issues: CelIssue[]): ParamNo
       issues.push(toCelIssue(field, text, { kind: 'Template error', summary: parsed.message, position: parsed.position }));
       return { kind: 'value', value: text };
     case 'whole': {
-      const compiled = compileTemplateExpression(field, parsed.template.expression, issues);
+      const compiled = compileTemplateExpression(field, parsed.template.expression, issues, env);
       return compiled ? { kind: 'expression', compiled } : { kind: 'value', value: text };
     }
     case 'mixed': {
       const parts = parsed.parts.map((part) =>
-        typeof part === 'string' ? part : compileTemplateExpression(field, part.expression, issues),
+        typeof part === 'string' ? part : compileTemplateExpression(field, part.expression, issues, env),
       );
       const compiledParts = parts.filter((part): part is string | CompiledExpression => part !== undefined);
       return { kind: 'mixed', parts: compiledParts };
@@ -81,20 +84,30 @@ function compileString(field: string, text: string, issues: CelIssue[]): ParamNo
   }
 }
 
-function compileEntries(field: string, value: Readonly<Record<string, unknown>>, issues: CelIssue[]): (readonly [string, ParamNode])[] {
-  return Object.entries(value).map(([key, item]) => [key, compileParam(childField(field, key), item, issues)] as const);
+function compileEntries(
+  field: string,
+  value: Readonly<Record<string, unknown>>,
+  issues: CelIssue[],
+  env: Environment = celEnvironment,
+): (readonly [string, ParamNode])[] {
+  return Object.entries(value).map(([key, item]) => [key, compileParam(childField(field, key), item, issues, env)] as const);
 }
 
-function compileParam(field: string, value: unknown, issues: CelIssue[]): ParamNode {
-  if (typeof value === 'string') return compileString(field, value, issues);
+/**
+ * Compiles every `{{ }}` in a value (a string, or strings anywhere in lists and maps) in `env`;
+ * each bad expression is added to `issues` and left as literal text.
+ */
+export function compileParam(field: string, value: unknown, issues: CelIssue[], env: Environment = celEnvironment): ParamNode {
+  if (typeof value === 'string') return compileString(field, value, issues, env);
   if (Array.isArray(value)) {
-    return { kind: 'list', items: value.map((item: unknown, i) => compileParam(`${field}[${i}]`, item, issues)) };
+    return { kind: 'list', items: value.map((item: unknown, i) => compileParam(`${field}[${i}]`, item, issues, env)) };
   }
-  if (isPlainObject(value)) return { kind: 'object', entries: compileEntries(field, value, issues) };
+  if (isPlainObject(value)) return { kind: 'object', entries: compileEntries(field, value, issues, env) };
   return { kind: 'value', value };
 }
 
-function renderParam(node: ParamNode, evaluation: Evaluation): unknown {
+/** The value of a compiled value: each template evaluated, whole templates keeping their type. */
+export function renderParam(node: ParamNode, evaluation: Evaluation): unknown {
   const { activation, budget } = evaluation;
   switch (node.kind) {
     case 'value':
@@ -124,7 +137,8 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'map' : typeof value;
 }
 
-function holds(condition: CompiledExpression, evaluation: Evaluation): boolean {
+/** Evaluates a condition; a value that is not a bool is a CelEvaluationError. */
+export function holds(condition: CompiledExpression, evaluation: Evaluation): boolean {
   const result = condition.evaluate(evaluation.activation, evaluation.budget);
   if (typeof result === 'boolean') return result;
   // Only reachable when the static type was dyn (e.g. a bare `event.payload.flag`).

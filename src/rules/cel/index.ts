@@ -5,3 +5,13 @@ export { CelError, CelEvaluationError, formatCelIssue, type CelIssue } from './c
 export { type CelContext } from './compile-expression.js';
 export { compileRule, type CompiledRule, type RuleExpressions } from './compile-rule.js';
 export { CompiledRuleCache, ruleCacheKey, type CompiledRuleCacheOptions } from './compiled-rule-cache.js';
+export {
+  compileWorkflowCondition,
+  compileWorkflowValue,
+  type CompiledWorkflowCondition,
+  type CompiledWorkflowValue,
+  type WorkflowCompileResult,
+  type WorkflowContext,
+  type WorkflowTaskView,
+} from './workflow-expressions.js';
+export { parseTemplate } from './template-parser.js';

@@ -71,6 +71,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true },
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
+  workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

@@ -29,6 +29,7 @@ export function action(ref: string, description = '', packRef = 'demo'): ActionI
     maxRetries: 0,
     apiAccess: false,
     permissionSet: null,
+    workflow: null,
   };
 }
 

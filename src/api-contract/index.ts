@@ -21,3 +21,6 @@ export * from './events.js';
 export * from './enforcements.js';
 export * from './webhooks.js';
 export * from './auth.js';
+export * from './identities.js';
+export * from './tokens.js';
+export * from './audit.js';

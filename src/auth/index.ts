@@ -1,6 +1,10 @@
 export { AccessTokens, type AccessClaims } from './access-tokens.js';
 export { ApiTokenHasher, apiTokenKind, type IssuedToken } from './api-tokens.js';
-export { AuditLog, type AuditRecord } from './audit-log.js';
+export { AuditLog, type Acting, type AuditRecord } from './audit-log.js';
 export { ADMIN_LOGIN, AuthService, type FirstStart, type LoginResult, type NewApiTokenRequest, type Principal } from './auth-service.js';
+export { IdentityAdmin, type IdentityChange, type NewIdentityRequest } from './identity-admin.js';
 export { LoginLimiter } from './login-limiter.js';
 export { hashPassword, verifyNobody, verifyPassword } from './passwords.js';
+export { PermissionSetAdmin, type NewPermissionSet } from './permission-set-admin.js';
+export { TokenAdmin, type ListedToken, type NewIntegrationToken, type TokenListRequest } from './token-admin.js';
+export { decodeTokenSets } from './token-scope.js';

@@ -14,6 +14,7 @@ export type {
 } from './store.js';
 export type {
   ActionInput,
+  AuditFilter,
   ComponentFilter,
   EnforcementFilter,
   EventFilter,

@@ -106,6 +106,11 @@ describe('the CLI logged in: auth, profiles, users, tokens and the audit log', (
     const audit = await attune.cli(['audit', 'list', '--action', 'token.', '-o', 'json']);
     const actions = (JSON.parse(audit.stdout) as { action: string }[]).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['token.created', 'token.revoked']));
+
+    // A lost admin password: the local CLI token of the data dir sets a new one.
+    const reset = await attune.cli(['user', 'passwd', 'admin', '--password-stdin'], {}, 'new-admin-password\n');
+    expect(reset.code, reset.stderr).toBe(0);
+    expect((await attune.apiAs(undefined, 'POST', '/auth/login', { login: 'admin', password: 'new-admin-password' })).status).toBe(200);
   });
 });
 

@@ -108,19 +108,20 @@ export function registerUserCommands(program: Command): void {
 
   user
     .command('passwd')
-    .description("change your password (asks for the current one), or, as an admin, another user's; other logins of that user end")
-    .argument('[login]', "another user's login (admins)")
+    .description("change your password (asks for the current one), or, as an admin, a user's; the user's other logins end")
+    .argument('[login]', "the user whose password an admin sets")
     .option('--password-stdin', 'read from stdin: the new password, or for your own, the current one then the new one, one per line')
     .addHelpText('after', '\nExamples:\n  $ attune user passwd\n  $ printf "%s\\n" "$NEW" | attune user passwd alice --password-stdin')
     .action(async (login: string | undefined, options: { passwordStdin?: boolean }, command: Command) => {
       const client = await createContext(command).client();
-      const me = await client.auth<MeJson>('GET', '/me');
-      if (login !== undefined && login !== me.user.login) {
+      if (login !== undefined) {
+        // An admin sets it, their own included (the local CLI token of a lost admin password).
         const password = await readPassword(options.passwordStdin, `New password for ${login}: `);
         await client.patch<IdentityJson>(userRoute(login), { password });
         writeOut(`password of ${login} changed`);
         return;
       }
+      const me = await client.auth<MeJson>('GET', '/me');
       const [oldPassword, newPassword] = options.passwordStdin === true ? await readStdinLines() : [await prompt('Current password: ', { hidden: true }), await prompt('New password: ', { hidden: true })];
       if (!oldPassword || !newPassword) throw new AppError('ERR_CLI_USAGE', 'both the current and the new password are needed');
       await client.auth('POST', '/password', { old_password: oldPassword, new_password: newPassword });

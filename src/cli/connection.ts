@@ -4,7 +4,7 @@ import type { SessionJson } from '../api-contract/index.js';
 import { type CliEnvironment, readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 import { AppError } from '../domain/index.js';
 import { ApiClient, DEFAULT_API_URL, normaliseBaseUrl } from './api-client.js';
-import { DEFAULT_PROFILE, type Profile, ProfileStore } from './profiles.js';
+import { DEFAULT_PROFILE, type Profile, ProfileStore, withoutTokens } from './profiles.js';
 
 export interface ConnectionOptions {
   readonly apiUrl?: string;
@@ -80,7 +80,7 @@ export async function profileAccessToken(store: ProfileStore, name: string, prof
     session = await new ApiClient({ baseUrl: profile.api_url }).auth<SessionJson>('POST', '/refresh', { refresh_token: profile.refresh_token });
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'ERR_LOGIN_FAILED') throw error;
-    await store.save(name, { api_url: profile.api_url, ...(profile.login === undefined ? {} : { login: profile.login }) });
+    await store.save(name, withoutTokens(profile));
     throw new AppError('ERR_UNAUTHENTICATED', `the login of profile "${name}" has expired or was revoked: attune auth login${name === DEFAULT_PROFILE ? '' : ` --profile ${name}`}`);
   }
   await store.save(name, sessionProfile(profile.api_url, session, now));

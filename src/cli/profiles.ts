@@ -14,6 +14,11 @@ export interface Profile {
 }
 
 export const DEFAULT_PROFILE = 'default';
+
+/** The profile without its tokens: where it points and who logged in there. */
+export function withoutTokens(profile: Profile): Profile {
+  return { api_url: profile.api_url, ...(profile.login === undefined ? {} : { login: profile.login }) };
+}
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**

@@ -7,7 +7,7 @@ import { findProfile, profileAccessToken, readUpUrl, resolveConnection, sessionP
 import { type GlobalOptions, createContext } from '../context.js';
 import { writeErr, writeOut } from '../output.js';
 import { printDocument } from '../print.js';
-import { DEFAULT_PROFILE, ProfileStore } from '../profiles.js';
+import { DEFAULT_PROFILE, ProfileStore, withoutTokens } from '../profiles.js';
 import { prompt, readPassword } from '../prompt.js';
 
 const AUTH_HELP = `
@@ -60,7 +60,7 @@ export function registerAuthCommands(program: Command): void {
       if (token !== undefined && profile?.refresh_token) {
         await new ApiClient({ baseUrl: profile.api_url, token }).auth('POST', '/logout', { refresh_token: profile.refresh_token });
       }
-      await store.save(name, { api_url: found.profile.api_url, ...(found.profile.login === undefined ? {} : { login: found.profile.login }) });
+      await store.save(name, withoutTokens(found.profile));
       writeOut(`logged out of ${found.profile.api_url} (profile "${name}")`);
     });
 

@@ -55,10 +55,17 @@ export function registerAuthCommands(program: Command): void {
       const found = await findProfile({ ...global, home: undefined }, readCliEnvironment(), false);
       if (!found) throw new AppError('ERR_CLI_USAGE', 'no profile to log out of (attune auth login makes one)');
       const { store, name } = found;
-      const token = await profileAccessToken(store, name, found.profile).catch(() => undefined);
-      const profile = await store.get(name);
-      if (token !== undefined && profile?.refresh_token) {
-        await new ApiClient({ baseUrl: profile.api_url, token }).auth('POST', '/logout', { refresh_token: profile.refresh_token });
+      try {
+        const token = await profileAccessToken(store, name, found.profile);
+        const profile = await store.get(name);
+        if (token !== undefined && profile?.refresh_token) {
+          await new ApiClient({ baseUrl: profile.api_url, token }).auth('POST', '/logout', { refresh_token: profile.refresh_token });
+        }
+      } catch (error) {
+        // The tokens are forgotten here all the same (a server gone for good must not keep them
+        // on disk), and the user is told the server may still honour the refresh token.
+        const reason = error instanceof AppError ? `${error.code}: ${error.message}` : String(error);
+        writeErr(`the refresh token could not be revoked on the server (${reason}); it expires by itself`);
       }
       await store.save(name, withoutTokens(found.profile));
       writeOut(`logged out of ${found.profile.api_url} (profile "${name}")`);

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { Readiness, buildApi } from './api/index.js';
+import { Readiness, buildApi, exposureWarning, readTlsFiles } from './api/index.js';
 import { InProcessBus } from './bus/index.js';
 import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
-import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, ServiceTokens } from './auth/index.js';
+import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
 import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService, WorkflowEngine } from './executor/index.js';
@@ -79,6 +79,7 @@ async function openAdapters(config: Config, log: Logger): Promise<{ store: Store
 /** Starts every service of the embedded mode in this process (DESIGN §2). */
 export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
   const { log } = options;
+  const tls = readTlsFiles(config.server); // a wrong path is a config error before anything starts
   const { store, bus } = await openAdapters(config, log);
   const containment = chooseContainment(config, log);
   const catalog = new PackCatalog({ store, bus });
@@ -127,6 +128,10 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const api = await buildApi(
     {
       auth,
+      identities: new IdentityAdmin({ store, audit, auth }),
+      permissionSets: new PermissionSetAdmin({ store, audit, auth }),
+      tokens: new TokenAdmin({ store, audit, auth }),
+      audit,
       catalog,
       packs,
       packQueries: new PackQueries({ store }),
@@ -151,11 +156,14 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       listenHost: config.server.host,
       allowedHosts: config.server.allowed_hosts,
       corsOrigins: config.server.cors_origins,
+      ...(tls === undefined ? {} : { tls }),
     },
   );
   await notifier.start();
   await listen(api, config);
-  const url = apiUrl(api, config);
+  const exposure = exposureWarning(config.server);
+  if (exposure !== undefined) log.warn({ host: config.server.host }, exposure);
+  const url = apiUrl(api, config, tls !== undefined);
 
   const spawner = new Spawner(options.spawnerEntry === undefined ? {} : { entry: options.spawnerEntry });
   const runner = new ActionRunner({
@@ -224,11 +232,11 @@ async function listen(api: FastifyInstance, config: Config): Promise<void> {
   }
 }
 
-function apiUrl(api: FastifyInstance, config: Config): string {
+function apiUrl(api: FastifyInstance, config: Config, isTls: boolean): string {
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  return `${isTls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
 interface ServiceLog {
@@ -295,6 +303,8 @@ export async function runUp(options: { home?: string; configFile?: string }): Pr
   const apiFile = path.join(config.home, API_FILE);
   writeFileSync(apiFile, `${JSON.stringify({ url: attune.url, ...identifyProcess(process.pid), pid: process.pid })}\n`, { mode: 0o600 });
   process.stdout.write(`Attune ${VERSION} is up\n  API:      ${attune.url}\n  docs:     ${attune.url}/docs\n  data dir: ${config.home}\n`);
+  const exposure = exposureWarning(config.server);
+  if (exposure !== undefined) process.stdout.write(`\nWARNING: ${exposure}\n`);
   if (attune.firstStart) {
     process.stdout.write(
       `\nFirst start: an "${ADMIN_LOGIN}" identity was created. Its password (shown only now):\n  ${attune.firstStart.password}\n` +

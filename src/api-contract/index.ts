@@ -23,3 +23,6 @@ export * from './webhooks.js';
 export * from './auth.js';
 export * from './stream.js';
 export * from './keys.js';
+export * from './identities.js';
+export * from './tokens.js';
+export * from './audit.js';

@@ -18,6 +18,12 @@ const BODIES: Readonly<Record<string, unknown>> = {
   'POST /auth/login': { login: 'nobody', password: 'x' },
   'POST /auth/refresh': { refresh_token: 'x' },
   'POST /auth/logout': { refresh_token: 'x' },
+  'POST /auth/password': { old_password: 'x', new_password: 'long enough' },
+  'POST /api/v1/identities': { login: 'someone', kind: 'service' },
+  'PATCH /api/v1/identities/{login}': { disabled: false },
+  'POST /api/v1/identities/{login}/permission-sets': { name: 'viewer' },
+  'POST /api/v1/permission-sets': { name: 'custom', grants: [{ resource: 'rules', actions: ['read'] }] },
+  'POST /api/v1/tokens': { name: 'ci' },
 };
 
 interface Route {
@@ -46,7 +52,7 @@ describe('the API of startAttune, route by route', () => {
       Object.keys(operations).map((method) => ({
         method: method.toUpperCase(),
         path: route,
-        url: route.replace('{ref}', 'core').replace('{id}', '1').replace('{name}', 'deploy'),
+        url: route.replace('{ref}', 'core').replace('{id}', '1').replace('{name}', 'deploy').replace('{login}', 'nobody'),
       })),
     );
   });
@@ -75,9 +81,9 @@ describe('the API of startAttune, route by route', () => {
   };
 
   it('lists every resource plugin’s routes', () => {
-    expect(routes).toHaveLength(38);
+    expect(routes).toHaveLength(54);
     const prefixes = new Set(routes.map((r) => (r.path.startsWith('/api/') ? r.path.split('/')[3] : r.path.split('/')[1])));
-    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys']);
+    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit']);
   });
 
   it('refuses a foreign Host on every route, in the one error body', async () => {

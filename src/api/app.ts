@@ -5,22 +5,27 @@ import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { ApiContext } from './context.js';
+import type { TlsFiles } from './exposure.js';
 import { installErrorHandlers, sendError, toAppError } from './error-handler.js';
 import { installAuthentication, requirePermissions } from './permissions.js';
 import { installRequestGuard, type RequestGuardOptions } from './request-guard.js';
 import type { ResourceRoutes } from './resource-routes.js';
 import { actionRoutes } from './routes/actions.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { enforcementRoutes } from './routes/enforcements.js';
 import { eventRoutes } from './routes/events.js';
 import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { identityRoutes } from './routes/identities.js';
 import { packRoutes } from './routes/packs.js';
+import { permissionSetRoutes } from './routes/permission-sets.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sensorRoutes } from './routes/sensors.js';
 import { streamRoutes } from './routes/stream.js';
 import { tokenRenewalRoutes } from './routes/token-renewal.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { triggerRoutes } from './routes/triggers.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { installStrictInputs } from './strict-inputs.js';
@@ -65,11 +70,17 @@ const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRo
   { prefix: '/auth', routes: tokenRenewalRoutes },
   { prefix: '/api/v1/stream', routes: streamRoutes },
   { prefix: '/api/v1/keys', routes: keyRoutes },
+  { prefix: '/api/v1/identities', routes: identityRoutes },
+  { prefix: '/api/v1/permission-sets', routes: permissionSetRoutes },
+  { prefix: '/api/v1/tokens', routes: tokenRoutes },
+  { prefix: '/api/v1/audit', routes: auditRoutes },
 ];
 
 export interface ApiOptions extends RequestGuardOptions {
   readonly log: Logger;
   readonly bodyLimitBytes: number;
+  /** Serve HTTPS with this certificate (server.tls). */
+  readonly tls?: TlsFiles;
 }
 
 /** Builds the REST API: routes, the one error handler, OpenAPI at /api-spec/openapi.json, docs at /docs. */
@@ -79,6 +90,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
     // Per-request log lines would dominate the log under load; errors are still logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    ...(options.tls === undefined ? {} : { https: { cert: options.tls.cert, key: options.tls.key } }),
     // Refs may be 255 characters long; the router's default cap on a path parameter is 100.
     // Router settings go under routerOptions: as top-level options they are deprecated (FSTDEP022).
     routerOptions: { maxParamLength: 300 },
@@ -100,7 +112,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
       security: [{ bearer: [] }],
-      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys'].map((name) => ({ name })),
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit'].map((name) => ({ name })),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,4 +1,4 @@
-import type { AuthService, ServiceTokens } from '../auth/index.js';
+import type { AuditLog, AuthService, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from '../auth/index.js';
 import type { Notifier } from '../notifier/index.js';
 import type { EventOutcomes, ExecutionQueries, ExecutionRequests } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
@@ -15,6 +15,12 @@ import type { Readiness } from './readiness.js';
 export interface ApiContext {
   /** Logins, tokens and who a request comes from. */
   readonly auth: AuthService;
+  /** Identities and the sets they hold; custom permission sets; integration tokens. */
+  readonly identities: IdentityAdmin;
+  readonly permissionSets: PermissionSetAdmin;
+  readonly tokens: TokenAdmin;
+  /** The audit log: routes that change something record it here (see acting.ts). */
+  readonly audit: AuditLog;
   /** Action schemas, which say which stored parameters are secrets to mask. */
   readonly catalog: PackCatalog;
   readonly packs: PackRegistry;

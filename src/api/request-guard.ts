@@ -80,6 +80,11 @@ function normalizeHostName(name: string): string {
   return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
 }
 
+/** True when `host` (a listen address or host name) is this machine only: not reachable from others. */
+export function isLoopbackHost(host: string): boolean {
+  return isLoopback(normalizeHostName(host));
+}
+
 /** Names that always mean this machine; `*.localhost` resolves to loopback in browsers (RFC 6761). */
 function isLoopback(name: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(name);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AuditOutcome, Identity } from '../domain/index.js';
-import type { Store } from '../store/index.js';
+import type { AuditEntry, AuditOutcome, Identity } from '../domain/index.js';
+import type { AuditFilter, Page, Store } from '../store/index.js';
 
 export interface AuditRecord {
   /** Who acted: an identity, or null for an anonymous attempt (a failed login names its login in `details`). */
@@ -13,6 +13,13 @@ export interface AuditRecord {
   readonly outcome?: AuditOutcome;
   /** Never a secret value. */
   readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Who makes a change, and from where: what the audit log records of every change. */
+export interface Acting {
+  readonly actor: Pick<Identity, 'id' | 'login'>;
+  /** The client's address. */
+  readonly source: string;
 }
 
 /**
@@ -42,5 +49,15 @@ export class AuditLog {
     } catch (error) {
       this.#log.error({ err: error, action: entry.action, target: entry.target }, 'audit entry could not be written');
     }
+  }
+
+  /** One change `by` someone: `audit.change(by, 'rule.updated', ref)`. */
+  change(by: Acting, action: string, target: string, details?: Readonly<Record<string, unknown>>): Promise<void> {
+    return this.record({ actor: by.actor, action, target, source: by.source, ...(details === undefined ? {} : { details }) });
+  }
+
+  /** A page of entries, newest first. */
+  list(filter: AuditFilter): Promise<Page<AuditEntry>> {
+    return this.#store.audit.list(filter);
   }
 }

@@ -20,6 +20,7 @@ import { ApiTokenHasher, apiTokenKind } from './api-tokens.js';
 import type { AuditLog } from './audit-log.js';
 import { LoginLimiter } from './login-limiter.js';
 import { hashPassword, verifyNobody, verifyPassword } from './passwords.js';
+import { tokenPermissionSets } from './token-scope.js';
 
 /** Who is calling, and what they may do. */
 export interface Principal {
@@ -56,6 +57,8 @@ export interface NewApiTokenRequest {
   readonly expiresAt?: string | null;
   readonly permissionSet?: string | null;
   readonly executionId?: ExecutionId | null;
+  /** Who asked for it and from where, for the audit log (default: its identity, and Attune itself). */
+  readonly requestedBy?: { readonly actor: Pick<Identity, 'id' | 'login'>; readonly source: string };
 }
 
 /** How long a resolved token is trusted without asking the database again. */
@@ -183,7 +186,8 @@ export class AuthService {
       executionId: request.executionId ?? null,
       expiresAt: request.expiresAt ?? null,
     });
-    await this.#audit.record({ actor: request.identity, action: 'token.created', target: String(record.id), source: 'attune', details: { kind: request.kind, label: request.label } });
+    const by = request.requestedBy ?? { actor: request.identity, source: 'attune' };
+    await this.#audit.record({ actor: by.actor, action: 'token.created', target: String(record.id), source: by.source, details: { kind: request.kind, label: request.label, login: request.identity.login } });
     return { token: issued.token, record };
   }
 
@@ -208,9 +212,7 @@ export class AuthService {
     if (!record || record.kind !== kind || !this.#usable(record) || !(await this.#executionRuns(record))) return undefined;
     const identity = await this.#store.identities.get(record.identityId);
     if (!identity || identity.disabled) return undefined;
-    // Sensor and execution tokens carry a set of their own, not their identity's.
-    const sets = record.permissionSet !== null ? [record.permissionSet] : identity.permissionSets;
-    const grants = await this.#store.permissionSets.grantsOf(sets);
+    const grants = await this.#store.permissionSets.grantsOf(tokenPermissionSets(record, identity));
     // Actions that call the API may always post events, whatever set they run with (issue 7 §6).
     const withEvents = kind === 'execution' ? [...grants, POST_EVENTS] : grants;
     return { identity, grants: withEvents, via: kind, tokenId: record.id, executionId: record.executionId };

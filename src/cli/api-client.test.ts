@@ -1,11 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../domain/index.js';
-import { ApiClient, DEFAULT_API_URL, readUpUrl, resolveConnection, UnknownApiError } from './api-client.js';
+import { ApiClient, UnknownApiError } from './api-client.js';
 import { describeError } from './report-error.js';
 
 interface Seen {
@@ -163,48 +160,3 @@ describe('ApiClient error mapping', () => {
     expect(() => new ApiClient({ baseUrl: 'localhost:8080' })).toThrow(/invalid API URL/);
   });
 });
-
-describe('resolveConnection', () => {
-  let home: string;
-
-  beforeAll(async () => {
-    home = await mkdtemp(path.join(tmpdir(), 'attune-cli-'));
-  });
-
-  afterAll(async () => {
-    await rm(home, { recursive: true, force: true });
-  });
-
-  it('prefers --api-url and --token', async () => {
-    expect(await resolveConnection({ apiUrl: 'http://a:1', token: 't', home })).toEqual({ baseUrl: 'http://a:1', token: 't' });
-  });
-
-  it('falls back to the default URL when nothing else is set', async () => {
-    const saved = { url: process.env.ATTUNE_API_URL, token: process.env.ATTUNE_API_TOKEN };
-    delete process.env.ATTUNE_API_URL;
-    delete process.env.ATTUNE_API_TOKEN;
-    try {
-      expect(await resolveConnection({ home })).toEqual({ baseUrl: DEFAULT_API_URL, token: undefined });
-      await writeFile(path.join(home, 'api.json'), JSON.stringify({ url: 'http://127.0.0.1:9999', pid: 1 }));
-      expect(await resolveConnection({ home })).toEqual({ baseUrl: 'http://127.0.0.1:9999', token: undefined });
-      process.env.ATTUNE_API_URL = 'http://env:2';
-      process.env.ATTUNE_API_TOKEN = 'env-token';
-      expect(await resolveConnection({ home })).toEqual({ baseUrl: 'http://env:2', token: 'env-token' });
-    } finally {
-      restore('ATTUNE_API_URL', saved.url);
-      restore('ATTUNE_API_TOKEN', saved.token);
-    }
-  });
-
-  it('ignores a missing or half-written api.json', async () => {
-    const other = path.join(home, 'other');
-    expect(await readUpUrl(other)).toBeUndefined();
-    await writeFile(path.join(home, 'api.json'), '{"url": "http://127');
-    expect(await readUpUrl(home)).toBeUndefined();
-  });
-});
-
-function restore(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}

@@ -64,14 +64,24 @@ export class ApiClient {
     return (await this.#request<{ data: T }>('PUT', withQuery(route, query), body)).data;
   }
 
+  async patch<T>(route: string, body: unknown): Promise<T> {
+    return (await this.#request<{ data: T }>('PATCH', route, body)).data;
+  }
+
   /** Resolves to the data, or undefined for 204 No Content. */
   async delete<T>(route: string, query?: Query): Promise<T | undefined> {
     const envelope = await this.#request<{ data?: T } | undefined>('DELETE', withQuery(route, query));
     return envelope?.data;
   }
 
-  async #request<T>(method: string, route: string, body?: unknown): Promise<T> {
-    const url = new URL(`${this.baseUrl}${API_PREFIX}${route}`);
+  /** A route of `/auth` (login, refresh, me, logout, password): the data, or undefined for 204. */
+  async auth<T>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
+    const envelope = await this.#request<{ data: T } | undefined>(method, route, method === 'GET' ? undefined : (body ?? {}), '/auth');
+    return envelope?.data as T;
+  }
+
+  async #request<T>(method: string, route: string, body?: unknown, prefix = API_PREFIX): Promise<T> {
+    const url = new URL(`${this.baseUrl}${prefix}${route}`);
     const headers: Record<string, string> = { accept: 'application/json' };
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
@@ -140,7 +150,7 @@ function withQuery(route: string, query: Query | undefined): string {
   return search ? `${route}?${search}` : route;
 }
 
-function normaliseBaseUrl(raw: string): string {
+export function normaliseBaseUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -153,62 +163,3 @@ function normaliseBaseUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '').replace(/\/api\/v1$/, '');
 }
 
-export interface ConnectionOptions {
-  readonly apiUrl?: string;
-  readonly token?: string;
-  readonly home?: string;
-}
-
-export interface Connection {
-  readonly baseUrl: string;
-  readonly token?: string;
-}
-
-/**
- * Finds the API (DESIGN §7): --api-url, then ATTUNE_API_URL, then the `attune up` of the data
- * dir (<home>/api.json), then the default. The token: --token, then ATTUNE_API_TOKEN, then, for
- * the `attune up` of the data dir, the local CLI token it wrote at its first start.
- */
-export async function resolveConnection(options: ConnectionOptions): Promise<Connection> {
-  if (options.apiUrl && options.token) return { baseUrl: options.apiUrl, token: options.token };
-  const env = readCliEnvironment();
-  const token = options.token ?? (env.token || undefined);
-  const explicit = options.apiUrl ?? (env.apiUrl || undefined);
-  if (explicit) return { baseUrl: explicit, token };
-  const home = resolveHome(options.home);
-  const fromUp = await readUpUrl(home);
-  return { baseUrl: fromUp ?? DEFAULT_API_URL, token: token ?? (await readCliToken(home)) };
-}
-
-/** The token `attune up` wrote for the CLI of its data dir (<home>/cli-token), if readable. */
-export async function readCliToken(home: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path.join(home, 'cli-token'), 'utf8')).trim() || undefined;
-  } catch (cause) {
-    if (isNodeError(cause) && (cause.code === 'ENOENT' || cause.code === 'EACCES')) return undefined;
-    throw new AppError('ERR_CLI_USAGE', `cannot read ${path.join(home, 'cli-token')}`, { cause });
-  }
-}
-
-/** The URL `attune up` recorded in <home>/api.json once it was ready, if any. */
-export async function readUpUrl(home: string): Promise<string | undefined> {
-  const file = path.join(home, 'api.json');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    if (isNodeError(cause) && cause.code === 'ENOENT') return undefined;
-    throw new AppError('ERR_CLI_USAGE', `cannot read ${file}`, { cause });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined; // half-written or corrupt: behave as if `attune up` had not written it yet
-  }
-  return isRecord(parsed) && typeof parsed.url === 'string' ? parsed.url : undefined;
-}
-
-function isNodeError(value: unknown): value is NodeJS.ErrnoException {
-  return value instanceof Error && 'code' in value;
-}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../domain/index.js';
-import { ApiClient, resolveConnection } from './api-client.js';
+import { ApiClient } from './api-client.js';
+import { resolveConnection } from './connection.js';
 import type { OutputMode } from './output.js';
 
 /** The global options every command accepts (declared once on the root program). */
@@ -9,6 +10,7 @@ export interface GlobalOptions {
   readonly token?: string;
   readonly home?: string;
   readonly config?: string;
+  readonly profile?: string;
   readonly output: OutputMode;
 }
 

@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerActionCommands } from './commands/action.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerAuthCommands } from './commands/auth.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerPackCommands } from './commands/pack.js';
+import { registerPermissionSetCommands } from './commands/permission-set.js';
 import { registerRuleCommands } from './commands/rule.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSensorCommands } from './commands/sensor.js';
+import { registerTokenCommands } from './commands/token.js';
 import { registerTriggerCommands } from './commands/trigger.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerUserCommands } from './commands/user.js';
 import { OUTPUT_MODES } from './output.js';
 
 /** Builds the `attune` command tree; parsing errors throw (exitOverride) so bin.ts owns exit codes. */
@@ -17,8 +22,9 @@ export function buildProgram(): Command {
   const program = new Command('attune')
     .description('Attune: event-driven automation. Talks to the Attune REST API.')
     .version(readVersion(), '-V, --version')
-    .option('--api-url <url>', 'API base URL (default: $ATTUNE_API_URL, then the running `attune up`, then http://127.0.0.1:8080)')
-    .option('--token <token>', 'API token (default: $ATTUNE_API_TOKEN)')
+    .option('--api-url <url>', 'API base URL (default: $ATTUNE_API_URL, then the profile, then the running `attune up`, then http://127.0.0.1:8080)')
+    .option('--token <token>', 'API token (default: $ATTUNE_API_TOKEN, then the profile, then <home>/cli-token)')
+    .option('--profile <name>', 'CLI profile of profiles.yaml: API URL and login (default: $ATTUNE_PROFILE, then "default")')
     .option('--home <dir>', 'data directory (default: $ATTUNE_HOME, then ~/.attune)')
     .option('--config <file>', 'config file for `attune up` (default: <home>/attune.yaml)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_MODES).default('table'))
@@ -35,6 +41,11 @@ export function buildProgram(): Command {
   registerEventCommands(program);
   registerSensorCommands(program);
   registerKeyCommands(program);
+  registerAuthCommands(program);
+  registerUserCommands(program);
+  registerPermissionSetCommands(program);
+  registerTokenCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -52,6 +52,9 @@ export const ERROR_CATALOGUE = {
   ERR_KEY_NOT_FOUND: { httpStatus: 404, summary: 'No key has this name in this scope.' },
   ERR_WEBHOOK_SIGNATURE: { httpStatus: 401, summary: 'A webhook that requires a signature got none, or a wrong one.' },
   ERR_PAYLOAD_TOO_LARGE: { httpStatus: 413, summary: 'A webhook body is larger than that webhook accepts (max_body_bytes).' },
+  ERR_LAST_ADMIN: { httpStatus: 409, summary: 'The change would leave no enabled identity holding the admin permission set.' },
+  ERR_PERMISSION_SET_EXISTS: { httpStatus: 409, summary: 'A permission set with this name exists already.' },
+  ERR_PERMISSION_SET_BUILTIN: { httpStatus: 409, summary: 'Built-in permission sets cannot be changed or deleted.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -16,6 +16,7 @@ export type {
 } from './store.js';
 export type {
   ActionInput,
+  AuditFilter,
   ComponentFilter,
   EnforcementFilter,
   EventFilter,

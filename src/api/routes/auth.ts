@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
-import { ErrorDto, type IdentityJson, LoginBody, MeDto, RefreshBody, SessionDto, dataOf } from '../../api-contract/index.js';
+import { ErrorDto, type IdentityJson, LoginBody, MeDto, PasswordChangeBody, RefreshBody, SessionDto, dataOf } from '../../api-contract/index.js';
 import type { LoginResult } from '../../auth/index.js';
-import type { Identity } from '../../domain/index.js';
+import { AppError, type Identity } from '../../domain/index.js';
 import { principalOf } from '../permissions.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
@@ -29,7 +29,7 @@ function toSessionDto(session: LoginResult) {
 }
 
 /** `/auth`: logins. Login and refresh are public (rate-limited); me and logout need a token. */
-export const authRoutes: ResourceRoutes<'auth'> = async (app, { ctx }) => {
+export const authRoutes: ResourceRoutes<'auth' | 'identities'> = async (app, { ctx }) => {
   const session = { 200: dataOf(SessionDto), 400: ErrorDto, 401: ErrorDto, 429: ErrorDto };
 
   app.post<{ Body: Static<typeof LoginBody> }>(
@@ -59,6 +59,20 @@ export const authRoutes: ResourceRoutes<'auth'> = async (app, { ctx }) => {
     { config: { permission: 'authenticated' }, schema: { tags: ['auth'], summary: 'Revoke a refresh token', body: RefreshBody, response: { 401: ErrorDto } } },
     async (request, reply) => {
       await ctx.auth.logout(request.body.refresh_token, request.ip);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Body: Static<typeof PasswordChangeBody> }>(
+    '/password',
+    {
+      config: { permission: 'authenticated' },
+      schema: { tags: ['auth'], summary: 'Change your own password (logged in, with the current one); your other logins end', body: PasswordChangeBody, response: { 400: ErrorDto, 401: ErrorDto, 403: ErrorDto } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.via !== 'access') throw new AppError('ERR_FORBIDDEN', 'a password is changed from a login (attune auth login), not with an API token', { details: { permission: 'authenticated' } });
+      await ctx.identities.changeOwnPassword(principal.identity, request.body.old_password, request.body.new_password, request.ip);
       return reply.status(204).send();
     },
   );

@@ -2,6 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { ErrorDto, PackDto, type PackJson, PackListQuery as ListQuery, PackRegisterBody as RegisterBody, RefParams, dataOf, pageOf } from '../../api-contract/index.js';
 import type { Pack } from '../../domain/index.js';
 import { redactSchemaDefaults, redactSecrets } from '../../secrets/index.js';
+import { actingOf } from '../acting.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
 /** A pack as the API shows it: secret config values and secret defaults masked. */
@@ -22,7 +23,7 @@ function toPackDto(pack: Pack): PackJson {
 }
 
 /** `/api/v1/packs`. */
-export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, { ctx }) => {
+export const packRoutes: ResourceRoutes<'audit' | 'packQueries' | 'packs'> = async (app, { ctx }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '',
     { config: { permission: 'packs:read' }, schema: { tags: ['packs'], summary: 'List packs', querystring: ListQuery, response: { 200: pageOf(PackDto) } } },
@@ -50,7 +51,11 @@ export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, {
         response: { 200: dataOf(PackDto), 400: ErrorDto },
       },
     },
-    async (request) => ({ data: toPackDto(await ctx.packs.register(request.body.path)) }),
+    async (request) => {
+      const pack = await ctx.packs.register(request.body.path);
+      await ctx.audit.change(actingOf(request), 'pack.registered', pack.ref, { path: pack.path, version: pack.version });
+      return { data: toPackDto(pack) };
+    },
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
@@ -61,6 +66,7 @@ export const packRoutes: ResourceRoutes<'packQueries' | 'packs'> = async (app, {
     },
     async (request, reply) => {
       await ctx.packs.remove(request.params.ref);
+      await ctx.audit.change(actingOf(request), 'pack.deleted', request.params.ref);
       return reply.status(204).send();
     },
   );

@@ -13,6 +13,7 @@ import {
 import type { FlatSchema, Rule } from '../../domain/index.js';
 import { isTemplateReference } from '../../rules/index.js';
 import type { ApiContext } from '../context.js';
+import { actingOf } from '../acting.js';
 import { redactStored } from '../redact-stored.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
@@ -46,7 +47,7 @@ async function present(ctx: Pick<ApiContext, 'catalog'>, rule: Rule) {
 }
 
 /** `/api/v1/rules`. */
-export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx }) => {
+export const ruleRoutes: ResourceRoutes<'audit' | 'catalog' | 'rules'> = async (app, { ctx }) => {
   const one = { tags: ['rules'], params: RefParams, response: { 200: dataOf(RuleDto), 400: ErrorDto, 404: ErrorDto } };
   const read = { permission: 'rules:read' } as const;
 
@@ -70,7 +71,11 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
   app.post<{ Body: Static<typeof CreateBody> }>(
     '',
     { config: { permission: 'rules:create' }, schema: { tags: ['rules'], summary: 'Create a rule', body: CreateBody, response: { 201: dataOf(RuleDto), 400: ErrorDto, 409: ErrorDto } } },
-    async (request, reply) => reply.status(201).send({ data: await present(ctx, await ctx.rules.create(request.body)) }),
+    async (request, reply) => {
+      const rule = await ctx.rules.create(request.body);
+      await ctx.audit.change(actingOf(request), 'rule.created', rule.ref);
+      return reply.status(201).send({ data: await present(ctx, rule) });
+    },
   );
 
   app.get<{ Params: Static<typeof RefParams> }>('/:ref', { config: read, schema: { ...one, summary: 'Show a rule' } }, async (request) => ({
@@ -80,7 +85,11 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
   app.patch<{ Params: Static<typeof RefParams>; Body: Static<typeof PatchBody> }>(
     '/:ref',
     { config: { permission: 'rules:update' }, schema: { ...one, summary: 'Change some fields of a rule', body: PatchBody } },
-    async (request) => ({ data: await present(ctx, await ctx.rules.update(request.params.ref, request.body)) }),
+    async (request) => {
+      const rule = await ctx.rules.update(request.params.ref, request.body);
+      await ctx.audit.change(actingOf(request), 'rule.updated', rule.ref, { fields: Object.keys(request.body) });
+      return { data: await present(ctx, rule) };
+    },
   );
 
   app.delete<{ Params: Static<typeof RefParams> }>(
@@ -88,6 +97,7 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
     { config: { permission: 'rules:delete' }, schema: { tags: ['rules'], summary: 'Delete a rule', params: RefParams, response: { 404: ErrorDto } } },
     async (request, reply) => {
       await ctx.rules.delete(request.params.ref);
+      await ctx.audit.change(actingOf(request), 'rule.deleted', request.params.ref);
       return reply.status(204).send();
     },
   );
@@ -96,7 +106,11 @@ export const ruleRoutes: ResourceRoutes<'catalog' | 'rules'> = async (app, { ctx
     app.post<{ Params: Static<typeof RefParams> }>(
       `/:ref/${verb}`,
       { config: { permission: 'rules:update' }, schema: { ...one, summary: `${verb === 'enable' ? 'Enable' : 'Disable'} a rule` } },
-      async (request) => ({ data: await present(ctx, await ctx.rules.setEnabled(request.params.ref, enabled)) }),
+      async (request) => {
+        const rule = await ctx.rules.setEnabled(request.params.ref, enabled);
+        await ctx.audit.change(actingOf(request), enabled ? 'rule.enabled' : 'rule.disabled', rule.ref);
+        return { data: await present(ctx, rule) };
+      },
     );
   }
 };

@@ -17,7 +17,12 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock',
+    ...(dialect.schema === undefined ? {} : { migrationTableSchema: dialect.schema }),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

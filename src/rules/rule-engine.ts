@@ -81,7 +81,7 @@ export class RuleEngine {
         `rules.changes.${randomUUID()}`,
         ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
         () => Promise.resolve(this.invalidate()),
-        { prefetch: 1 },
+        { prefetch: 1, isPrivate: true },
       ),
     );
     this.#supervisor.start();

@@ -1,6 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import { AppError } from '../domain/index.js';
+import { AppError, redactUrl } from '../domain/index.js';
 import { AmqpConsumer, ATTEMPT_HEADER, type ConsumerHost, type ConsumerSpec, retryQueueOf, TOPIC_HEADER } from './amqp-consumer.js';
 import type { Bus, ConsumeOptions, Consumer, DeadLetter, Handler } from './bus.js';
 import type { Topic, TopicMessages } from './topics.js';
@@ -29,17 +29,6 @@ export const EXCHANGE = 'attune';
 export const DEAD_LETTER_QUEUE = 'attune.dead';
 const QUEUE_HEADER = 'x-attune-queue';
 const ERROR_HEADER = 'x-attune-error';
-
-/** `url` without its password, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
 
 /** Resolves waiters once the connection is (back) up. */
 class Gate {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerActionCommands } from './commands/action.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
 import { registerPackCommands } from './commands/pack.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Subcommands copy the exitOverride setting when created, so it must be set first.
   registerUpCommand(program);
+  registerDbCommands(program);
   registerPackCommands(program);
   registerActionCommands(program);
   registerRunCommand(program);

@@ -4,6 +4,7 @@ import * as initial from './migrations/001-initial.js';
 import * as rulesPipeline from './migrations/002-rules-pipeline.js';
 import * as executionProcess from './migrations/003-execution-process.js';
 import * as identities from './migrations/004-identities.js';
+import * as redriveClaims from './migrations/005-redrive-claims.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '002-rules-pipeline': { up: (db) => rulesPipeline.up(db) },
     '003-execution-process': { up: (db) => executionProcess.up(db) },
     '004-identities': { up: (db) => identities.up(db, dialect) },
+    '005-redrive-claims': { up: (db) => redriveClaims.up(db) },
   };
 }
 

@@ -73,6 +73,16 @@ export function executionsContract(current: CurrentStore): void {
     expect((await store.executions.listSummaries({ limit: 10, offset: 0, actionRef: 'demo.a' })).items.map((e) => e.id)).toEqual([big.id]);
   });
 
+  it('summarises a result whose output holds NUL characters (binary output)', async () => {
+    const store = current();
+    const execution = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
+    const result = { exit_code: 3, signal: null, stdout: 'a\u0000b', duration_ms: 5, truncated: false };
+    await store.executions.transition(execution.id, ['requested'], 'failed', { result, finished: true });
+    const [summary] = (await store.executions.listSummaries({ limit: 1, offset: 0 })).items;
+    expect(summary?.resultSummary).toEqual({ exit_code: 3, signal: null, duration_ms: 5, error: null, truncated: false, size_bytes: Buffer.byteLength(JSON.stringify(result)) });
+    expect((await store.executions.get(execution.id))?.result).toEqual(result);
+  });
+
   it('records an execution’s process only while it runs or is being cancelled', async () => {
     const store = current();
     const execution = await store.executions.create({ actionRef: 'demo.a', parameters: {} });

@@ -89,13 +89,17 @@ function mapErrors(pool: pg.Pool): PostgresPool {
 }
 
 /**
- * `json`, not `jsonb`: jsonb refuses `\u0000`, which a result's captured output may hold. A
- * field of another JSON type than asked reads as NULL for numbers (a cast would fail the query).
+ * PostgreSQL's JSON operators refuse a document holding `\u0000` (a NUL in captured output)
+ * anywhere, even to read another field: the escape becomes U+FFFD first. Only summaries read
+ * this way; the stored text, and the result read whole, keep the NUL. A field of another JSON
+ * type than asked reads as NULL for numbers (a cast would fail the query).
  */
 function postgresJsonField<T extends JsonFieldType>(column: string, key: string, type: T) {
-  const field = sql`(${sql.ref(column)}::json -> ${sql.lit(key)})`;
+  const document = sql`replace(${sql.ref(column)}, '\\u0000', '\\ufffd')::json`;
+  const field = sql`(${document} -> ${sql.lit(key)})`;
+  const text = sql`(${document} ->> ${sql.lit(key)})`;
   const kind = sql`json_typeof(${field})`;
-  if (type === 'flag') return sql<JsonFieldValues[T] | null>`(case when ${field} is null then null when ${kind} = 'boolean' and ${field}::text = 'true' then 1 else 0 end)`;
-  if (type === 'number') return sql<JsonFieldValues[T] | null>`(case when ${kind} = 'number' then (${sql.ref(column)}::json ->> ${sql.lit(key)})::float8 end)`;
-  return sql<JsonFieldValues[T] | null>`(${sql.ref(column)}::json ->> ${sql.lit(key)})`;
+  if (type === 'flag') return sql<JsonFieldValues[T] | null>`(case when ${field} is null then null when ${kind} = 'boolean' and ${text} = 'true' then 1 else 0 end)`;
+  if (type === 'number') return sql<JsonFieldValues[T] | null>`(case when ${kind} = 'number' then ${text}::float8 end)`;
+  return sql<JsonFieldValues[T] | null>`${text}`;
 }

@@ -149,7 +149,14 @@ export class AmqpBus implements Bus, ConsumerHost {
     this.#consumers.add(consumer);
     const live = this.#live;
     // While disconnected, the reconnection attaches it with the others.
-    if (live) await consumer.attach(live.model);
+    if (live) {
+      try {
+        await consumer.attach(live.model);
+      } catch (error) {
+        this.#consumers.delete(consumer); // the caller learns it failed: no reconnection may revive it
+        throw error;
+      }
+    }
     return consumer;
   }
 

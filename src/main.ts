@@ -5,9 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { openAdapters } from './adapters.js';
 import { Readiness, buildApi, exposureWarning, readTlsFiles } from './api/index.js';
-import { InProcessBus } from './bus/index.js';
-import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
+import { type Config, inheritedEnvironment, loadConfig } from './config/index.js';
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
@@ -18,7 +18,7 @@ import { type Containment, detectContainment, identifyProcess, killOrphanedProce
 import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
 import { KeyService, SecretBox } from './secrets/index.js';
 import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
-import { openStore, sqliteDialect, type Store } from './store/index.js';
+import type { Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
 
 /** The installed package's root: dist/main.js sits one level below it. */
@@ -58,25 +58,10 @@ export interface StartOptions {
   readonly spawnerEntry?: string;
 }
 
-/** The two adapters of the embedded mode: the SQLite store and the in-process bus. */
-async function openAdapters(config: Config, log: Logger): Promise<{ store: Store; bus: InProcessBus }> {
-  const file = sqlitePath(config);
-  if (file === undefined) throw new AppError('ERR_CONFIG_INVALID', 'database.url: only SQLite databases are supported so far');
-  if (config.bus.url !== 'memory:') throw new AppError('ERR_CONFIG_INVALID', 'bus.url: only the in-process bus ("memory:") is supported so far');
-  const store = await openStore(sqliteDialect(file)).catch((error: unknown) => {
-    // The database is held in exclusive locking mode by the one Attune that runs on it (DESIGN §2):
-    // that lock, not a pid in api.json, is what says another one is running.
-    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
-    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${config.home}: another process holds its database ${file}`, { cause: error });
-  });
-  const bus = new InProcessBus({
-    maxAttempts: config.bus.max_attempts,
-    onDeadLetter: (dead) => log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered'),
-  });
-  return { store, bus };
-}
-
-/** Starts every service of the embedded mode in this process (DESIGN §2). */
+/**
+ * Starts every service in this process (DESIGN §2), on the store and bus the config names:
+ * SQLite and the in-process bus (embedded), or PostgreSQL and RabbitMQ.
+ */
 export async function startAttune(config: Config, options: StartOptions): Promise<Attune> {
   const { log } = options;
   const tls = readTlsFiles(config.server); // a wrong path is a config error before anything starts

@@ -152,6 +152,38 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
       expect(gates.started).toBe(1);
     });
 
+    it('gives each private queue its own copy, and removes a private queue with its consumer', async () => {
+      const b = await open();
+      const seenA: number[] = [];
+      const seenB: number[] = [];
+      const both = countdown(2);
+      const first = await b.consume(queue('private-a'), ['execution.cancel'], (d) => {
+        seenA.push(d.body.executionId);
+        both.tick();
+        return Promise.resolve();
+      }, { isPrivate: true });
+      await b.consume(queue('private-b'), ['execution.cancel'], (d) => {
+        seenB.push(d.body.executionId);
+        both.tick();
+        return Promise.resolve();
+      }, { isPrivate: true });
+      await b.publish('execution.cancel', { executionId: 1 });
+      await both.done;
+      await first.cancel();
+      // Published while no queue of that name exists: kept for no one.
+      await b.publish('execution.cancel', { executionId: 2 });
+      const again: number[] = [];
+      const one = countdown(1);
+      await b.consume(queue('private-a'), ['execution.cancel'], (d) => {
+        again.push(d.body.executionId);
+        one.tick();
+        return Promise.resolve();
+      }, { isPrivate: true });
+      await b.publish('execution.cancel', { executionId: 3 });
+      await one.done;
+      expect({ seenA, again }).toEqual({ seenA: [1], again: [3] });
+    });
+
     it('closes only once the handlers in flight have settled, and closes again as a no-op', async () => {
       const b = await open();
       const gates = new Gates();

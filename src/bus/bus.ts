@@ -3,6 +3,13 @@ import type { Delivery, Topic, TopicMessages } from './topics.js';
 export interface ConsumeOptions {
   /** How many messages of this queue one consumer handles at once. */
   readonly prefetch?: number;
+  /**
+   * The queue is this consumer's alone: a fan-out, where every process needs its own copy of
+   * each message (cache invalidation). Its name must be unique to the consumer. It is removed when
+   * the consumer is cancelled; a queue whose process died is removed by the broker after a while
+   * unused (RabbitMQ `x-expires`), while a short disconnection loses none of its messages.
+   */
+  readonly isPrivate?: boolean;
 }
 
 export type Handler<T extends Topic> = (delivery: Delivery<T>) => Promise<void>;

@@ -123,6 +123,7 @@ export class InProcessBus implements Bus {
       cancel: async () => {
         consumer.cancelled = true;
         owner.consumers.splice(owner.consumers.indexOf(consumer), 1);
+        if (options.isPrivate === true && this.#queues.get(queueName) === owner) this.#queues.delete(queueName);
         await Promise.all([...consumer.settled]);
       },
     });

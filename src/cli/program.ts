@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { registerActionCommands } from './commands/action.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerDbCommands } from './commands/db.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
 import { registerKeyCommands } from './commands/key.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Subcommands copy the exitOverride setting when created, so it must be set first.
   registerUpCommand(program);
+  registerDbCommands(program);
   registerPackCommands(program);
   registerActionCommands(program);
   registerRunCommand(program);

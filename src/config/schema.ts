@@ -41,14 +41,22 @@ export const ConfigSchema = Type.Object(
     ),
     database: Type.Object(
       {
-        url: Type.String({ default: '', description: 'Empty: <home>/attune.db. sqlite:<path> or postgres://…' }),
+        url: Type.String({ default: '', description: 'Empty: <home>/attune.db. sqlite:<path>, or postgres://… (postgresql://…) for PostgreSQL.' }),
+        pool_size: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'PostgreSQL: connections this process keeps at most.' }),
       },
       { additionalProperties: false, default: {} },
     ),
     bus: Type.Object(
       {
-        url: Type.String({ default: 'memory:', description: 'memory: for the in-process bus, amqp://… for RabbitMQ.' }),
-        max_attempts: Type.Integer({ minimum: 1, default: 5 }),
+        url: Type.String({ default: 'memory:', description: 'memory: for the in-process bus, amqp://… (amqps://…) for RabbitMQ.' }),
+        max_attempts: Type.Integer({ minimum: 1, default: 5, description: 'Deliveries of a message whose handler fails before it is dead-lettered.' }),
+        retry_delay_ms: Type.Integer({ minimum: 1, default: 100, description: 'Delay before a failed message is delivered again; doubles per attempt.' }),
+        prefetch: Type.Integer({ minimum: 1, maximum: 10_000, default: 1, description: 'RabbitMQ: unacknowledged messages a consumer that names no prefetch of its own may hold.' }),
+        publish_timeout_ms: Type.Integer({
+          minimum: 100,
+          default: 30_000,
+          description: 'RabbitMQ: how long a publish (and the first connection) waits for the broker before ERR_BUS_UNAVAILABLE.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -135,6 +143,8 @@ export type RulesConfig = Config['rules'];
 export type SensorsConfig = Config['sensors'];
 export type ProcessConfig = Config['process'];
 export type PacksConfig = Config['packs'];
+export type DatabaseConfig = Config['database'];
+export type BusConfig = Config['bus'];
 
 /** The `packs` defaults, for code that loads packs without a whole configuration (tests, tools). */
 export const PACKS_DEFAULTS: PacksConfig = Object.freeze(Value.Default(ConfigSchema.properties.packs, {}) as PacksConfig);

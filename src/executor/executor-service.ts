@@ -109,14 +109,14 @@ export class ExecutorService {
   /**
    * Re-publishes the message for executions that have waited too long in `requested` or
    * `scheduled` — a message lost with a crashed process or broker. Handlers are idempotent, so
-   * a duplicate is harmless.
+   * a duplicate is harmless; rows are claimed, so several executors re-drive different ones.
    */
   async redrive(olderThanMs = this.#config.redrive_after_ms, maxRows = REDRIVE_BATCH): Promise<number> {
     const before = new Date(Date.now() - olderThanMs).toISOString();
     let count = 0;
     let afterId = 0;
     while (count < maxRows) {
-      const stale = await this.#store.executions.findStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
+      const stale = await this.#store.executions.claimStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
       for (const execution of stale) {
         if (execution.status === 'requested') await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
         else await this.#bus.publish('execution.dispatch', { executionId: execution.id });

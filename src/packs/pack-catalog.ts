@@ -26,7 +26,9 @@ export class PackCatalog {
   async start(): Promise<void> {
     // Every catalog needs every change: a queue of its own, not one shared with other catalogs.
     const queue = `catalog.${randomUUID()}`;
-    this.#consumer = await this.#bus.consume(queue, ['pack.registered', 'pack.deleted'], () => Promise.resolve(this.invalidate()));
+    this.#consumer = await this.#bus.consume(queue, ['pack.registered', 'pack.deleted'], () => Promise.resolve(this.invalidate()), {
+      isPrivate: true,
+    });
   }
 
   async stop(): Promise<void> {

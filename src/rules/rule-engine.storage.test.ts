@@ -49,7 +49,9 @@ it('RuleEngine leaves an event it could not process on a full disk unprocessed, 
 
   limited.fill();
   await engine.start();
-  expect(await engine.redrive(0)).toBe(1);
+  // A re-drive claims what it takes (a write): on a full disk it fails too, and loses nothing.
+  await expect(engine.redrive(0)).rejects.toMatchObject({ code: 'ERR_STORAGE_FULL' });
+  await bus.publish('event.created', { eventId: event.id, triggerRef: 'probe.hit' });
   await waitFor(() => bus.deadLetters.length > 0); // every delivery failed
   expect(bus.deadLetters[0]?.error).toBeInstanceOf(AppError);
   expect((bus.deadLetters[0]?.error as AppError).code).toBe('ERR_STORAGE_FULL');

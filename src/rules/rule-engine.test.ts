@@ -136,7 +136,7 @@ describe('RuleEngine', () => {
     await engine.start();
     expect(await engine.redrive(0)).toBe(2); // their messages went nowhere: no consumer was bound yet
     await until(() => store.executions.list({ limit: 1, offset: 0 }), ({ total }) => total === 2, 10);
-    expect((await store.events.findUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
+    expect((await store.events.claimUnprocessed(new Date(Date.now() + 1000).toISOString(), 10)).length).toBe(0);
   });
 
   it('records a failed enforcement per rule, and marks the event processed, when evaluating overflows the stack', async () => {

@@ -84,7 +84,7 @@ export class RuleEngine {
         `rules.changes.${randomUUID()}`,
         ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
         () => Promise.resolve(this.invalidate()),
-        { prefetch: 1 },
+        { prefetch: 1, isPrivate: true },
       ),
     );
     this.#supervisor.start();
@@ -263,13 +263,13 @@ export class RuleEngine {
     return pack;
   }
 
-  /** Re-publishes events that waited too long for the rule engine (a message lost with a crash). */
+  /** Re-publishes events that waited too long for the rule engine (a message lost with a crash); claimed, as the executor's. */
   async redrive(olderThanMs = this.#options.config.redrive_after_ms, maxRows = REDRIVE_BATCH): Promise<number> {
     const before = new Date(Date.now() - olderThanMs).toISOString();
     let count = 0;
     let afterId = 0;
     while (count < maxRows) {
-      const events = await this.#options.store.events.findUnprocessed(before, REDRIVE_BATCH, afterId);
+      const events = await this.#options.store.events.claimUnprocessed(before, REDRIVE_BATCH, afterId);
       for (const event of events) {
         await this.#options.bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
         afterId = event.id;

@@ -94,6 +94,7 @@ export class SensorService {
       `sensors.changes.${randomUUID()}`,
       ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
       () => this.reconcile(),
+      { isPrivate: true },
     );
     await this.reconcile();
     if (this.#options.credentials) this.#tokenCheck.start();

@@ -24,6 +24,18 @@ export interface JsonFieldValues {
 export interface StoreDialect {
   readonly kind: DialectKind;
   createKyselyDialect(): Dialect;
+  /**
+   * The schema the store's tables live in, where a database has several (PostgreSQL's
+   * search_path); the migrator keeps its own tables there too, or it would find another
+   * schema's and believe this one migrated. Undefined: the database's default.
+   */
+  readonly schema?: string;
+  /**
+   * Whether `SELECT … FOR UPDATE SKIP LOCKED` exists: processes that take a batch of rows at once
+   * (re-drive) then each take different rows instead of queueing behind one another. SQLite has
+   * one writer, whose statements never interleave, so it needs no row locks.
+   */
+  readonly supportsSkipLocked: boolean;
   /** Runs once after the connection opens (pragmas, session settings). */
   prepare?(): Promise<void>;
   /**

@@ -1,5 +1,7 @@
 export type { DialectKind, JsonFieldType, JsonFieldValues, StoreDialect } from './dialect.js';
 export { sqliteDialect } from './dialects/sqlite.js';
+export type { PostgresDialectOptions } from './dialects/postgres.js';
+export { loadPostgresDialect } from './load-postgres.js';
 export { openStore } from './kysely-store.js';
 export { STORAGE_ERROR_CODES, isStorageError } from './storage-errors.js';
 export type {

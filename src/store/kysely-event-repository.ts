@@ -11,6 +11,8 @@ import {
   executionId,
   ruleId,
 } from '../domain/index.js';
+import type { StoreDialect } from './dialect.js';
+import { claimForRedrive } from './redrive-claim.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 import type { EventRepository } from './store.js';
@@ -44,9 +46,11 @@ export function toEnforcement(row: Selectable<EnforcementTable>): Enforcement {
 
 export class KyselyEventRepository implements EventRepository {
   readonly #db: Kysely<Database>;
+  readonly #dialect: StoreDialect;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   async create(input: NewEvent): Promise<Event> {
@@ -99,17 +103,16 @@ export class KyselyEventRepository implements EventRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async findUnprocessed(before: string, limit: number, afterId = 0): Promise<readonly Event[]> {
-    const rows = await this.#db
-      .selectFrom('events')
-      .selectAll()
-      .where('processed_at', 'is', null)
-      .where('created', '<=', before)
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toEvent);
+  async claimUnprocessed(before: string, limit: number, afterId = 0): Promise<readonly Event[]> {
+    const rows = await claimForRedrive(this.#db, this.#dialect, {
+      table: 'events',
+      waiting: (eb) => eb('processed_at', 'is', null),
+      since: 'created',
+      before,
+      limit,
+      afterId,
+    });
+    return (rows as unknown as Selectable<EventTable>[]).map(toEvent);
   }
 
   // The unique (rule_id, event_id) constraint is what makes a second enforcement impossible.

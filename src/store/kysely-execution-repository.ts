@@ -11,6 +11,7 @@ import {
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
+import { claimForRedrive } from './redrive-claim.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 import type { ExecutionRepository } from './store.js';
@@ -142,22 +143,16 @@ export class KyselyExecutionRepository implements ExecutionRepository {
       .execute();
   }
 
-  async findStale(
-    statuses: readonly ExecutionStatus[],
-    updatedBefore: string,
-    limit: number,
-    afterId = 0,
-  ): Promise<readonly Execution[]> {
-    const rows = await this.#db
-      .selectFrom('executions')
-      .selectAll()
-      .where('status', 'in', statuses)
-      .where('updated', '<=', updatedBefore)
-      .where('id', '>', afterId)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toExecution);
+  async claimStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId = 0): Promise<readonly Execution[]> {
+    const rows = await claimForRedrive(this.#db, this.#dialect, {
+      table: 'executions',
+      waiting: (eb) => eb('status', 'in', statuses),
+      since: 'updated',
+      before: updatedBefore,
+      limit,
+      afterId,
+    });
+    return (rows as unknown as Selectable<ExecutionTable>[]).map(toExecution);
   }
 
   async findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId = 0): Promise<readonly Execution[]> {

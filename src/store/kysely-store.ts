@@ -36,7 +36,7 @@ class KyselyRepositories implements Repositories {
     this.actions = new KyselyActionRepository(db);
     this.triggers = new KyselyTriggerRepository(db);
     this.rules = new KyselyRuleRepository(db);
-    this.events = new KyselyEventRepository(db);
+    this.events = new KyselyEventRepository(db, dialect);
     this.executions = new KyselyExecutionRepository(db, dialect);
     this.identities = new KyselyIdentityRepository(db);
     this.permissionSets = new KyselyPermissionSetRepository(db);

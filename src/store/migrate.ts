@@ -6,6 +6,7 @@ import * as executionProcess from './migrations/003-execution-process.js';
 import * as identities from './migrations/004-identities.js';
 import * as keys from './migrations/005-keys.js';
 import * as workflows from './migrations/006-workflows.js';
+import * as redriveClaims from './migrations/007-redrive-claims.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -16,12 +17,18 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '004-identities': { up: (db) => identities.up(db, dialect) },
     '005-keys': { up: (db) => keys.up(db) },
     '006-workflows': { up: (db) => workflows.up(db) },
+    '007-redrive-claims': { up: (db) => redriveClaims.up(db) },
   };
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrationsFor(dialect)) };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'attune_migrations', migrationLockTableName: 'attune_migrations_lock',
+    ...(dialect.schema === undefined ? {} : { migrationTableSchema: dialect.schema }),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -105,6 +105,8 @@ export interface EventTable {
   rule_ref: string | null;
   /** Set once the rule engine has written every enforcement for this event. */
   processed_at: string | null;
+  /** When a re-drive last claimed the event (migration 005). */
+  redriven_at: string | null;
   created: string;
 }
 
@@ -139,6 +141,8 @@ export interface ExecutionTable {
   updated: string;
   started_at: string | null;
   finished_at: string | null;
+  /** When a re-drive last claimed the execution (migration 005). */
+  redriven_at: string | null;
   /** The login of the identity that asked for it (null: a rule, or before logins existed). */
   requested_by: Defaulted<string | null>;
   /** JSON list of parameter names sealed beyond the action's schema (a template read a key). */

@@ -162,8 +162,13 @@ export interface EventRepository {
   existsFor(triggerRef: string, ruleRef: string, since?: string): Promise<boolean>;
   /** Marks an event handled by the rule engine; false when it already was. */
   markProcessed(id: EventId): Promise<boolean>;
-  /** Events the rule engine has not handled, created at or before `before`, by id after `afterId`. */
-  findUnprocessed(before: string, limit: number, afterId?: number): Promise<readonly Event[]>;
+  /**
+   * Claims events the rule engine has not handled, created at or before `before` and not claimed
+   * since then, by id after `afterId`, marking them claimed now: of several processes re-driving
+   * at once each gets other events (a claim, not a lock: an event the re-drive lost is claimed
+   * again once `before` passes its mark).
+   */
+  claimUnprocessed(before: string, limit: number, afterId?: number): Promise<readonly Event[]>;
   /**
    * Writes the enforcement of (rule, event) unless one exists, so a redelivered event cannot
    * enforce a rule twice; undefined when it already existed.
@@ -194,8 +199,11 @@ export interface ExecutionRepository {
    * only while the execution is `running` or `canceling` (a late write cannot mark a finished one).
    */
   recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void>;
-  /** Executions in `statuses` not updated since `updatedBefore` (ISO time), by id after `afterId`. */
-  findStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
+  /**
+   * Claims executions in `statuses` not updated, nor claimed, since `updatedBefore` (ISO time),
+   * by id after `afterId`, marking them claimed now, as EventRepository.claimUnprocessed.
+   */
+  claimStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
   /** Executions in `statuses`, oldest first, by id after `afterId` (what a crash left behind, found at start). */
   findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId?: number): Promise<readonly Execution[]>;
 }

@@ -63,7 +63,7 @@ export class WorkerService {
     this.#consumers.push(
       await bus.consume('worker.dispatch', ['execution.dispatch'], (d) => this.#run(d), { prefetch: config.concurrency }),
       // Every worker gets every cancel on its own queue; only the one running the execution acts.
-      await bus.consume(`worker.${workerId}.cancel`, ['execution.cancel'], (d) => this.#cancel(d), { prefetch: 16 }),
+      await bus.consume(`worker.${workerId}.cancel`, ['execution.cancel'], (d) => this.#cancel(d), { prefetch: 16, isPrivate: true }),
     );
   }
 

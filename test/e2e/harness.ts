@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { assertBuilt } from '../support/build.js';
+import { TestDatabases } from '../support/postgres.js';
+import { TestVhosts } from '../support/rabbitmq.js';
 import { until } from '../support/wait.js';
 
 // One set of helpers for every e2e file: waiting, processes and packs come from test/support.
@@ -29,6 +31,31 @@ function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('ATTUNE')) env[key] = value;
   return { ...env, ATTUNE__SERVER__PORT: '0', ATTUNE__LOG__LEVEL: 'info', ...extra };
+}
+
+/** A fresh PostgreSQL database and RabbitMQ vhost for a distributed `attune up`, removed by `cleanup`. */
+export interface DistributedAdapters {
+  /** ATTUNE__DATABASE__URL and ATTUNE__BUS__URL, for AttuneProcess's `env`. */
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** Makes the database and vhost on the servers of `TEST_PG_URL` and `TEST_AMQP_URL`. */
+export async function distributedAdapters(pgUrl: string, amqpUrl: string): Promise<DistributedAdapters> {
+  const databases = new TestDatabases(pgUrl);
+  const vhosts = new TestVhosts(amqpUrl);
+  const cleanup = async () => {
+    await databases.dropAll();
+    await vhosts.dropAll();
+  };
+  try {
+    const database = await databases.create();
+    const { url: bus } = await vhosts.create();
+    return { env: { ATTUNE__DATABASE__URL: database, ATTUNE__BUS__URL: bus }, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }
 
 export function makeHome(): string {

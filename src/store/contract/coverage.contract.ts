@@ -39,7 +39,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     list: true,
     existsFor: true,
     markProcessed: true,
-    findUnprocessed: true,
+    claimUnprocessed: true,
     createEnforcement: true,
     linkExecution: true,
     listEnforcements: true,
@@ -51,7 +51,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     listSummaries: true,
     transition: true,
     recordProcess: true,
-    findStale: true,
+    claimStale: true,
     findByStatus: true,
   },
   identities: {

@@ -20,7 +20,7 @@ export function eventsContract(current: CurrentStore): void {
     expect((await store.events.list({ limit: 10, offset: 0, ruleRef: 'demo.r', triggerRef: 't.b' })).items.map((e) => e.id)).toEqual([b.id]);
   });
 
-  it('marks an event processed once and finds the ones left unprocessed, in pages by id', async () => {
+  it('marks an event processed once, and claims the ones left unprocessed, each once until the claim is old', async () => {
     const store = current();
     setClock('2030-01-01T00:00:00.000Z');
     const a = await store.events.create({ triggerRef: 't.a', payload: {}, source: 'test' });
@@ -32,11 +32,14 @@ export function eventsContract(current: CurrentStore): void {
     expect(await store.events.markProcessed(a.id)).toBe(false);
     expect((await store.events.get(a.id))?.processedAt).toBe('2030-01-01T00:01:00.000Z');
     const ids = async (before: string, limit: number, afterId?: number) =>
-      (await store.events.findUnprocessed(before, limit, afterId)).map((e) => e.id);
-    expect(await ids(FAR_FUTURE, 10)).toEqual([b.id, c.id, late.id]);
-    expect(await ids('2030-01-01T00:00:00.000Z', 10)).toEqual([b.id, c.id]);
-    expect(await ids(FAR_FUTURE, 1)).toEqual([b.id]);
+      (await store.events.claimUnprocessed(before, limit, afterId)).map((e) => e.id);
+    expect(await ids('2030-01-01T00:00:00.000Z', 1)).toEqual([b.id]);
+    // b was claimed at 00:01, after `before`: the next claim takes c.
+    expect(await ids('2030-01-01T00:00:00.000Z', 10)).toEqual([c.id]);
+    expect(await ids('2030-01-01T00:00:59.999Z', 10)).toEqual([]);
+    // A claim as old as `before` is taken again: a re-drive whose message was lost retries.
     expect(await ids(FAR_FUTURE, 10, b.id)).toEqual([c.id, late.id]);
+    expect(await ids(FAR_FUTURE, 10)).toEqual([b.id, c.id, late.id]);
   });
 
   it('tells whether an event of a trigger targeted a rule since a time', async () => {

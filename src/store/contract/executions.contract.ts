@@ -86,6 +86,16 @@ export function executionsContract(current: CurrentStore): void {
     expect((await store.executions.listSummaries({ limit: 10, offset: 0, actionRef: 'demo.a' })).items.map((e) => e.id)).toEqual([big.id]);
   });
 
+  it('summarises a result whose output holds NUL characters (binary output)', async () => {
+    const store = current();
+    const execution = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
+    const result = { exit_code: 3, signal: null, stdout: 'a\u0000b', duration_ms: 5, truncated: false };
+    await store.executions.transition(execution.id, ['requested'], 'failed', { result, finished: true });
+    const [summary] = (await store.executions.listSummaries({ limit: 1, offset: 0 })).items;
+    expect(summary?.resultSummary).toEqual({ exit_code: 3, signal: null, duration_ms: 5, error: null, truncated: false, size_bytes: Buffer.byteLength(JSON.stringify(result)) });
+    expect((await store.executions.get(execution.id))?.result).toEqual(result);
+  });
+
   it('records an execution’s process only while it runs or is being cancelled', async () => {
     const store = current();
     const execution = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
@@ -102,7 +112,7 @@ export function executionsContract(current: CurrentStore): void {
     expect((await store.executions.get(execution.id))?.process?.pid).toBe(4343);
   });
 
-  it('finds executions left in some statuses since a time, in pages by id', async () => {
+  it('claims executions left in some statuses since a time, each once until the claim is old', async () => {
     const store = current();
     setClock('2030-01-01T00:00:00.000Z');
     const a = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
@@ -111,13 +121,24 @@ export function executionsContract(current: CurrentStore): void {
     setClock('2030-01-01T00:05:00.000Z');
     await store.executions.transition(c.id, ['requested'], 'running');
     const fresh = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
-    const ids = async (...args: Parameters<typeof store.executions.findStale>) => (await store.executions.findStale(...args)).map((e) => e.id);
-    expect(await ids(['requested'], '2030-01-01T00:00:00.000Z', 10)).toEqual([a.id, b.id]);
-    expect(await ids(['requested'], FAR_FUTURE, 10)).toEqual([a.id, b.id, fresh.id]);
-    expect(await ids(['requested', 'running'], '2030-01-01T00:05:00.000Z', 10)).toEqual([a.id, b.id, c.id, fresh.id]);
+    const ids = async (...args: Parameters<typeof store.executions.claimStale>) => (await store.executions.claimStale(...args)).map((e) => e.id);
+    expect(await ids(['requested'], '2030-01-01T00:00:00.000Z', 1)).toEqual([a.id]);
+    // a was claimed at 00:05, c updated then: only b is left from before 00:00.
+    expect(await ids(['requested', 'running'], '2030-01-01T00:00:00.000Z', 10)).toEqual([b.id]);
     expect(await ids(['running'], '2030-01-01T00:04:59.999Z', 10)).toEqual([]);
-    expect(await ids(['requested'], FAR_FUTURE, 1)).toEqual([a.id]);
+    expect(await ids(['requested', 'running'], '2030-01-01T00:05:00.000Z', 10)).toEqual([a.id, b.id, c.id, fresh.id]);
     expect(await ids(['requested'], FAR_FUTURE, 10, a.id)).toEqual([b.id, fresh.id]);
+    expect((await store.executions.get(a.id))?.updated).toBe('2030-01-01T00:00:00.000Z'); // a claim is no change of the execution
+  });
+
+  it('gives processes that claim at once different executions', async () => {
+    const store = current();
+    setClock('2030-01-01T00:00:00.000Z');
+    const created = await Promise.all(Array.from({ length: 30 }, () => store.executions.create({ actionRef: 'demo.a', parameters: {} })));
+    setClock('2030-01-01T00:05:00.000Z');
+    const claims = await Promise.all([1, 2, 3].map(() => store.executions.claimStale(['requested'], '2030-01-01T00:00:00.000Z', 10)));
+    const claimed = claims.flatMap((batch) => batch.map((e) => e.id));
+    expect(claimed.sort((x, y) => x - y)).toEqual(created.map((e) => e.id).sort((x, y) => x - y));
   });
 
   it('finds every execution in some statuses, oldest first, up to a limit', async () => {

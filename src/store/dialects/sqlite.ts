@@ -16,6 +16,7 @@ import { GroupCommitSqliteDriver } from './sqlite-driver.js';
 export function sqliteDialect(file: string): StoreDialect {
   return Object.freeze({
     kind: 'sqlite',
+    supportsSkipLocked: false,
     addIdColumn: (table) => table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
     jsonField: sqliteJsonField,
     createKyselyDialect() {

@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { type Bus, type DeadLetter, InProcessBus, loadAmqpBus } from './bus/index.js';
+import { type Config, loadConfig, sqlitePath } from './config/index.js';
+import { AppError, redactUrl } from './domain/index.js';
+import { loadPostgresDialect, openStore, sqliteDialect, type Store, type StoreDialect } from './store/index.js';
+
+/**
+ * Which store and bus a process uses, from `database.url` and `bus.url` (DESIGN §2): SQLite and
+ * the in-process bus for the embedded mode, PostgreSQL and RabbitMQ for the distributed one.
+ * pg and amqplib are imported only when chosen, so the embedded start never loads them.
+ */
+export interface Adapters {
+  readonly store: Store;
+  readonly bus: Bus;
+  /** What was chosen, for the log: URLs without their passwords. */
+  readonly description: { readonly database: string; readonly bus: string };
+}
+
+const POSTGRES_SCHEMES = ['postgres:', 'postgresql:'];
+const AMQP_SCHEMES = ['amqp:', 'amqps:'];
+
+function schemeOf(url: string): string {
+  return url.slice(0, url.indexOf(':') + 1).toLowerCase();
+}
+
+/** The store dialect `database.url` names; ERR_CONFIG_INVALID for any other scheme. */
+async function chooseDialect(config: Config, log: Logger): Promise<{ dialect: StoreDialect; description: string }> {
+  const file = sqlitePath(config);
+  if (file !== undefined) return { dialect: sqliteDialect(file), description: `sqlite:${file}` };
+  const { url, pool_size: poolSize } = config.database;
+  if (!POSTGRES_SCHEMES.includes(schemeOf(url))) {
+    throw new AppError('ERR_CONFIG_INVALID', `database.url: expected empty, sqlite:<path>, postgres://… or postgresql://…, got ${redactUrl(url)}`);
+  }
+  const onIdleError = (error: Error) => log.warn({ err: error }, 'idle database connection failed; the pool opens another when needed');
+  return { dialect: await loadPostgresDialect({ url, poolSize, onIdleError }), description: redactUrl(url) };
+}
+
+/** Opens the store of `database.url` and brings its schema up to date. */
+export async function openConfiguredStore(config: Config, log: Logger): Promise<{ store: Store; description: string }> {
+  const { dialect, description } = await chooseDialect(config, log);
+  const store = await openStore(dialect).catch((error: unknown) => {
+    // The SQLite database is held in exclusive locking mode by the one Attune that runs on it
+    // (DESIGN §2): that lock, not a pid in api.json, is what says another one is running.
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+    throw new AppError('ERR_ALREADY_RUNNING', `Attune is already running for ${config.home}: another process holds its database ${description}`, { cause: error });
+  });
+  return { store, description };
+}
+
+async function openConfiguredBus(config: Config, log: Logger): Promise<{ bus: Bus; description: string }> {
+  const { url, max_attempts: maxAttempts, retry_delay_ms: retryDelayMs } = config.bus;
+  const onDeadLetter = (dead: DeadLetter) =>
+    log.error({ err: dead.error, queue: dead.queue, topic: dead.delivery.topic }, 'message dead-lettered');
+  if (url === 'memory:') return { bus: new InProcessBus({ maxAttempts, retryDelayMs, onDeadLetter }), description: 'memory:' };
+  if (!AMQP_SCHEMES.includes(schemeOf(url))) {
+    throw new AppError('ERR_CONFIG_INVALID', `bus.url: expected memory:, amqp://… or amqps://…, got ${redactUrl(url)}`);
+  }
+  const bus = await loadAmqpBus({
+    url,
+    log,
+    maxAttempts,
+    retryDelayMs,
+    onDeadLetter,
+    defaultPrefetch: config.bus.prefetch,
+    publishTimeoutMs: config.bus.publish_timeout_ms,
+  });
+  return { bus, description: redactUrl(url) };
+}
+
+/** Opens both adapters (the store first: it is the authority) and logs which ones this process uses. */
+export async function openAdapters(config: Config, log: Logger): Promise<Adapters> {
+  const { store, description: database } = await openConfiguredStore(config, log);
+  let bus: Bus;
+  let busDescription: string;
+  try {
+    ({ bus, description: busDescription } = await openConfiguredBus(config, log));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const description = { database, bus: busDescription };
+  log.info(description, 'adapters chosen');
+  return { store, bus, description };
+}
+
+/**
+ * `attune db migrate`: brings the database of `database.url` (an empty PostgreSQL database, or the
+ * SQLite file of the data dir) to the current schema, and exits. Returns what it migrated.
+ */
+export async function runMigrate(options: { home?: string; configFile?: string }): Promise<string> {
+  const config = loadConfig(options);
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  if (sqlitePath(config) !== undefined) mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const { store, description } = await openConfiguredStore(config, log);
+  await store.close();
+  return description;
+}

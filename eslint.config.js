@@ -8,7 +8,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      // scripts/ holds the build's own plain-JS helpers (the bundler), outside every tsconfig.
+      parserOptions: { projectService: { allowDefaultProject: ['scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { attune: importBoundaries },
     rules: {

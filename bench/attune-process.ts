@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,61 @@ export function readMemoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
   }
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+}
+
+/** One process of a tree and its VmRSS. */
+export interface ProcessMemory {
+  readonly pid: number;
+  /** What it is: `attune up`, `timer sensor`, `spawner helper`, or its command line. */
+  readonly role: string;
+  readonly rssMb: number;
+}
+
+/** VmRSS of `rootPid` and every process descended from it (Linux; empty elsewhere). */
+export function readTreeMemory(rootPid: number): ProcessMemory[] {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return []; // not Linux: the figure is reported as unavailable
+  }
+  const parents = new Map(pids.map((pid) => [pid, parentOf(pid)]));
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, parent] of parents) {
+      if (!tree.has(pid) && parent !== undefined && tree.has(parent)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree].flatMap((pid) => {
+    const rssMb = readMemoryMb(pid, 'VmRSS');
+    return rssMb === undefined ? [] : [{ pid, role: pid === rootPid ? 'attune up' : roleOf(pid), rssMb }];
+  });
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name in field 2 may hold spaces and parentheses: the fields after it are after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+function roleOf(pid: number): string {
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return 'gone';
+  }
+  if (command.includes('interval_timer_sensor')) return 'timer sensor';
+  if (command.includes('spawner-main')) return 'spawner helper';
+  return command.slice(0, 60);
 }
 
 /** Reads a memory field of a process at a fixed interval until stopped: RSS under load. */

@@ -28,6 +28,10 @@ export interface BenchResults {
   readonly seconds: string;
   readonly coldStart: Summary | undefined;
   readonly idleRss: Summary | undefined;
+  /** RSS of attune up and every process under it, idle, one 1 s interval-timer rule enabled. */
+  readonly treeRss: Summary | undefined;
+  /** The part of treeRss that is not attune up itself (a timer sensor process, a spawner helper). */
+  readonly treeRssOthers: Summary | undefined;
   readonly cliRun: Summary | undefined;
   readonly throughput: { readonly noop: ThroughputSummary; readonly echo: ThroughputSummary; readonly peakRss: Summary | undefined } | undefined;
   readonly pipeline: PipelineGroup | undefined;
@@ -95,7 +99,12 @@ export function printReport(r: BenchResults): void {
   const failedNote = (t: ThroughputSummary) => `${t.completed} completed, ${t.failed} failed`;
   const rows: Row[] = [];
   if (r.coldStart !== undefined) {
-    rows.push(['cold start of attune up', r.coldStart, 'ms'], ['idle RSS of attune up', r.idleRss, 'MB', `after ${options.idleMs} ms idle`]);
+    rows.push(
+      ['cold start of attune up', r.coldStart, 'ms', 'fresh data dir, spawn → /api/v1/health 200'],
+      ['idle RSS of attune up', r.idleRss, 'MB', `after ${options.idleMs} ms idle`],
+      ['idle RSS of the process tree', r.treeRss, 'MB', 'one 1 s interval rule (core.noop) enabled'],
+      ['… of it in other processes', r.treeRssOthers, 'MB', 'timer sensor, spawner helper, …'],
+    );
   }
   if (r.cliRun !== undefined) rows.push(['attune run core.echo (CLI)', r.cliRun, 'ms', 'spawn to exit']);
   if (throughput !== undefined) {
@@ -149,7 +158,7 @@ export function printReport(r: BenchResults): void {
       ['timer schedule off its grid', timer.grid_offset_ms, 'ms', '|scheduled − (first + k·1 s)|'],
       ['timer drift over the run', timer.drift_ms, 'ms', 'last scheduled − (first + (n−1)·1 s)'],
       ['timer fired → event stored', timer.fired_to_stored_ms, 'ms'],
-      ['RSS of the timer sensor', timer.sensor_rss_mb, 'MB', 'VmRSS every 1 s'],
+      ['RSS of the timer sensor', timer.sensor_rss_mb, 'MB', timer.sensor_pid === null ? 'runs in attune up' : 'VmRSS every 1 s'],
       ['RSS of attune up with the timer', timer.attune_rss_mb, 'MB', 'VmRSS every 1 s'],
     );
   }
@@ -190,6 +199,8 @@ export function printReport(r: BenchResults): void {
     results: {
       cold_start_ms: r.coldStart ?? null,
       idle_rss_mb: r.idleRss ?? null,
+      tree_rss_mb: r.treeRss ?? null,
+      tree_rss_other_processes_mb: r.treeRssOthers ?? null,
       cli_run_echo_ms: r.cliRun ?? null,
       noop_exec_per_s: throughput === undefined ? null : { ...throughput.noop.perSecond, completed: throughput.noop.completed, failed: throughput.noop.failed },
       echo_exec_per_s: throughput === undefined ? null : { ...throughput.echo.perSecond, completed: throughput.echo.completed, failed: throughput.echo.failed },

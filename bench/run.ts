@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ATTUNE_BIN, MemorySampler, readMemoryMb, startAttune, stopAttune, type RunningAttune } from './attune-process.js';
+import { ATTUNE_BIN, MemorySampler, readMemoryMb, readTreeMemory, startAttune, stopAttune, type RunningAttune } from './attune-process.js';
 import { createRule, registerBenchPack } from './api.js';
 import { Cleanup, isAlive } from './cleanup.js';
 import { timeCliRun } from './cli-round-trip.js';
@@ -117,9 +117,15 @@ async function withAttune<T>(
   }
 }
 
+/**
+ * Cold starts on fresh data dirs; after each, the idle RSS of attune up, then the RSS of its whole
+ * process tree with one 1 s interval-timer rule (core.noop) enabled and idle between fires.
+ */
 async function benchStartAndMemory(options: Options, cleanup: Cleanup, http: HttpClient) {
   const readyMs: number[] = [];
   const rssMb: number[] = [];
+  const treeMb: number[] = [];
+  const otherMb: number[] = [];
   for (let run = 1; run <= options.runs; run++) {
     collectGarbage();
     await withAttune(cleanup, http, async (attune) => {
@@ -127,10 +133,18 @@ async function benchStartAndMemory(options: Options, cleanup: Cleanup, http: Htt
       await sleep(options.idleMs);
       const rss = readMemoryMb(attune.pid, 'VmRSS');
       if (rss !== undefined) rssMb.push(rss);
-      progress(`start ${run}/${options.runs}: ready in ${attune.readyMs.toFixed(0)} ms, idle RSS ${rss?.toFixed(1) ?? 'n/a'} MB`);
+      await createRule(http, attune, { ref: 'examples.bench_tick', triggerRef: 'core.intervaltimer', triggerParams: { interval: 1 }, actionRef: 'core.noop' });
+      await sleep(options.idleMs);
+      const tree = readTreeMemory(attune.pid);
+      const total = tree.reduce((sum, p) => sum + p.rssMb, 0);
+      if (tree.length > 0) treeMb.push(total);
+      if (tree.length > 0) otherMb.push(total - (tree.find((p) => p.role === 'attune up')?.rssMb ?? 0));
+      const parts = tree.map((p) => `${p.role} ${p.rssMb.toFixed(1)}`).join(', ');
+      progress(`start ${run}/${options.runs}: ready in ${attune.readyMs.toFixed(0)} ms, idle RSS ${rss?.toFixed(1) ?? 'n/a'} MB; with a timer rule ${total.toFixed(1)} MB (${parts})`);
     });
   }
-  return { coldStart: summarize(readyMs), idleRss: rssMb.length > 0 ? summarize(rssMb) : undefined };
+  const summary = (values: number[]) => (values.length > 0 ? summarize(values) : undefined);
+  return { coldStart: summarize(readyMs), idleRss: summary(rssMb), treeRss: summary(treeMb), treeRssOthers: summary(otherMb) };
 }
 
 async function benchCliRoundTrip(options: Options, cleanup: Cleanup, http: HttpClient): Promise<Summary> {
@@ -289,7 +303,7 @@ async function benchTimer(options: Options, cleanup: Cleanup, http: HttpClient):
     await registerBenchPack(http, attune, cleanup);
     progress(`timer: a 1 s interval timer for ${options.timerSeconds} s`);
     const timer = await measureTimer(http, attune, cleanup, options.timerSeconds);
-    sensorPid = timer.sensor_pid;
+    sensorPid = timer.sensor_pid ?? undefined;
     return timer;
   });
   // attune up stops its sensors on SIGTERM; one left alive is a bug worth shouting about.
@@ -347,7 +361,7 @@ async function main(): Promise<void> {
     const workflow = run('workflow') ? await benchWorkflow(options, cleanup, http) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, cliRun, throughput, pipeline, latency, webhook, timer, workflow });
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, treeRss: start?.treeRss, treeRssOthers: start?.treeRssOthers, cliRun, throughput, pipeline, latency, webhook, timer, workflow });
     const failed =
       (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
       (pipeline === undefined ? 0 : [pipeline.noop, pipeline.echo].reduce((n, p) => n + p.missing + p.duplicates + (p.injected - p.completed), 0)) +

@@ -30,20 +30,24 @@ export interface TimerResult {
   readonly fired_to_stored_ms: Distribution | undefined;
   /** Executions of the timer rule that completed, against fires. */
   readonly executions_completed: number;
-  readonly sensor_pid: number;
-  /** VmRSS of the timer sensor process, sampled every second while the timer ran. */
+  /** Null when the sensor runs inside attune up (sensors.timer_in_process, the default). */
+  readonly sensor_pid: number | null;
+  /** VmRSS of the timer sensor process, sampled every second while the timer ran (none in-process). */
   readonly sensor_rss_mb: Distribution | undefined;
   /** VmRSS of `attune up` over the same time. */
   readonly attune_rss_mb: Distribution | undefined;
 }
 
-async function sensorPid(http: HttpClient, attune: RunningAttune): Promise<number> {
+/** The timer sensor's pid once it runs, or null when it runs inside attune up. */
+async function sensorPid(http: HttpClient, attune: RunningAttune): Promise<number | null> {
   const deadline = performance.now() + SENSOR_START_TIMEOUT_MS;
   while (performance.now() < deadline) {
     const response = await http.request('GET', `${attune.url}/api/v1/sensors`);
-    const sensors = (response.body as { data?: { ref?: string; status?: { pid?: number | null } }[] } | null)?.data ?? [];
-    const pid = sensors.find((s) => s.ref === SENSOR_REF)?.status?.pid;
-    if (typeof pid === 'number') return pid;
+    type Status = { state?: string; pid?: number | null; in_process?: boolean };
+    const sensors = (response.body as { data?: { ref?: string; status?: Status }[] } | null)?.data ?? [];
+    const status = sensors.find((s) => s.ref === SENSOR_REF)?.status;
+    if (status?.state === 'running' && status.in_process === true) return null;
+    if (typeof status?.pid === 'number') return status.pid;
     await sleep(50);
   }
   throw new Error(`${SENSOR_REF} did not start within ${SENSOR_START_TIMEOUT_MS} ms\n--- attune output ---\n${attune.output()}`);
@@ -60,12 +64,12 @@ export async function measureTimer(http: HttpClient, attune: RunningAttune, clea
     actionRef: 'core.noop',
   });
   const pid = await sensorPid(http, attune);
-  cleanup.trackPid(pid, SENSOR_MARKER);
-  const sensorRss = new MemorySampler(pid, 'VmRSS', 1000);
+  if (pid !== null) cleanup.trackPid(pid, SENSOR_MARKER);
+  const sensorRss = pid === null ? undefined : new MemorySampler(pid, 'VmRSS', 1000);
   const attuneRss = new MemorySampler(attune.pid, 'VmRSS', 1000);
   await sleep(ruleCreatedAt + seconds * 1000 + 300 - Date.now());
   const endedAt = Date.now();
-  const sensorSamples = sensorRss.stop();
+  const sensorSamples = sensorRss?.stop() ?? [];
   const attuneSamples = attuneRss.stop();
 
   const events = await listAll(http, attune, `/api/v1/events?rule_ref=${encodeURIComponent(ruleRef)}`);

@@ -9,6 +9,8 @@ const SensorStatusDto = Type.Object({
   last_exit: Type.Union([Type.Object({ code: NullableInt, signal: NullableString, at: Timestamp }), Type.Null()]),
   next_restart_at: NullableString,
   instances: Type.Integer(),
+  /** Runs inside Attune (pid null) rather than as a process of its own: the core timer sensor by default. */
+  in_process: Type.Boolean(),
 });
 export type SensorStatusJson = Static<typeof SensorStatusDto>;
 

@@ -1,11 +1,11 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import type { Logger } from 'pino';
 import type { ApiContext } from './context.js';
 import type { TlsFiles } from './exposure.js';
+import { installLazyDocs } from './docs.js';
 import { installErrorHandlers, sendError, toAppError } from './error-handler.js';
 import { installAuthentication, requirePermissions } from './permissions.js';
 import { installRequestGuard, type RequestGuardOptions } from './request-guard.js';
@@ -43,10 +43,32 @@ function installValidators(app: FastifyInstance): void {
   const strict = new Ajv({ ...common, coerceTypes: false });
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) addFormats(ajv);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => compileOnFirstUse(httpPart === 'body' ? strict : coercing, schema));
   // Response schemas document the API (OpenAPI); bodies are sent with JSON.stringify, which
   // spares compiling a serializer per route at start and never drops a field a schema missed.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}
+
+/**
+ * Compiling every route's schemas took about a third of the start-up CPU of `attune up`
+ * (docs/benchmarks.md), for routes most runs never call: each is compiled on its first request
+ * instead. The schemas are fixed in src/api-contract; src/api/app.test.ts sends every route a
+ * request, so a schema Ajv cannot compile still fails a test rather than a user's request.
+ */
+function compileOnFirstUse(ajv: Ajv, schema: object) {
+  let validate: ValidateFunction | undefined;
+  const lazy = Object.assign(
+    (data: unknown, dataCxt?: Parameters<ValidateFunction>[1]) => {
+      validate ??= ajv.compile(schema);
+      // Ajv's own signature: the data context lets it coerce the request part in place.
+      const valid = validate(data, dataCxt);
+      lazy.errors = validate.errors;
+      return valid;
+    },
+    // Fastify passes that context only to a validator that has a schemaEnv, as Ajv's do.
+    { errors: null as ErrorObject[] | null | undefined, schemaEnv: {} },
+  );
+  return lazy;
 }
 
 /**
@@ -115,7 +137,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit'].map((name) => ({ name })),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  installLazyDocs(app);
   app.get('/api-spec/openapi.json', { schema: { hide: true } }, () => app.swagger());
   requirePermissions(app);
   installAuthentication(app, ctx.auth);

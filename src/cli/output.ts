@@ -35,7 +35,7 @@ function joinPadded(line: readonly string[], widths: readonly number[]): string 
 
 /** The YAML module is loaded on demand: most `attune run` calls print plain stdout and never need it. */
 export async function toYaml(value: unknown): Promise<string> {
-  const { stringify } = await import('yaml');
+  const { stringify } = await import('./yaml.js');
   return stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
 }
 

@@ -23,7 +23,7 @@ export async function readParamsFile(file: string, readStdin: ReadStdin = readAl
 /** Parses a parameters document; `name` is the file name used in messages. */
 export async function parseParamsDocument(name: string, text: string): Promise<Record<string, unknown>> {
   // Loaded on demand: only --params-file needs a YAML parser (JSON is YAML too).
-  const { LineCounter, parseDocument } = await import('yaml');
+  const { LineCounter, parseDocument } = await import('./yaml.js');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   const [first] = doc.errors;

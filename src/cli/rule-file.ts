@@ -59,7 +59,7 @@ export async function readRuleFile(file: string, options: RuleFileOptions = {}, 
 /** Parses rule YAML; `name` is the file name used in messages. */
 export async function parseRuleFile(name: string, text: string, options: RuleFileOptions = {}): Promise<RuleBody> {
   // Loaded on demand: only `rule create` needs a YAML parser.
-  const { LineCounter, parseDocument, isMap, isScalar } = await import('yaml');
+  const { LineCounter, parseDocument, isMap, isScalar } = await import('./yaml.js');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const at = (node: Node | null | undefined): string => locate(name, lineCounter, node);

@@ -96,6 +96,10 @@ export const ConfigSchema = Type.Object(
         kill_grace_ms: Type.Integer({ minimum: 0, default: 2000 }),
         log_max_bytes: Type.Integer({ minimum: 4096, default: 1_048_576, description: "Size at which a sensor's log file is rotated." }),
         log_max_files: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: "Rotated files kept per sensor log." }),
+        timer_in_process: Type.Boolean({
+          default: true,
+          description: 'Run the core timer sensor inside Attune (no process of its own); false runs it as a child process like any sensor.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

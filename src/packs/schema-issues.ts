@@ -3,8 +3,10 @@ import type { ValidationIssue } from '../domain/index.js';
 import { PATTERN_MESSAGES } from './file-schemas.js';
 import { fieldName, locateKey, locateValue, MAX_ISSUES_PER_FILE, type YamlSource } from './yaml-source.js';
 
-// verbose: errors carry their schema, so unknown keys can suggest the known ones.
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true });
+// verbose: errors carry their schema, so unknown keys can suggest the known ones. Unoptimised
+// code: the five file schemas compile at every start in about half the time (~100 ms less on a
+// 2-core machine, docs/benchmarks.md), and a pack's few hundred files do not notice the difference.
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true, code: { optimize: false } });
 
 export function compileFileSchema<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);

@@ -1,26 +1,12 @@
 import type { ProcessCell } from '../domain/index.js';
-import { type ChildExit, type Containment, createCell, releaseCell, STOP_SIGNALS, SupervisedChild } from '../process/index.js';
+import { type ChildExit, createCell, releaseCell, STOP_SIGNALS, SupervisedChild } from '../process/index.js';
 import { LineSplitter } from './line-splitter.js';
-import type { SensorLaunch } from './sensor-types.js';
+import type { SensorRun, SensorRunOptions } from './sensor-types.js';
 
-export interface SensorChildOptions {
-  readonly launch: SensorLaunch;
-  /** The complete environment; nothing from the parent's environment is added. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly maxLineBytes: number;
-  /** Where the sensor and everything it starts is kept, to be ended with it (default: the process group alone). */
-  readonly containment?: Containment;
-  readonly onStdoutLine: (line: string) => void;
-  readonly onStdoutOverflow: (bytes: number, head: string) => void;
-  readonly onStderrLine: (line: string) => void;
-  /** Problems the supervisor should log (e.g. a failed stdin write). */
-  readonly onNotice: (message: string) => void;
-  /** Called once with the exit, right after the group and the cell have been swept. */
-  readonly onExit: (exit: ChildExit) => void;
-}
+export type SensorChildOptions = SensorRunOptions;
 
 /** One run of a sensor process (a SupervisedChild), its output split into lines. */
-export class SensorChild {
+export class SensorChild implements SensorRun {
   /** Settles once the process has exited (or failed to start). */
   readonly exited: Promise<ChildExit>;
   /** Settles once stdout and stderr have been read to the end (or the drain deadline passed) and the cell is removed. */
@@ -43,6 +29,10 @@ export class SensorChild {
     this.closed = Promise.all([this.#child?.closed, this.exited])
       .then(() => releaseCell(this.#cell))
       .then(() => undefined);
+  }
+
+  get isStarted(): boolean {
+    return this.pid !== null;
   }
 
   get pid(): number | null {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { assertNever } from '../domain/index.js';
 import { restartDelayMs } from './sensor-backoff.js';
-import { type ChildExit, describeChildExit } from '../process/index.js';
+import { describeChildExit } from '../process/index.js';
 import { SensorChild } from './sensor-child.js';
 import { parseSensorLine } from './sensor-lines.js';
 import { SensorLog } from './sensor-log.js';
@@ -12,6 +12,9 @@ import type {
   SensorLaunch,
   SensorLogEntry,
   SensorProcessOptions,
+  SensorRun,
+  SensorRunExit,
+  SensorRunOptions,
   SensorState,
   SensorStatus,
   TriggerInstance,
@@ -25,6 +28,9 @@ export type {
   SensorLogEntry,
   SensorLogStream,
   SensorProcessOptions,
+  SensorRun,
+  SensorRunExit,
+  SensorRunOptions,
   SensorState,
   SensorStatus,
   TriggerInstance,
@@ -61,7 +67,7 @@ export class SensorProcess {
   #instances: readonly TriggerInstance[] = [];
   #instanceIds: ReadonlySet<number> = new Set();
   #key = instancesKey([]);
-  #child: SensorChild | null = null;
+  #child: SensorRun | null = null;
   /** The instance key the running child was started with or last told about. */
   #childKey: string | null = null;
   #state: SensorState = 'stopped';
@@ -122,6 +128,7 @@ export class SensorProcess {
       lastExit: this.#lastExit,
       nextRestartAt: this.#nextRestartAt,
       instances: this.#instances.length,
+      inProcess: this.#opts.runInProcess !== undefined,
     };
   }
 
@@ -184,7 +191,7 @@ export class SensorProcess {
     this.#state = 'starting';
     this.#childKey = this.#key;
     const env = { ...this.#opts.env, ...this.#opts.currentEnv?.(), ATTUNE_SENSOR_TRIGGERS: serializeInstances(this.#instances) };
-    const child: SensorChild = new SensorChild({
+    const runOptions: SensorRunOptions = {
       launch: this.#launch,
       env,
       maxLineBytes: MAX_SENSOR_LINE_BYTES,
@@ -197,12 +204,13 @@ export class SensorProcess {
       },
       onNotice: (message) => this.#notice(message),
       onExit: (exit) => this.#onExit(child, exit),
-    });
+    };
+    const child: SensorRun = this.#opts.runInProcess?.(runOptions) ?? new SensorChild(runOptions);
     this.#child = child;
-    if (child.pid === null) return; // a spawn error follows on a microtask or as an 'error' event
+    if (!child.isStarted) return; // a spawn error follows on a microtask or as an 'error' event
     this.#state = 'running';
-    this.#opts.onProcessStarted?.(child.pid, child.cell);
-    this.#logs.add('attune', `started pid ${child.pid}`);
+    if (child.pid !== null) this.#opts.onProcessStarted?.(child.pid, child.cell);
+    this.#logs.add('attune', child.pid === null ? 'started in-process' : `started pid ${child.pid}`);
     this.#log.info({ pid: child.pid, instances: this.#instances.length }, 'sensor started');
     this.#stableTimer = setTimeout(() => {
       // Long enough up: the failure streak is over, the next crash backs off from the base delay.
@@ -211,7 +219,7 @@ export class SensorProcess {
     this.#stableTimer.unref();
   }
 
-  #onStdoutLine(child: SensorChild, line: string): void {
+  #onStdoutLine(child: SensorRun, line: string): void {
     const parsed = parseSensorLine(line, { triggerTypes: this.#triggerTypes, instanceIds: this.#instanceIds });
     switch (parsed.kind) {
       case 'blank':
@@ -228,7 +236,7 @@ export class SensorProcess {
   }
 
   /** Chains onEvent calls so they run one at a time in stdout order. */
-  #deliver(child: SensorChild, emission: SensorEmission): void {
+  #deliver(child: SensorRun, emission: SensorEmission): void {
     this.#pendingDeliveries += 1;
     if (this.#pendingDeliveries === PAUSE_AT_PENDING) child.pauseOutput();
     this.#deliveries = this.#deliveries.then(async () => {
@@ -245,13 +253,13 @@ export class SensorProcess {
     });
   }
 
-  #onExit(child: SensorChild, exit: ChildExit): void {
+  #onExit(child: SensorRun, exit: SensorRunExit): void {
     if (this.#child === child) this.#child = null;
-    this.#opts.onProcessEnded?.();
+    if (this.#opts.runInProcess === undefined) this.#opts.onProcessEnded?.();
     if (this.#stableTimer !== null) clearTimeout(this.#stableTimer);
     this.#stableTimer = null;
     this.#lastExit = { code: exit.code, signal: exit.signal, at: new Date().toISOString() };
-    const message = describeChildExit(exit, this.#launch.command);
+    const message = exit.reason ?? describeChildExit(exit, this.#launch.command);
     this.#logs.add('attune', message);
     if (child.isStopRequested) {
       this.#log.info({ code: exit.code, signal: exit.signal }, 'sensor stopped');

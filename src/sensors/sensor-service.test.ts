@@ -49,6 +49,7 @@ describe('SensorService', () => {
   let bus: InProcessBus;
   let rules: RuleService;
   let service: SensorService;
+  let ingest: EventIngest;
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'attune-sensors-'));
@@ -60,19 +61,33 @@ describe('SensorService', () => {
     await registry.register(CORE);
     await registry.register(writePack(path.join(dir, 'probe'), PROBE_PACK));
     rules = new RuleService({ store, bus, log, secrets });
-    service = new SensorService({
+    ingest = new EventIngest({ store, bus, log, catalog });
+    service = await startService(true);
+  });
+
+  const startService = async (timerInProcess: boolean): Promise<SensorService> => {
+    const started = new SensorService({
       store,
       bus,
       log,
-      ingest: new EventIngest({ store, bus, log, catalog }),
-      config: { restart_base_ms: 10, restart_max_ms: 1_000, alert_after_failures: 2, kill_grace_ms: 500, log_max_bytes: 65_536, log_max_files: 1 },
+      ingest,
+      config: {
+        restart_base_ms: 10,
+        restart_max_ms: 1_000,
+        alert_after_failures: 2,
+        kill_grace_ms: 500,
+        log_max_bytes: 65_536,
+        log_max_files: 1,
+        timer_in_process: timerInProcess,
+      },
       logLevel: 'info',
       logDir: path.join(dir, 'logs', 'sensors'),
       baseEnv: process.env,
       ledgerDir: path.join(dir, 'run', 'sensors'),
     });
-    await service.start('http://127.0.0.1:1');
-  });
+    await started.start('http://127.0.0.1:1');
+    return started;
+  };
 
   afterEach(async () => {
     await service.stop();
@@ -135,5 +150,39 @@ describe('SensorService', () => {
     await service.stop();
     expect(isAlive(pid)).toBe(false);
     expect(service.statusOf('probe.echo')?.state).toBe('stopped');
+  });
+
+  const TIMER = 'core.interval_timer_sensor';
+  const createTimerRule = () =>
+    rules.create({ ref: 'probe.every_second', trigger_ref: 'core.intervaltimer', trigger_params: { unit: 'seconds', interval: 1 }, action_ref: 'core.noop' });
+
+  it('runs the core timer sensor in-process by default: no process, events stored as from its process', async () => {
+    const rule = await createTimerRule();
+    const running = await until(() => service.statusOf(TIMER), (s) => s?.state === 'running');
+    expect(running).toMatchObject({ pid: null, inProcess: true, instances: 1 });
+    const events = await until(() => eventsOf('core.intervaltimer'), (list) => list.length >= 2);
+    expect(events[0]).toMatchObject({ source: TIMER, ruleRef: 'probe.every_second' });
+    expect(events[0]?.payload).toMatchObject({ type: 'interval', interval_seconds: 1, sensor_ref: TIMER, trigger_instance_id: rule.id });
+    expect(service.logs(TIMER)?.map((l) => l.line)).toContain('started in-process');
+    expect(service.logs(TIMER)?.some((l) => l.stream === 'stderr' && l.line.includes('"msg":"timer started"'))).toBe(true);
+
+    await rules.setEnabled('probe.every_second', false);
+    await until(() => service.statusOf(TIMER), (s) => s?.state === 'stopped');
+    const stored = (await eventsOf('core.intervaltimer')).length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await eventsOf('core.intervaltimer')).toHaveLength(stored);
+  });
+
+  it('runs the core timer sensor as a child process when sensors.timer_in_process is false', async () => {
+    await service.stop();
+    service = await startService(false);
+    await createTimerRule();
+    const running = await until(() => service.statusOf(TIMER), (s) => s?.state === 'running' && s.pid !== null);
+    expect(running?.inProcess).toBe(false);
+    const events = await until(() => eventsOf('core.intervaltimer'), (list) => list.length >= 1);
+    expect(events[0]).toMatchObject({ source: TIMER, ruleRef: 'probe.every_second' });
+    const pid = running?.pid as number;
+    await service.stop();
+    expect(isAlive(pid)).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { buildChildEnv, type Containment, resolveEntryPath, resolveLaunch } from
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
+import { CORE_TIMER_SENSOR_REF, InProcessTimerRun } from './in-process-timer.js';
 import { SensorLedger } from './sensor-ledger.js';
 import { SensorProcess } from './sensor-process.js';
 import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
@@ -199,6 +200,7 @@ export class SensorService {
         logFileMaxBytes: config.log_max_bytes,
         logFileMaxFiles: config.log_max_files,
         ...(this.#options.containment ? { containment: this.#options.containment } : {}),
+        ...(this.#runsInProcess(sensor) ? { runInProcess: (options) => new InProcessTimerRun(options) } : {}),
         onProcessStarted: (pid, cell) => {
           this.#keepLedger(sensor.ref, (ledger) => ledger.record(sensor.ref, pid, cell));
           this.#publishState(sensor.ref, 'running');
@@ -248,6 +250,11 @@ export class SensorService {
       // Only live-stream watchers miss it; the sensor's status stays readable through the API.
       this.#log.warn({ err, sensorRef }, 'could not publish the sensor status');
     });
+  }
+
+  /** The core timer sensor runs inside Attune unless `sensors.timer_in_process` is false (DESIGN §4). */
+  #runsInProcess(sensor: Sensor): boolean {
+    return this.#options.config.timer_in_process && sensor.packRef === 'core' && sensor.ref === CORE_TIMER_SENSOR_REF;
   }
 
   #keepLedger(sensorRef: string, write: (ledger: SensorLedger) => void): void {

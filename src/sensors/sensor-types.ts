@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ProcessCell } from '../domain/index.js';
-import type { Containment } from '../process/index.js';
+import type { ChildExit, Containment } from '../process/index.js';
 
 /** One enabled rule's use of a trigger, as the sensor sees it (DESIGN §4). */
 export interface TriggerInstance {
@@ -37,6 +37,55 @@ export interface SensorEmission {
   readonly payload: unknown;
 }
 
+/** How one run of a sensor ended; `reason` describes an end that is not a process exit (a crash in-process). */
+export interface SensorRunExit extends ChildExit {
+  readonly reason?: string;
+}
+
+/** What one run of a sensor is given: the subprocess protocol's inputs, and where its outputs go. */
+export interface SensorRunOptions {
+  readonly launch: SensorLaunch;
+  /** The complete environment (ATTUNE_SENSOR_TRIGGERS and the rest); nothing from the parent's environment is added. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly maxLineBytes: number;
+  /** Where the sensor and everything it starts is kept, to be ended with it (default: the process group alone). */
+  readonly containment?: Containment;
+  /** One event line (stdout). */
+  readonly onStdoutLine: (line: string) => void;
+  readonly onStdoutOverflow: (bytes: number, head: string) => void;
+  /** One log line (stderr). */
+  readonly onStderrLine: (line: string) => void;
+  /** Problems the supervisor should log (e.g. a failed stdin write). */
+  readonly onNotice: (message: string) => void;
+  /** Called once with the exit, after the run has ended (for a process: its group and cell swept). */
+  readonly onExit: (exit: SensorRunExit) => void;
+}
+
+/**
+ * One run of a sensor, as its supervisor (SensorProcess) sees it: a child process (SensorChild) or
+ * the core timer sensor inside Attune (InProcessTimerRun). Both speak the subprocess protocol.
+ */
+export interface SensorRun {
+  /** The process id; null in-process or once exited. */
+  readonly pid: number | null;
+  /** The cell the process runs in, if there is containment. */
+  readonly cell: ProcessCell | undefined;
+  /** False when it could not start: its exit follows on a later microtask. */
+  readonly isStarted: boolean;
+  /** True once stop() was called: the exit that follows is expected, not a failure. */
+  readonly isStopRequested: boolean;
+  readonly exited: Promise<SensorRunExit>;
+  /** Settles once every output line was handed over and everything the run held is released. */
+  readonly closed: Promise<void>;
+  /** One line on its stdin: the protocol's `{"type":"triggers",…}` update. */
+  writeLine(line: string): void;
+  /** Stops reading its output while the consumer is behind. */
+  pauseOutput(): void;
+  resumeOutput(): void;
+  /** Ends the run (for a process: stdin closed, SIGTERM, SIGKILL after `graceMs`); resolves on exit. */
+  stop(graceMs: number): Promise<SensorRunExit>;
+}
+
 export const SENSOR_STATES = ['stopped', 'starting', 'running', 'backoff', 'stopping'] as const;
 export type SensorState = (typeof SENSOR_STATES)[number];
 
@@ -59,6 +108,8 @@ export interface SensorStatus {
   /** ISO timestamp of the pending restart while in `backoff`. */
   readonly nextRestartAt: string | null;
   readonly instances: number;
+  /** Runs inside Attune rather than as a process of its own (the core timer sensor by default). */
+  readonly inProcess: boolean;
 }
 
 export interface SensorAlert {
@@ -108,6 +159,8 @@ export interface SensorProcessOptions {
   readonly stableAfterMs?: number;
   /** Where each sensor process and everything it starts is kept, to be ended with it (default: the process group alone). */
   readonly containment?: Containment;
+  /** Runs the sensor inside Attune with this, instead of as a child process (the core timer sensor). */
+  readonly runInProcess?: (options: SensorRunOptions) => SensorRun;
   /** Told each process as it starts, so it can be found and ended should Attune die without stopping it. */
   readonly onProcessStarted?: (pid: number, cell: ProcessCell | undefined) => void;
   /** Told when that process has exited and its group and cell were swept. */

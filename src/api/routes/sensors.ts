@@ -14,7 +14,7 @@ import type { SensorLogEntry, SensorStatus } from '../../sensors/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
 /** The status of a sensor that has no process (no enabled rule uses it, or this process runs no sensors). */
-const IDLE: SensorStatus = { ref: '', state: 'stopped', pid: null, restarts: 0, consecutiveFailures: 0, lastExit: null, nextRestartAt: null, instances: 0 };
+const IDLE: SensorStatus = { ref: '', state: 'stopped', pid: null, restarts: 0, consecutiveFailures: 0, lastExit: null, nextRestartAt: null, instances: 0, inProcess: false };
 
 function toSensorDto(sensor: Sensor, status: SensorStatus | undefined): SensorJson {
   const current = status ?? IDLE;
@@ -37,6 +37,7 @@ function toSensorDto(sensor: Sensor, status: SensorStatus | undefined): SensorJs
       last_exit: current.lastExit,
       next_restart_at: current.nextRestartAt,
       instances: current.instances,
+      in_process: current.inProcess,
     },
   };
 }

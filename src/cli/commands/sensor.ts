@@ -8,7 +8,8 @@ import { printDocument, printList } from '../print.js';
 const SENSOR_COLUMNS: readonly Column<SensorJson>[] = [
   { header: 'ref', value: (sensor) => sensor.ref },
   { header: 'state', value: (sensor) => (sensor.enabled ? sensor.status.state : `${sensor.status.state} (disabled)`) },
-  { header: 'pid', value: (sensor) => formatScalar(sensor.status.pid) },
+  // The core timer sensor runs inside `attune up` by default: it has no pid of its own.
+  { header: 'pid', value: (sensor) => (sensor.status.in_process && sensor.status.state !== 'stopped' ? 'in-process' : formatScalar(sensor.status.pid)) },
   { header: 'instances', value: (sensor) => String(sensor.status.instances) },
   { header: 'restarts', value: (sensor) => String(sensor.status.restarts) },
   { header: 'triggers', value: (sensor) => sensor.trigger_types.join(', '), maxWidth: 70 },

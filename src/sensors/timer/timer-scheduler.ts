@@ -3,7 +3,7 @@ import { buildCronPayload, createCronSchedule, type CronPayload } from './cron.j
 import { buildDatetimePayload, createDatetimeSchedule, type DatetimePayload } from './datetime.js';
 import { parseTimerInstances, type InstanceError, type TimerInstance } from './instances.js';
 import { buildIntervalPayload, createIntervalSchedule, type IntervalPayload } from './interval.js';
-import { DEFAULT_LEAD_MS, schedulePrecise, systemClock, type CancelTimer, type Clock } from './precise-timer.js';
+import { DEFAULT_LEAD_MS, systemClock, TimerQueue, type CancelTimer, type Clock } from './precise-timer.js';
 import type { FireInfo, TimerSchedule } from './timer-types.js';
 
 /** One line on stdout: the event the sensor emits for one fire. */
@@ -53,11 +53,14 @@ interface RunningTimer {
 export class TimerScheduler {
   readonly #options: TimerSchedulerOptions;
   readonly #clock: Clock;
+  /** One clock timeout for all the timers: idle costs nothing however many there are. */
+  readonly #queue: TimerQueue;
   readonly #running = new Map<number, RunningTimer>();
 
   constructor(options: TimerSchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#queue = new TimerQueue(this.#clock, { leadMs: options.leadMs ?? DEFAULT_LEAD_MS });
   }
 
   /** Applies a raw instance list; invalid entries are logged and skipped, the rest are reconciled. */
@@ -88,6 +91,7 @@ export class TimerScheduler {
   /** Stops every timer; the scheduler can be reused with a new `update`. */
   stop(): void {
     [...this.#running.keys()].forEach((id) => this.#stopOne(id, 'stopped'));
+    this.#queue.clear();
   }
 
   /** Ids of the instances currently held (including one-shots that already fired). */
@@ -119,12 +123,7 @@ export class TimerScheduler {
   }
 
   #arm(entry: RunningTimer, at: number | undefined): void {
-    entry.cancel =
-      at === undefined
-        ? undefined
-        : schedulePrecise(this.#clock, at, (firedAt) => this.#fire(entry, at, firedAt), {
-            leadMs: this.#options.leadMs ?? DEFAULT_LEAD_MS,
-          });
+    entry.cancel = at === undefined ? undefined : this.#queue.schedule(at, (firedAt) => this.#fire(entry, at, firedAt));
   }
 
   #fire(entry: RunningTimer, scheduledAt: number, firedAt: number): void {

@@ -25,6 +25,12 @@ export default tseslint.config(
           selector: "MemberExpression[object.name='process'][property.name='env']",
           message: 'Read configuration through src/config only.',
         },
+        {
+          // The bundled `attune` command (scripts/bundle.mjs) gets only the default export of a
+          // CommonJS package imported dynamically: load packages through a local module instead.
+          selector: "ImportExpression > Literal[value=/^(?![.]|node:)/]",
+          message: 'Import packages dynamically through a local module (see src/cli/yaml.ts): bundled, a dynamic import of a CommonJS package has only its default export.',
+        },
       ],
     },
   },

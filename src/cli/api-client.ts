@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ErrorJson, ListPage, StreamMessageJson } from '../api-contract/index.js';
-import { readCliEnvironment, resolveHome } from '../config/cli-environment.js';
 // Deep imports on purpose: the domain index also loads ajv (~60 ms), and CLI startup is benchmarked.
 import { AppError, isErrorCode } from '../domain/index.js';
 import { type EventStream, openEventStream } from './event-stream.js';

@@ -40,7 +40,7 @@ export class ProfileStore {
   async save(name: string, profile: Profile): Promise<void> {
     if (!NAME_PATTERN.test(name)) throw new AppError('ERR_CLI_USAGE', `invalid profile name "${name}": letters, digits, _ . - (at most 64)`);
     const profiles = { ...(await this.#read()), [name]: profile };
-    const { stringify } = await import('yaml');
+    const { stringify } = await import('./yaml.js');
     const dir = path.dirname(this.file);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const temporary = `${this.file}.${process.pid}.tmp`;
@@ -57,7 +57,7 @@ export class ProfileStore {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw new AppError('ERR_CLI_USAGE', `cannot read ${this.file}`, { cause });
     }
-    const { parse } = await import('yaml');
+    const { parse } = await import('./yaml.js');
     let parsed: unknown;
     try {
       parsed = parse(text);

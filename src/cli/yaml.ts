@@ -2,4 +2,4 @@
 // rather than `await import('yaml')`: in the bundled `attune` command (scripts/bundle.mjs) a
 // dynamic import of a CommonJS package yields only its default export, while a static import,
 // as here, keeps the named ones.
-export { isMap, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
+export { isMap, isScalar, LineCounter, parse, parseDocument, stringify } from 'yaml';

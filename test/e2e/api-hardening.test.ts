@@ -58,7 +58,7 @@ describe('the API of attune up under hardening checks', () => {
 
     const cli = await attune.cli(['execution', 'list', '--limit', '5']);
     expect(cli.code, cli.stderr).toBe(0);
-    expect(cli.stdout).toMatch(new RegExp(`^${done.id}\\s+core\\.http_request\\s+completed`, 'm'));
+    expect(cli.stdout).toMatch(new RegExp(`^${done.id}\\s+core\\.http_request\\s+-\\s+completed`, 'm'));
   });
 
   it('refuses a DNS-rebinding Host and a foreign Origin before anything changes', async () => {

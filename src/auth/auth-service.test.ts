@@ -112,6 +112,15 @@ describe('AuthService', () => {
     expect(await auth.authenticate('not a token')).toBeUndefined();
   });
 
+  it('keeps no cached answer past the token’s own expiry', async () => {
+    await auth.bootstrap();
+    const ann = await user('ann', 'pw', 'editor');
+    const soon = await auth.issueApiToken({ kind: 'integration', identity: ann, label: 'soon', expiresAt: new Date(now + 1000).toISOString() });
+    expect(await auth.authenticate(soon.token)).toBeDefined(); // cached now, for at most 5 s
+    now += 1001;
+    expect(await auth.authenticate(soon.token)).toBeUndefined(); // no invalidate(): the cache itself ends with the token
+  });
+
   it('honours an execution token only while its execution runs', async () => {
     await auth.bootstrap();
     const admin = await store.identities.findByLogin('admin');

@@ -163,9 +163,10 @@ export class AuthService {
     const now = this.#now();
     const cached = this.#cache.get(token);
     if (cached && cached.until > now) return cached.principal;
-    const principal = await this.#resolve(token);
+    const { principal, expiresAtMs } = await this.#resolve(token);
     if (this.#cache.size > 10_000) this.#cache = new Map(); // many distinct tokens: start over rather than grow
-    this.#cache.set(token, { principal, until: now + PRINCIPAL_CACHE_MS });
+    // Never past the token's own expiry: a cached answer must not outlive the token.
+    this.#cache.set(token, { principal, until: Math.min(now + PRINCIPAL_CACHE_MS, expiresAtMs) });
     if (principal?.tokenId) await this.#noteUse(principal);
     return principal;
   }
@@ -199,24 +200,29 @@ export class AuthService {
     return { accessToken, refreshToken: issued.token, tokenType: 'Bearer', expiresIn, identity };
   }
 
-  async #resolve(token: string): Promise<Principal | undefined> {
+  /** The principal a token stands for (undefined: none), and until when the answer may be kept. */
+  async #resolve(token: string): Promise<{ readonly principal: Principal | undefined; readonly expiresAtMs: number }> {
+    const never = { principal: undefined, expiresAtMs: Number.POSITIVE_INFINITY };
     const kind = apiTokenKind(token);
-    if (kind === 'refresh') return undefined; // refresh tokens only buy access tokens
+    if (kind === 'refresh') return never; // refresh tokens only buy access tokens
     if (kind === undefined) {
       const claims = await this.#access.verify(token, this.#now());
       const identity = claims && (await this.#store.identities.get(claims.identityId as Identity['id']));
-      if (!identity || identity.disabled) return undefined;
-      return { identity, grants: await this.#store.permissionSets.grantsOf(identity.permissionSets), via: 'access', tokenId: null, executionId: null };
+      if (!claims || !identity || identity.disabled) return never;
+      const grants = await this.#store.permissionSets.grantsOf(identity.permissionSets);
+      return { principal: { identity, grants, via: 'access', tokenId: null, executionId: null }, expiresAtMs: claims.expiresAt * 1000 };
     }
     const record = await this.#store.apiTokens.findByHash(this.#hasher.hash(token));
-    if (!record || record.kind !== kind || !this.#usable(record) || !(await this.#executionRuns(record))) return undefined;
+    if (!record || record.kind !== kind || !this.#usable(record) || !(await this.#executionRuns(record))) return never;
     const identity = await this.#store.identities.get(record.identityId);
-    if (!identity || identity.disabled) return undefined;
+    if (!identity || identity.disabled) return never;
     const grants = await this.#store.permissionSets.grantsOf(tokenPermissionSets(record, identity));
     // Actions that call the API may always post events, whatever set they run with (issue 7 §6).
     const withEvents = kind === 'execution' ? [...grants, POST_EVENTS] : grants;
-    return { identity, grants: withEvents, via: kind, tokenId: record.id, executionId: record.executionId };
+    const principal: Principal = { identity, grants: withEvents, via: kind, tokenId: record.id, executionId: record.executionId };
+    return { principal, expiresAtMs: record.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(record.expiresAt) };
   }
+
 
   #usable(record: ApiToken): boolean {
     return record.revokedAt === null && (record.expiresAt === null || Date.parse(record.expiresAt) > this.#now());

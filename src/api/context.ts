@@ -5,6 +5,7 @@ import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
 import type { KeyService } from '../secrets/index.js';
 import type { EventIngest, EventQueries, SensorService } from '../sensors/index.js';
+import type { WorkerQueries } from '../worker/index.js';
 import type { Readiness } from './readiness.js';
 
 /**
@@ -45,6 +46,8 @@ export interface ApiContext {
   readonly version: string;
   /** The live stream's fan-out (GET /api/v1/stream). */
   readonly notifier: Pick<Notifier, 'subscribe'>;
+  /** The registered workers (GET /api/v1/workers). */
+  readonly workerQueries: WorkerQueries;
   /** Renews sensor tokens (POST /auth/token/renew). */
   readonly serviceTokens: Pick<ServiceTokens, 'renew'>;
 }

@@ -14,7 +14,8 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSensorCommands } from './commands/sensor.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerTriggerCommands } from './commands/trigger.js';
-import { registerUpCommand } from './commands/up.js';
+import { registerServiceCommand, registerUpCommand } from './commands/up.js';
+import { registerWorkerCommands } from './commands/worker.js';
 import { registerUserCommands } from './commands/user.js';
 import { OUTPUT_MODES } from './output.js';
 
@@ -42,6 +43,11 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerEventCommands(program);
   registerSensorCommands(program);
+  // One service per process (DESIGN §2); `worker` and `sensor` are command groups as well.
+  registerServiceCommand(program, 'api');
+  registerServiceCommand(program, 'executor');
+  registerServiceCommand(program, 'worker', registerWorkerCommands(program));
+  registerServiceCommand(program, 'sensor', program.commands.find((c) => c.name() === 'sensor'));
   registerKeyCommands(program);
   registerAuthCommands(program);
   registerUserCommands(program);

@@ -26,6 +26,10 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {} },
         ),
         insecure_ok: Type.Boolean({ default: false, description: 'Listening on a non-loopback address without TLS is deliberate: no warning.' }),
+        api_url: Type.String({
+          default: 'http://127.0.0.1:8080',
+          description: 'A process without the API (attune worker, attune sensor): the API its actions and sensors call (ATTUNE_API_URL).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -66,6 +70,12 @@ export const ConfigSchema = Type.Object(
         concurrency: Type.Integer({ minimum: 1, default: 16 }),
         max_output_bytes: Type.Integer({ minimum: 1024, default: 1_048_576 }),
         kill_grace_ms: Type.Integer({ minimum: 0, default: 2000 }),
+        heartbeat_ms: Type.Integer({ minimum: 100, default: 5000, description: 'How often a worker records that it is alive (the workers table).' }),
+        heartbeat_timeout_ms: Type.Integer({
+          minimum: 300,
+          default: 30_000,
+          description: 'A worker silent this long is dead: an executor abandons (or retries) the executions it was running.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

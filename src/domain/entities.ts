@@ -205,3 +205,19 @@ export interface Enforcement {
   readonly created: string;
   readonly updated: string;
 }
+
+/** A worker's life in the workers table: `dead` once it stopped heart-beating (an executor decides). */
+export const WORKER_STATUSES = ['live', 'stopped', 'dead'] as const;
+export type WorkerStatus = (typeof WORKER_STATUSES)[number];
+
+/** A worker process as registered in the database (distributed mode: any number, on any hosts). */
+export interface WorkerRecord {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly runtimes: readonly RunnerType[];
+  readonly concurrency: number;
+  readonly started: string;
+  readonly heartbeatAt: string;
+  readonly status: WorkerStatus;
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
-import { ACTIVE_STATUSES, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
+import { ACTIVE_STATUSES, type Execution, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 
@@ -14,7 +14,11 @@ export interface ExecutorServiceOptions {
   readonly reapOrphan?: (process: ProcessIdentity) => boolean;
   /** Runs workflow actions: a requested workflow goes there instead of to a worker. */
   readonly workflows?: WorkflowStarter;
+  /** A worker silent this long is dead (config worker.heartbeat_timeout_ms); default 30 s. */
+  readonly heartbeatTimeoutMs?: number;
 }
+
+const DEAD_WORKER_REASON = 'abandoned: the worker running it stopped heart-beating';
 
 /** The part of the workflow engine the executor hands requested workflow executions to. */
 export interface WorkflowStarter {
@@ -43,6 +47,7 @@ export class ExecutorService {
   readonly #workflows: WorkflowStarter | undefined;
   #consumer: Consumer | undefined;
   readonly #supervisor: PeriodicTask;
+  readonly #heartbeatTimeoutMs: number;
 
   constructor(options: ExecutorServiceOptions) {
     this.#store = options.store;
@@ -51,7 +56,8 @@ export class ExecutorService {
     this.#config = options.config;
     this.#reapOrphan = options.reapOrphan;
     this.#workflows = options.workflows;
-    this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.redrive(), this.#log);
+    this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
+    this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
 
   async start(): Promise<void> {
@@ -71,27 +77,50 @@ export class ExecutorService {
    * embedded mode every worker lives in this process, so at start all of them are orphans.
    */
   async abandonOrphans(reason: string): Promise<number> {
+    return this.#abandonEach((limit, afterId) => this.#store.executions.findByStatus(ACTIVE_STATUSES, limit, afterId), reason);
+  }
+
+  /**
+   * The distributed counterpart of abandonOrphans: declares workers silent for longer than the
+   * heartbeat timeout dead (one executor wins each), then abandons the executions held by any
+   * worker that is not live. The status compare-and-set makes a second executor's pass a no-op.
+   */
+  async abandonDeadWorkers(): Promise<number> {
+    const dead = await this.#store.workers.markDead(new Date(Date.now() - this.#heartbeatTimeoutMs).toISOString());
+    for (const worker of dead) this.#log.warn({ workerId: worker.id, host: worker.host, lastHeartbeat: worker.heartbeatAt }, 'worker stopped heart-beating: declared dead');
+    return this.#abandonEach((limit, afterId) => this.#store.executions.findOfGoneWorkers(ACTIVE_STATUSES, limit, afterId), DEAD_WORKER_REASON);
+  }
+
+  async #supervise(): Promise<void> {
+    await this.abandonDeadWorkers();
+    await this.redrive();
+  }
+
+  async #abandonEach(find: (limit: number, afterId: number) => Promise<readonly Execution[]>, reason: string): Promise<number> {
     let count = 0;
     let afterId = 0;
     for (;;) {
-      const orphans = await this.#store.executions.findByStatus(ACTIVE_STATUSES, REDRIVE_BATCH, afterId);
+      const orphans = await find(REDRIVE_BATCH, afterId);
       if (orphans.length === 0) return count;
       for (const orphan of orphans) {
         afterId = orphan.id;
         // No worker holds a running workflow: its state is in the database and it goes on.
-        if (orphan.workerId === null) continue;
-        const reaped = orphan.process !== null && (this.#reapOrphan?.(orphan.process) ?? false);
-        const error = reaped ? `${reason}; its process was still running and has been killed` : reason;
-        const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
-          finished: true,
-          result: { ...orphan.result, error },
-        });
-        if (!moved) continue;
-        count++;
-        this.#log.warn({ executionId: orphan.id, actionRef: orphan.actionRef }, 'execution abandoned');
-        await this.#publishFinished(orphan.id, orphan.actionRef);
+        if (orphan.workerId !== null && (await this.#abandon(orphan, reason))) count++;
       }
     }
+  }
+
+  async #abandon(orphan: Execution, reason: string): Promise<boolean> {
+    const reaped = orphan.process !== null && (this.#reapOrphan?.(orphan.process) ?? false);
+    const error = reaped ? `${reason}; its process was still running and has been killed` : reason;
+    const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
+      finished: true,
+      result: { ...orphan.result, error },
+    });
+    if (!moved) return false;
+    this.#log.warn({ executionId: orphan.id, actionRef: orphan.actionRef, workerId: orphan.workerId }, 'execution abandoned');
+    await this.#publishFinished(orphan.id, orphan.actionRef);
+    return true;
   }
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {

@@ -43,10 +43,17 @@ export class BusFeed implements NotificationFeed {
   }
 
   async start(deliver: (notification: Notification) => void): Promise<void> {
-    this.#consumer = await this.#bus.consume(`notifier.${randomUUID()}`, FEED_TOPICS, (delivery) => {
-      deliver(toNotification(delivery, this.#now().toISOString()));
-      return Promise.resolve();
-    });
+    // Private: every API process needs its own copy of every change, whichever service made it,
+    // and a queue whose process died must not fill up on the broker for ever (x-expires).
+    this.#consumer = await this.#bus.consume(
+      `notifier.${randomUUID()}`,
+      FEED_TOPICS,
+      (delivery) => {
+        deliver(toNotification(delivery, this.#now().toISOString()));
+        return Promise.resolve();
+      },
+      { isPrivate: true },
+    );
   }
 
   async stop(): Promise<void> {

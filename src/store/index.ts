@@ -14,6 +14,8 @@ export type {
   RuleRepository,
   Store,
   TriggerRepository,
+  WorkerRepository,
+  NewWorker,
   WorkflowRepository,
 } from './store.js';
 export type {

@@ -166,4 +166,20 @@ export class KyselyExecutionRepository implements ExecutionRepository {
       .execute();
     return rows.map(toExecution);
   }
+
+  async findOfGoneWorkers(statuses: readonly ExecutionStatus[], limit: number, afterId = 0): Promise<readonly Execution[]> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .selectAll()
+      .where('status', 'in', statuses)
+      .where('id', '>', afterId)
+      .where('worker_id', 'is not', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('workers').select('workers.id').whereRef('workers.id', '=', 'executions.worker_id').where('workers.status', '=', 'live'))),
+      )
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toExecution);
+  }
 }

@@ -11,6 +11,7 @@ import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
+import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -30,6 +31,7 @@ class KyselyRepositories implements Repositories {
   readonly audit: KyselyAuditRepository;
   readonly keys: KyselyKeyRepository;
   readonly workflows: KyselyWorkflowRepository;
+  readonly workers: KyselyWorkerRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -44,6 +46,7 @@ class KyselyRepositories implements Repositories {
     this.audit = new KyselyAuditRepository(db);
     this.keys = new KyselyKeyRepository(db);
     this.workflows = new KyselyWorkflowRepository(db);
+    this.workers = new KyselyWorkerRepository(db);
   }
 }
 

@@ -21,6 +21,7 @@ export interface Database {
   identity_permission_sets: IdentityPermissionSetTable;
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
+  workers: WorkerTable;
   keys: KeyTable;
   workflow_states: WorkflowStateTable;
 }
@@ -193,6 +194,18 @@ export interface ApiTokenTable {
   revoked_at: string | null;
   last_used_at: string | null;
   created: string;
+}
+
+export interface WorkerTable {
+  id: string;
+  host: string;
+  pid: number;
+  /** JSON array of runner types. */
+  runtimes: string;
+  concurrency: number;
+  started: string;
+  heartbeat_at: string;
+  status: string;
 }
 
 export interface AuditLogTable {

@@ -20,6 +20,7 @@ import type {
   PackMeta,
   PermissionSet,
   ProcessIdentity,
+  WorkerRecord,
   Rule,
   Sensor,
   Trigger,
@@ -83,6 +84,7 @@ export interface Repositories {
   readonly audit: AuditRepository;
   readonly keys: KeyRepository;
   readonly workflows: WorkflowRepository;
+  readonly workers: WorkerRepository;
 }
 
 export interface PackRepository {
@@ -206,6 +208,28 @@ export interface ExecutionRepository {
   claimStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
   /** Executions in `statuses`, oldest first, by id after `afterId` (what a crash left behind, found at start). */
   findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId?: number): Promise<readonly Execution[]>;
+  /** Executions in `statuses` held by a worker that is not `live` (or was never registered), by id after `afterId`. */
+  findOfGoneWorkers(statuses: readonly ExecutionStatus[], limit: number, afterId?: number): Promise<readonly Execution[]>;
+}
+
+/** What a worker says of itself when it registers. */
+export type NewWorker = Omit<WorkerRecord, 'started' | 'heartbeatAt' | 'status'>;
+
+/**
+ * The workers table (DESIGN §2): registration, heart-beats, and the compare-and-set by which one
+ * executor declares silent workers dead.
+ */
+export interface WorkerRepository {
+  /** Records the worker as `live`, started and heart-beating now (a restart under the same id starts afresh). */
+  register(worker: NewWorker): Promise<WorkerRecord>;
+  /** Records a heart-beat (the worker is `live` again if it had been declared dead); false when it is not registered. */
+  heartbeat(id: string): Promise<boolean>;
+  /** The worker stopped on purpose: it runs nothing any more. */
+  markStopped(id: string): Promise<void>;
+  /** Marks `live` workers silent since before `heartbeatBefore` as `dead`; returns those this call marked (no other caller gets them). */
+  markDead(heartbeatBefore: string): Promise<readonly WorkerRecord[]>;
+  /** Every registered worker, live ones first, then by id. */
+  list(): Promise<readonly WorkerRecord[]>;
 }
 
 /**

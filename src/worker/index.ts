@@ -16,3 +16,4 @@ export { PARAMETERS_FILE_ENV, sweepParameterFiles } from './runners/parameter-de
 export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { Spawner, type SpawnerOptions } from './spawner/spawner-client.js';
 export { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';
+export { WorkerQueries } from './worker-queries.js';

@@ -76,7 +76,7 @@ class World {
     this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 } });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins: this.#builtins() });
     const secrets = SecretBox.forHome(path.join(this.dir, options.workerKeyHome ?? 'api'));
-    const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100 };
+    const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };
     this.worker = new WorkerService({ store: this.store, bus: this.bus, log, config, runner, catalog: this.catalog, secrets, workerId: 'w1', apiUrl: 'http://127.0.0.1:1' });
     await this.worker.start();
     await this.executor.start();

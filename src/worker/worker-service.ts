@@ -2,12 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type Action, type AttemptSummary, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
+import { type Action, type AttemptSummary, RUNNER_TYPES, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
 import type { ActionRunner } from './action-runner.js';
 import { identifyProcess } from '../process/index.js';
+import { PeriodicTask } from '../supervisor/index.js';
+import { hostname } from 'node:os';
 import type { RunningAction, RunOutcome } from './run-request.js';
 import { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';
 
@@ -48,18 +50,27 @@ export class WorkerService {
   /** Aborted by stop(): a write still being retried then gives up (the next start abandons its row). */
   readonly #stopSignal = new AbortController();
   #stopping = false;
+  readonly #heartbeat: PeriodicTask;
 
   constructor(options: WorkerServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ svc: 'worker', workerId: options.workerId });
+    this.#heartbeat = new PeriodicTask('worker.heartbeat', options.config.heartbeat_ms, () => this.#beat(), this.#log);
   }
 
   get runningCount(): number {
     return this.#running.size;
   }
 
+  /**
+   * Registers in the workers table with every runtime this build runs, heart-beats from then
+   * on, and takes dispatched executions.
+   */
   async start(): Promise<void> {
-    const { bus, config, workerId } = this.#options;
+    const { bus, config, workerId, store } = this.#options;
+    await store.workers.register({ id: workerId, host: hostname(), pid: process.pid, runtimes: RUNNER_TYPES, concurrency: config.concurrency });
+    this.#heartbeat.start();
+    this.#log.info({ runtimes: RUNNER_TYPES, concurrency: config.concurrency }, 'worker registered');
     this.#consumers.push(
       await bus.consume('worker.dispatch', ['execution.dispatch'], (d) => this.#run(d), { prefetch: config.concurrency }),
       // Every worker gets every cancel on its own queue; only the one running the execution acts.
@@ -78,6 +89,16 @@ export class WorkerService {
     const draining = Promise.all(consumers.map((c) => c.cancel()));
     for (const running of this.#running.values()) running.cancel();
     await draining;
+    await this.#heartbeat.stop();
+    await this.#options.store.workers.markStopped(this.#options.workerId);
+  }
+
+  async #beat(): Promise<void> {
+    const { store, workerId, config } = this.#options;
+    // A row lost to an operator's clean-up is made again: a live worker is always listed.
+    if (!(await store.workers.heartbeat(workerId))) {
+      await store.workers.register({ id: workerId, host: hostname(), pid: process.pid, runtimes: RUNNER_TYPES, concurrency: config.concurrency });
+    }
   }
 
   async #run(delivery: Delivery<'execution.dispatch'>): Promise<void> {

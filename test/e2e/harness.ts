@@ -66,13 +66,16 @@ export function makeHome(): string {
 export class AttuneProcess {
   readonly home: string;
   readonly #env: Record<string, string>;
+  /** The command line after `attune`: `up`, or one service (`worker`), or `up --services …`. */
+  readonly #command: readonly string[];
   #child: ChildProcess | undefined;
   #url = '';
   output = '';
 
-  constructor(home = makeHome(), env: Record<string, string> = {}) {
+  constructor(home = makeHome(), env: Record<string, string> = {}, command: readonly string[] = ['up']) {
     this.home = home;
     this.#env = env;
+    this.#command = command;
   }
 
   get url(): string {
@@ -86,16 +89,18 @@ export class AttuneProcess {
   /** Starts `attune up`; `keepApiFile` leaves an api.json already in the data dir (a stale one, say). */
   async start(options: { readonly keepApiFile?: boolean } = {}): Promise<this> {
     assertBuilt('src'); // the e2e tests run dist/: never an old build of the code under test
-    const apiFile = path.join(this.home, 'api.json');
+    // A process without the API writes health.json (its health listener's URL) instead.
+    const hasApi = this.#command[0] === 'api' || (this.#command[0] === 'up' && !this.#command.includes('--services')) || this.#command.join(',').includes('api');
+    const apiFile = path.join(this.home, hasApi ? 'api.json' : 'health.json');
     if (options.keepApiFile !== true) rmSync(apiFile, { force: true });
-    const child = spawn(process.execPath, [BIN, 'up', '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...this.#command, '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     let exitCode: number | null | undefined;
     child.once('exit', (code) => (exitCode = code ?? null));
     await until(() => exitCode !== undefined || (existsSync(apiFile) && this.output.includes('is up')), Boolean, 20);
-    if (exitCode !== undefined) throw new Error(`attune up exited (${exitCode}) before it was ready:\n${this.output}`);
+    if (exitCode !== undefined) throw new Error(`attune ${this.#command.join(' ')} exited (${exitCode}) before it was ready:\n${this.output}`);
     this.#url = (JSON.parse(readFileSync(apiFile, 'utf8')) as { url: string }).url;
     return this;
   }

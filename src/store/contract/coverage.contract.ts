@@ -53,6 +53,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     recordProcess: true,
     claimStale: true,
     findByStatus: true,
+    findOfGoneWorkers: true,
   },
   identities: {
     create: true,
@@ -72,6 +73,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
+  workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

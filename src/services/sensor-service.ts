@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { SensorService } from '../sensors/index.js';
+import type { SharedParts } from './service-kit.js';
+
+/** The sensor service, made before the API (which shows its processes' status) and started after it. */
+export function createSensorService(shared: SharedParts): SensorService {
+  const { config, store, bus, log } = shared;
+  return new SensorService({
+    store,
+    bus,
+    log,
+    ingest: shared.ingest,
+    config: config.sensors,
+    logLevel: config.log.level,
+    logDir: path.join(config.home, 'logs', 'sensors'),
+    baseEnv: shared.options.baseEnv,
+    containment: shared.containment(),
+    ledgerDir: path.join(config.home, 'run', 'sensors'),
+    credentials: shared.serviceTokens,
+  });
+}

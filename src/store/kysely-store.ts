@@ -12,6 +12,7 @@ import { KyselyPermissionSetRepository } from './kysely-permission-set-repositor
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
+import { KyselyInquiryRepository } from './kysely-inquiry-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -30,6 +31,7 @@ class KyselyRepositories implements Repositories {
   readonly audit: KyselyAuditRepository;
   readonly keys: KyselyKeyRepository;
   readonly workflows: KyselyWorkflowRepository;
+  readonly inquiries: KyselyInquiryRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -44,6 +46,7 @@ class KyselyRepositories implements Repositories {
     this.audit = new KyselyAuditRepository(db);
     this.keys = new KyselyKeyRepository(db);
     this.workflows = new KyselyWorkflowRepository(db);
+    this.inquiries = new KyselyInquiryRepository(db);
   }
 }
 

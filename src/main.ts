@@ -11,7 +11,7 @@ import { type Config, inheritedEnvironment, loadConfig } from './config/index.js
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
-import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService, WorkflowEngine } from './executor/index.js';
+import { EventOutcomes, ExecutionQueries, ExecutionRequests, ExecutorService, InquiryService, WorkflowEngine } from './executor/index.js';
 import { FdSink, LogFile } from './logging/index.js';
 import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/index.js';
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
@@ -71,7 +71,8 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   const secrets = SecretBox.forHome(config.home);
   const executions = new ExecutionRequests({ store, bus, log, catalog, secrets });
   const workflows = new WorkflowEngine({ store, bus, log, catalog, requests: executions, config: config.executor });
-  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess, workflows });
+  const inquiries = new InquiryService({ store, bus, log, config: config.executor });
+  const executor = new ExecutorService({ store, bus, log, config: config.executor, reapOrphan: killOrphanedProcess, workflows, inquiries });
   const abandoned = await executor.abandonOrphans('abandoned: the process running it stopped before it finished');
   if (abandoned > 0) log.warn({ count: abandoned }, 'executions left running by an earlier process marked abandoned');
   // Parameter files (clear secrets, perhaps) a crash left behind; their actions were just ended.
@@ -122,6 +123,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       packQueries: new PackQueries({ store }),
       executions,
       executionQueries: new ExecutionQueries({ store }),
+      inquiries,
       outcomes,
       rules,
       enforcementQueries: new EnforcementQueries({ store }),
@@ -165,6 +167,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   await worker.start();
   await executor.start();
   await workflows.start();
+  await inquiries.start();
   await ruleEngine.start();
   // Whatever a crash left half-way is driven on from the database: nothing is lost.
   await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
@@ -182,6 +185,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await ruleEngine.stop();
       await worker.stop();
       spawner.close();
+      await inquiries.stop();
       await workflows.stop();
       await executor.stop();
       await catalog.stop();

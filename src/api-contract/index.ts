@@ -26,3 +26,4 @@ export * from './keys.js';
 export * from './identities.js';
 export * from './tokens.js';
 export * from './audit.js';
+export * from './inquiries.js';

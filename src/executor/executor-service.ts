@@ -14,6 +14,14 @@ export interface ExecutorServiceOptions {
   readonly reapOrphan?: (process: ProcessIdentity) => boolean;
   /** Runs workflow actions: a requested workflow goes there instead of to a worker. */
   readonly workflows?: WorkflowStarter;
+  /** Opens inquiries: a requested `core.ask` goes there instead of to a worker. */
+  readonly inquiries?: InquiryStarter;
+}
+
+/** The part of the inquiry service the executor hands requested `core.ask` executions to. */
+export interface InquiryStarter {
+  isInquiry(actionRef: string): Promise<boolean>;
+  begin(id: ExecutionId): Promise<void>;
 }
 
 /** The part of the workflow engine the executor hands requested workflow executions to. */
@@ -41,6 +49,7 @@ export class ExecutorService {
   readonly #config: ExecutorConfig;
   readonly #reapOrphan: ((process: ProcessIdentity) => boolean) | undefined;
   readonly #workflows: WorkflowStarter | undefined;
+  readonly #inquiries: InquiryStarter | undefined;
   #consumer: Consumer | undefined;
   readonly #supervisor: PeriodicTask;
 
@@ -51,6 +60,7 @@ export class ExecutorService {
     this.#config = options.config;
     this.#reapOrphan = options.reapOrphan;
     this.#workflows = options.workflows;
+    this.#inquiries = options.inquiries;
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.redrive(), this.#log);
   }
 
@@ -96,9 +106,10 @@ export class ExecutorService {
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {
     const id = executionId(delivery.body.executionId);
-    if (this.#workflows) {
+    if (this.#workflows || this.#inquiries) {
       const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
-      if (actionRef !== undefined && (await this.#workflows.isWorkflow(actionRef))) return this.#workflows.begin(id);
+      if (actionRef !== undefined && (await this.#workflows?.isWorkflow(actionRef))) return this.#workflows?.begin(id);
+      if (actionRef !== undefined && (await this.#inquiries?.isInquiry(actionRef))) return this.#inquiries?.begin(id);
     }
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do

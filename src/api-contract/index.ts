@@ -27,3 +27,4 @@ export * from './identities.js';
 export * from './tokens.js';
 export * from './audit.js';
 export * from './workers.js';
+export * from './inquiries.js';

@@ -20,6 +20,7 @@ import { executionRoutes } from './routes/executions.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { identityRoutes } from './routes/identities.js';
+import { inquiryRoutes } from './routes/inquiries.js';
 import { packRoutes } from './routes/packs.js';
 import { permissionSetRoutes } from './routes/permission-sets.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -98,6 +99,7 @@ const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRo
   { prefix: '/api/v1/tokens', routes: tokenRoutes },
   { prefix: '/api/v1/audit', routes: auditRoutes },
   { prefix: '/api/v1/workers', routes: workerRoutes },
+  { prefix: '/api/v1/inquiries', routes: inquiryRoutes },
 ];
 
 export interface ApiOptions extends RequestGuardOptions {
@@ -136,7 +138,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
       security: [{ bearer: [] }],
-      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers'].map((name) => ({ name })),
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries'].map((name) => ({ name })),
     },
   });
   installLazyDocs(app);

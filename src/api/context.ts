@@ -1,6 +1,6 @@
 import type { AuditLog, AuthService, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from '../auth/index.js';
 import type { Notifier } from '../notifier/index.js';
-import type { EventOutcomes, ExecutionQueries, ExecutionRequests } from '../executor/index.js';
+import type { EventOutcomes, ExecutionQueries, ExecutionRequests, InquiryService } from '../executor/index.js';
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
 import type { KeyService } from '../secrets/index.js';
@@ -29,6 +29,8 @@ export interface ApiContext {
   readonly packQueries: PackQueries;
   readonly executions: ExecutionRequests;
   readonly executionQueries: ExecutionQueries;
+  /** Inquiries: listed, shown and answered (issue 9 §4). */
+  readonly inquiries: Pick<InquiryService, 'list' | 'get' | 'respond'>;
   /** What a webhook's events ran, for `?wait=`. */
   readonly outcomes: Pick<EventOutcomes, 'wait'>;
   readonly rules: RuleService;

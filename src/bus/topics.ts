@@ -1,4 +1,4 @@
-import type { ExecutionStatus, TerminalStatus } from '../domain/index.js';
+import type { ExecutionStatus, InquiryStatus, TerminalStatus } from '../domain/index.js';
 
 /** Every routing key, the same on both buses (DESIGN §2). */
 export const TOPICS = [
@@ -18,6 +18,7 @@ export const TOPICS = [
   'pack.registered',
   'pack.deleted',
   'sensor.status.changed',
+  'inquiry.changed',
 ] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -52,6 +53,8 @@ export interface TopicMessages {
   'pack.deleted': PackChanged;
   /** A sensor process started (`running`) or ended (`stopped`); for the live stream. */
   'sensor.status.changed': { readonly sensorRef: string; readonly state: 'running' | 'stopped' };
+  /** An inquiry was created (`pending`) or ended; for the live stream. */
+  'inquiry.changed': { readonly inquiryId: number; readonly status: InquiryStatus; readonly executionId: number };
 }
 
 export type Message<T extends Topic = Topic> = {

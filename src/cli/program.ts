@@ -6,6 +6,7 @@ import { registerAuthCommands } from './commands/auth.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
+import { registerInquiryCommands } from './commands/inquiry.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerPackCommands } from './commands/pack.js';
 import { registerPermissionSetCommands } from './commands/permission-set.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerActionCommands(program);
   registerRunCommand(program);
   registerExecutionCommands(program);
+  registerInquiryCommands(program);
   registerRuleCommands(program);
   registerTriggerCommands(program);
   registerEventCommands(program);

@@ -78,6 +78,9 @@ export interface ExecutionResult {
   readonly previous_attempts?: readonly AttemptSummary[];
   /** A workflow's `output_map`, rendered when it ended. */
   readonly output?: unknown;
+  /** A `core.ask`'s answer, and who gave it. */
+  readonly response?: Readonly<Record<string, unknown>>;
+  readonly responded_by?: string;
 }
 
 /** What one failed attempt of a retried execution left behind. */

@@ -56,6 +56,10 @@ export const ERROR_CATALOGUE = {
   ERR_LAST_ADMIN: { httpStatus: 409, summary: 'The change would leave no enabled identity holding the admin permission set.' },
   ERR_PERMISSION_SET_EXISTS: { httpStatus: 409, summary: 'A permission set with this name exists already.' },
   ERR_PERMISSION_SET_BUILTIN: { httpStatus: 409, summary: 'Built-in permission sets cannot be changed or deleted.' },
+  ERR_INQUIRY_NOT_FOUND: { httpStatus: 404, summary: 'No inquiry has this id.' },
+  ERR_INQUIRY_NOT_PENDING: { httpStatus: 409, summary: 'The inquiry was already answered, timed out or cancelled.' },
+  ERR_INQUIRY_NOT_ASSIGNEE: { httpStatus: 403, summary: 'The caller may not answer this inquiry: not its assignee (nor an admin), or the identity that started the workflow.' },
+  ERR_INQUIRY_RESPONSE_INVALID: { httpStatus: 400, summary: "The response does not match the inquiry's schema." },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -10,3 +10,4 @@ export * from './text.js';
 export * from './permissions.js';
 export * from './keys.js';
 export * from './workflow.js';
+export * from './inquiries.js';

@@ -16,6 +16,14 @@ export interface ExecutorServiceOptions {
   readonly workflows?: WorkflowStarter;
   /** A worker silent this long is dead (config worker.heartbeat_timeout_ms); default 30 s. */
   readonly heartbeatTimeoutMs?: number;
+  /** Opens inquiries: a requested `core.ask` goes there instead of to a worker. */
+  readonly inquiries?: InquiryStarter;
+}
+
+/** The part of the inquiry service the executor hands requested `core.ask` executions to. */
+export interface InquiryStarter {
+  isInquiry(actionRef: string): Promise<boolean>;
+  begin(id: ExecutionId): Promise<void>;
 }
 
 const DEAD_WORKER_REASON = 'abandoned: the worker running it stopped heart-beating';
@@ -45,6 +53,7 @@ export class ExecutorService {
   readonly #config: ExecutorConfig;
   readonly #reapOrphan: ((process: ProcessIdentity) => boolean) | undefined;
   readonly #workflows: WorkflowStarter | undefined;
+  readonly #inquiries: InquiryStarter | undefined;
   #consumer: Consumer | undefined;
   readonly #supervisor: PeriodicTask;
   readonly #heartbeatTimeoutMs: number;
@@ -56,6 +65,7 @@ export class ExecutorService {
     this.#config = options.config;
     this.#reapOrphan = options.reapOrphan;
     this.#workflows = options.workflows;
+    this.#inquiries = options.inquiries;
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
@@ -125,9 +135,10 @@ export class ExecutorService {
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {
     const id = executionId(delivery.body.executionId);
-    if (this.#workflows) {
+    if (this.#workflows || this.#inquiries) {
       const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
-      if (actionRef !== undefined && (await this.#workflows.isWorkflow(actionRef))) return this.#workflows.begin(id);
+      if (actionRef !== undefined && (await this.#workflows?.isWorkflow(actionRef))) return this.#workflows?.begin(id);
+      if (actionRef !== undefined && (await this.#inquiries?.isInquiry(actionRef))) return this.#inquiries?.begin(id);
     }
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do

@@ -24,6 +24,7 @@ const FEED_TOPICS = [
   'rule.disabled',
   'rule.deleted',
   'sensor.status.changed',
+  'inquiry.changed',
 ] as const satisfies readonly Topic[];
 type FeedTopic = (typeof FEED_TOPICS)[number];
 
@@ -84,6 +85,10 @@ export function toNotification(delivery: Delivery<FeedTopic>, at: string): Notif
     case 'sensor.status.changed': {
       const { sensorRef, state } = delivery.body;
       return { type: 'sensor', id: sensorRef, change: state, summary: { ref: sensorRef, state }, at };
+    }
+    case 'inquiry.changed': {
+      const { inquiryId, status, executionId } = delivery.body;
+      return { type: 'inquiry', id: inquiryId, change: status, summary: { status, execution_id: executionId }, at };
     }
     default:
       return assertNever(delivery);

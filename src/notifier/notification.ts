@@ -1,7 +1,7 @@
 import type { Resource } from '../domain/index.js';
 
-/** The entity types the live stream carries (issue 7 §5); inquiries come later. */
-export const STREAM_ENTITY_TYPES = ['execution', 'event', 'enforcement', 'rule', 'sensor'] as const;
+/** The entity types the live stream carries (issue 7 §5, inquiries issue 9 §4). */
+export const STREAM_ENTITY_TYPES = ['execution', 'event', 'enforcement', 'rule', 'sensor', 'inquiry'] as const;
 export type StreamEntityType = (typeof STREAM_ENTITY_TYPES)[number];
 
 /** The resource a subscriber must be able to `read` to receive each type. */
@@ -11,6 +11,7 @@ export const STREAM_TYPE_RESOURCES = {
   enforcement: 'enforcements',
   rule: 'rules',
   sensor: 'sensors',
+  inquiry: 'inquiries',
 } as const satisfies Record<StreamEntityType, Resource>;
 
 export function isStreamEntityType(value: string): value is StreamEntityType {

@@ -37,25 +37,27 @@ describe('Notifier', () => {
     expect(notifier.subscriberCount).toBe(1);
   });
 
-  it('is fed from the bus: execution status, events, enforcements, rules and sensors', async () => {
+  it('is fed from the bus: execution status, events, enforcements, rules, sensors and inquiries', async () => {
     const bus = new InProcessBus();
     const notifier = new Notifier({ feed: new BusFeed({ bus, now: () => new Date(at) }), log });
     await notifier.start();
     const seen: Notification[] = [];
-    notifier.subscribe({ types: new Set(['execution', 'event', 'enforcement', 'rule', 'sensor']) }, (n) => seen.push(n));
+    notifier.subscribe({ types: new Set(['execution', 'event', 'enforcement', 'rule', 'sensor', 'inquiry']) }, (n) => seen.push(n));
     await bus.publish('execution.status.changed', { executionId: 7, status: 'running', actionRef: 'core.noop' });
     await bus.publish('execution.completed', { executionId: 7, status: 'completed', actionRef: 'core.noop' });
     await bus.publish('event.created', { eventId: 3, triggerRef: 'core.webhook' });
     await bus.publish('enforcement.created', { enforcementId: 4 });
     await bus.publish('rule.enabled', { ruleRef: 'demo.r' });
     await bus.publish('sensor.status.changed', { sensorRef: 'demo.s', state: 'stopped' });
-    await waitFor(() => seen.length === 5);
+    await bus.publish('inquiry.changed', { inquiryId: 5, status: 'responded', executionId: 8 });
+    await waitFor(() => seen.length === 6);
     expect(seen).toEqual([
       { type: 'execution', id: 7, change: 'running', summary: { status: 'running', action_ref: 'core.noop' }, at },
       { type: 'event', id: 3, change: 'created', summary: { trigger_ref: 'core.webhook' }, at },
       { type: 'enforcement', id: 4, change: 'created', summary: {}, at },
       { type: 'rule', id: 'demo.r', change: 'enabled', summary: { ref: 'demo.r' }, at },
       { type: 'sensor', id: 'demo.s', change: 'stopped', summary: { ref: 'demo.s', state: 'stopped' }, at },
+      { type: 'inquiry', id: 5, change: 'responded', summary: { status: 'responded', execution_id: 8 }, at },
     ]);
     await notifier.stop();
     await bus.close();

@@ -68,7 +68,7 @@ describe('loadPack', () => {
   it('loads the core pack without issues', async () => {
     const pack = await loadPack(path.resolve('packs/core'));
     expect(pack.meta).toMatchObject({ ref: 'core', version: '1.0.0', author: 'Attune' });
-    expect(pack.actions.map((action) => action.ref)).toEqual(['core.echo', 'core.http_request', 'core.noop', 'core.shell', 'core.sleep']);
+    expect(pack.actions.map((action) => action.ref)).toEqual(['core.ask', 'core.echo', 'core.http_request', 'core.noop', 'core.shell', 'core.sleep']);
     for (const action of pack.actions) {
       expect(action.description).not.toBe('');
       for (const spec of Object.values(action.parameters)) expect(spec.description).toBeTruthy();

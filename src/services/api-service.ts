@@ -5,7 +5,7 @@ import { Readiness, buildApi, exposureWarning, readTlsFiles } from '../api/index
 import { type FirstStart, IdentityAdmin, PermissionSetAdmin, TokenAdmin } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { AppError } from '../domain/index.js';
-import { EventOutcomes, ExecutionQueries } from '../executor/index.js';
+import { EventOutcomes, ExecutionQueries, InquiryService } from '../executor/index.js';
 import { BusFeed, Notifier } from '../notifier/index.js';
 import { PackQueries, PackRegistry, listPackDirs } from '../packs/index.js';
 import { EnforcementQueries, RuleService } from '../rules/index.js';
@@ -63,6 +63,8 @@ export async function startApiService(shared: SharedParts, options: ApiServiceOp
       packQueries: new PackQueries({ store }),
       executions: shared.executions,
       executionQueries: new ExecutionQueries({ store }),
+      // Answers and lists only; the executor service opens inquiries and times them out.
+      inquiries: new InquiryService({ store, bus, log, config: config.executor }),
       outcomes,
       rules: new RuleService({ store, bus, log, secrets }),
       enforcementQueries: new EnforcementQueries({ store }),

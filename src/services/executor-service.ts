@@ -1,4 +1,4 @@
-import { ExecutorService, WorkflowEngine } from '../executor/index.js';
+import { ExecutorService, InquiryService, WorkflowEngine } from '../executor/index.js';
 import { killOrphanedProcess } from '../process/index.js';
 import { RuleEngine } from '../rules/index.js';
 import { KeyService } from '../secrets/index.js';
@@ -13,13 +13,14 @@ export interface PreparedExecutor {
 
 /**
  * The executor service: the rule engine (events → enforcements → executions), scheduling and
- * dispatch, workflows, and the supervisor loops that re-drive what a crash left behind.
+ * dispatch, workflows, inquiries (their timeouts), and the supervisor loops that re-drive what a crash left behind.
  * Preparing it ends what earlier processes left running; that must happen before a worker of
  * this process claims anything, and `start` after the worker consumes (so no dispatch waits).
  */
 export async function prepareExecutorService(shared: SharedParts): Promise<PreparedExecutor> {
   const { config, store, bus, log, catalog, secrets, audit } = shared;
   const workflows = new WorkflowEngine({ store, bus, log, catalog, requests: shared.executions, config: config.executor });
+  const inquiries = new InquiryService({ store, bus, log, config: config.executor });
   const executor = new ExecutorService({
     store,
     bus,
@@ -27,6 +28,7 @@ export async function prepareExecutorService(shared: SharedParts): Promise<Prepa
     config: config.executor,
     reapOrphan: killOrphanedProcess,
     workflows,
+    inquiries,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
   });
   // On SQLite this process is the only one (exclusive lock): whatever runs is an orphan. Elsewhere
@@ -38,12 +40,14 @@ export async function prepareExecutorService(shared: SharedParts): Promise<Prepa
   const start = async (): Promise<RunningService> => {
     await executor.start();
     await workflows.start();
+    await inquiries.start();
     await ruleEngine.start();
     // Whatever a crash left half-way is driven on from the database: nothing is lost.
     await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
     await executor.redrive(0, Number.POSITIVE_INFINITY);
     const stop = async () => {
       await ruleEngine.stop();
+      await inquiries.stop();
       await workflows.stop();
       await executor.stop();
     };

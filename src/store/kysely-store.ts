@@ -13,6 +13,7 @@ import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
+import { KyselyInquiryRepository } from './kysely-inquiry-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -32,6 +33,7 @@ class KyselyRepositories implements Repositories {
   readonly keys: KyselyKeyRepository;
   readonly workflows: KyselyWorkflowRepository;
   readonly workers: KyselyWorkerRepository;
+  readonly inquiries: KyselyInquiryRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -47,6 +49,7 @@ class KyselyRepositories implements Repositories {
     this.keys = new KyselyKeyRepository(db);
     this.workflows = new KyselyWorkflowRepository(db);
     this.workers = new KyselyWorkerRepository(db);
+    this.inquiries = new KyselyInquiryRepository(db);
   }
 }
 

@@ -8,6 +8,7 @@ import * as keys from './migrations/005-keys.js';
 import * as workflows from './migrations/006-workflows.js';
 import * as redriveClaims from './migrations/007-redrive-claims.js';
 import * as workers from './migrations/008-workers.js';
+import * as inquiries from './migrations/009-inquiries.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '006-workflows': { up: (db) => workflows.up(db) },
     '007-redrive-claims': { up: (db) => redriveClaims.up(db) },
     '008-workers': { up: (db) => workers.up(db) },
+    '009-inquiries': { up: (db) => inquiries.up(db, dialect) },
   };
 }
 

@@ -24,6 +24,7 @@ export interface Database {
   workers: WorkerTable;
   keys: KeyTable;
   workflow_states: WorkflowStateTable;
+  inquiries: InquiryTable;
 }
 
 interface Timestamps {
@@ -247,6 +248,27 @@ export interface WorkflowStateTable {
   active: number;
   /** The earliest delayed start it waits for. */
   due_at: string | null;
+  created: string;
+  updated: string;
+}
+
+export interface InquiryTable {
+  id: Generated<number>;
+  /** The `core.ask` execution waiting for the answer. */
+  execution_id: number;
+  prompt: string;
+  /** The flat schema of the answer, as JSON. */
+  schema: string;
+  assignee: string | null;
+  role: string | null;
+  forbid_requester: number;
+  requested_by: string | null;
+  status: string;
+  /** The answer, as JSON. */
+  response: string | null;
+  responded_by: string | null;
+  /** When it times out. */
+  due_at: string;
   created: string;
   updated: string;
 }

@@ -9,7 +9,9 @@ import type {
   ExecutionId,
   ExecutionResult,
   ExecutionStatus,
+  FlatSchema,
   Grant,
+  InquiryStatus,
   IdentityId,
   Key,
   KeyAddress,
@@ -216,4 +218,27 @@ export interface WorkflowStatePatch {
   readonly state: unknown;
   readonly active: boolean;
   readonly dueAt: string | null;
+}
+
+export interface NewInquiry {
+  readonly executionId: ExecutionId;
+  readonly prompt: string;
+  readonly schema: FlatSchema;
+  readonly assignee: string | null;
+  readonly role: string | null;
+  readonly forbidRequester: boolean;
+  readonly requestedBy: string | null;
+  readonly dueAt: string;
+}
+
+export interface InquiryFilter extends PageRequest {
+  readonly status?: InquiryStatus;
+  readonly executionId?: ExecutionId;
+}
+
+/** How a pending inquiry ends: its new status, and the answer with who gave it. */
+export interface InquirySettlement {
+  readonly status: Exclude<InquiryStatus, 'pending'>;
+  readonly response?: Readonly<Record<string, unknown>>;
+  readonly respondedBy?: string;
 }

@@ -3,6 +3,7 @@ import { componentsContract } from './contract/components.contract.js';
 import { implementedMethods, portMethods, recordCalls } from './contract/coverage.contract.js';
 import { eventsContract } from './contract/events.contract.js';
 import { executionsContract } from './contract/executions.contract.js';
+import { inquiriesContract } from './contract/inquiries.contract.js';
 import { identitiesContract } from './contract/identities.contract.js';
 import { keysContract } from './contract/keys.contract.js';
 import { workersContract } from './contract/workers.contract.js';
@@ -38,6 +39,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('keys', () => keysContract(current));
     describe('workflow states', () => workflowsContract(current));
     describe('workers', () => workersContract(current));
+    describe('inquiries', () => inquiriesContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

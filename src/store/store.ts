@@ -13,6 +13,8 @@ import type {
   Grant,
   Identity,
   IdentityId,
+  Inquiry,
+  InquiryId,
   Key,
   KeyAddress,
   Pack,
@@ -44,6 +46,9 @@ import type {
   KeyInput,
   StoredKey,
   NewWorkflowState,
+  NewInquiry,
+  InquiryFilter,
+  InquirySettlement,
   Page,
   PageRequest,
   PermissionSetInput,
@@ -85,6 +90,7 @@ export interface Repositories {
   readonly keys: KeyRepository;
   readonly workflows: WorkflowRepository;
   readonly workers: WorkerRepository;
+  readonly inquiries: InquiryRepository;
 }
 
 export interface PackRepository {
@@ -324,4 +330,18 @@ export interface KeyRepository {
   list(filter: KeyFilter): Promise<Page<Key>>;
   /** Every key, with its sealed value, of each (scope, owner) in `owners`: what a rule may read. */
   listValues(owners: readonly Omit<KeyAddress, 'name'>[]): Promise<readonly StoredKey[]>;
+}
+
+/** Inquiries (issue 9 §4); a pending one is changed only by `settle`, a compare-and-set on its status. */
+export interface InquiryRepository {
+  /** Inserts the inquiry of an execution; undefined when that execution has one already. */
+  create(input: NewInquiry): Promise<Inquiry | undefined>;
+  get(id: InquiryId): Promise<Inquiry | undefined>;
+  findByExecution(id: ExecutionId): Promise<Inquiry | undefined>;
+  /** A page of inquiries, newest first; every filter given must hold. */
+  list(filter: InquiryFilter): Promise<Page<Inquiry>>;
+  /** Ends a `pending` inquiry; undefined when it was no longer pending (someone else settled it). */
+  settle(id: InquiryId, settlement: InquirySettlement): Promise<Inquiry | undefined>;
+  /** Pending inquiries due at or before `now` (ISO time), earliest first. */
+  findDue(now: string, limit: number): Promise<readonly Inquiry[]>;
 }

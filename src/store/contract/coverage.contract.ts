@@ -74,6 +74,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
   workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true },
+  inquiries: { create: true, get: true, findByExecution: true, list: true, settle: true, findDue: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

@@ -6,6 +6,7 @@ import { KyselyAuditRepository } from './kysely-audit-repository.js';
 import { KyselyEventRepository } from './kysely-event-repository.js';
 import { KyselyExecutionRepository } from './kysely-execution-repository.js';
 import { KyselyKeyRepository } from './kysely-key-repository.js';
+import { KyselyLeaseRepository } from './kysely-lease-repository.js';
 import { KyselyIdentityRepository } from './kysely-identity-repository.js';
 import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
@@ -30,6 +31,7 @@ class KyselyRepositories implements Repositories {
   readonly audit: KyselyAuditRepository;
   readonly keys: KyselyKeyRepository;
   readonly workflows: KyselyWorkflowRepository;
+  readonly leases: KyselyLeaseRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -44,6 +46,7 @@ class KyselyRepositories implements Repositories {
     this.audit = new KyselyAuditRepository(db);
     this.keys = new KyselyKeyRepository(db);
     this.workflows = new KyselyWorkflowRepository(db);
+    this.leases = new KyselyLeaseRepository(db);
   }
 }
 

@@ -7,6 +7,7 @@ import * as identities from './migrations/004-identities.js';
 import * as keys from './migrations/005-keys.js';
 import * as workflows from './migrations/006-workflows.js';
 import * as redriveClaims from './migrations/007-redrive-claims.js';
+import * as leases from './migrations/009-leases.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -18,6 +19,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '005-keys': { up: (db) => keys.up(db) },
     '006-workflows': { up: (db) => workflows.up(db) },
     '007-redrive-claims': { up: (db) => redriveClaims.up(db) },
+    '009-leases': { up: (db) => leases.up(db) },
   };
 }
 

@@ -23,6 +23,7 @@ export interface Database {
   audit_log: AuditLogTable;
   keys: KeyTable;
   workflow_states: WorkflowStateTable;
+  leases: LeaseTable;
 }
 
 interface Timestamps {
@@ -236,4 +237,15 @@ export interface WorkflowStateTable {
   due_at: string | null;
   created: string;
   updated: string;
+}
+
+/** A named lease (migration 009): who holds it, until when, and the term of its holding. */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  /** The fencing token: raised each time the lease passes to a new holding. */
+  term: number;
+  expires_at: string;
+  acquired_at: string;
+  renewed_at: string;
 }

@@ -72,6 +72,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
+  leases: { acquire: true, renew: true, release: true, get: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { openAdapters } from './adapters.js';
 import { Readiness, buildApi, exposureWarning, readTlsFiles } from './api/index.js';
-import { type Config, inheritedEnvironment, loadConfig } from './config/index.js';
+import { type Config, inheritedEnvironment, loadConfig, sqlitePath } from './config/index.js';
 import { ADMIN_LOGIN, AuditLog, AuthService, type FirstStart, IdentityAdmin, PermissionSetAdmin, ServiceTokens, TokenAdmin } from './auth/index.js';
 import { BusFeed, Notifier } from './notifier/index.js';
 import { AppError } from './domain/index.js';
@@ -17,7 +17,7 @@ import { PackCatalog, PackQueries, PackRegistry, listPackDirs } from './packs/in
 import { type Containment, detectContainment, identifyProcess, killOrphanedProcess } from './process/index.js';
 import { EnforcementQueries, RuleEngine, RuleService } from './rules/index.js';
 import { KeyService, SecretBox } from './secrets/index.js';
-import { EventIngest, EventQueries, SensorService } from './sensors/index.js';
+import { EventIngest, EventQueries, SensorLeadership, SensorService } from './sensors/index.js';
 import type { Store } from './store/index.js';
 import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from './worker/index.js';
 
@@ -169,7 +169,16 @@ export async function startAttune(config: Config, options: StartOptions): Promis
   // Whatever a crash left half-way is driven on from the database: nothing is lost.
   await ruleEngine.redrive(0, Number.POSITIVE_INFINITY);
   await executor.redrive(0, Number.POSITIVE_INFINITY);
-  await sensors.start(url);
+  // One sensor service runs the sensors at a time: the holder of the `sensors` lease (issue 8).
+  const sensorLeader = new SensorLeadership({
+    leases: store.leases,
+    holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    leaseMs: config.sensors.lease_ms,
+    work: { start: () => sensors.start(url), stop: () => sensors.stop() },
+    log,
+    isSoleProcess: sqlitePath(config) !== undefined,
+  });
+  await sensorLeader.start();
   readiness.markReady();
 
   let stopping: Promise<void> | undefined;
@@ -178,7 +187,7 @@ export async function startAttune(config: Config, options: StartOptions): Promis
       await outcomes.stop(); // a webhook waiting on ?wait= answers now, so the API closes at once
       await api.close();
       await notifier.stop();
-      await sensors.stop();
+      await sensorLeader.stop();
       await ruleEngine.stop();
       await worker.stop();
       spawner.close();

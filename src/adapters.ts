@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, openSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { type Bus, type DeadLetter, InProcessBus, loadAmqpBus } from './bus/index.js';
 import { type Config, loadConfig, sqlitePath } from './config/index.js';
@@ -95,4 +96,45 @@ export async function runMigrate(options: { home?: string; configFile?: string }
   const { store, description } = await openConfiguredStore(config, log);
   await store.close();
   return description;
+}
+
+/**
+ * `attune export`: writes every record of the store of `database.url` (or `databaseUrl`) as JSON
+ * lines to `target` (a file, made mode 0600, or `-` for stdout), through the store port. An
+ * offline tool like `attune db migrate`: run it while no service writes to that database.
+ */
+export async function runExport(options: { home?: string; configFile?: string; databaseUrl?: string; target: string }): Promise<Record<string, number>> {
+  const loaded = loadConfig(options);
+  const config = options.databaseUrl === undefined ? loaded : { ...loaded, database: { ...loaded.database, url: options.databaseUrl } };
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const { store, description } = await openConfiguredStore(config, log);
+  const { exportStore } = await import('./transfer/index.js');
+  let out: NodeJS.WritableStream & { end(cb: (err?: Error | null) => void): unknown } = process.stdout;
+  try {
+    if (options.target !== '-') out = createWriteStream('', { fd: createExportFile(options.target) });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  let counts: Record<string, number> = {};
+  try {
+    for await (const line of exportStore(store, description)) {
+      if (line.kind === 'end') counts = line.counts;
+      if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
+    }
+  } finally {
+    await store.close();
+    if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  return counts;
+}
+
+/** Makes the export file (mode 0600), never over an existing one. */
+function createExportFile(file: string): number {
+  try {
+    return openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new AppError('ERR_EXPORT_FILE_EXISTS', `${file} exists already: attune export writes a new file only`, { cause: error });
+  }
 }

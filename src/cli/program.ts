@@ -4,6 +4,7 @@ import { registerActionCommands } from './commands/action.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerEventCommands } from './commands/event.js';
 import { registerExecutionCommands } from './commands/execution.js';
 import { registerInquiryCommands } from './commands/inquiry.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   // Subcommands copy the exitOverride setting when created, so it must be set first.
   registerUpCommand(program);
   registerDbCommands(program);
+  registerTransferCommands(program);
   registerPackCommands(program);
   registerActionCommands(program);
   registerRunCommand(program);

@@ -110,6 +110,11 @@ export const ConfigSchema = Type.Object(
           default: true,
           description: 'Run the core timer sensor inside Attune (no process of its own); false runs it as a child process like any sensor.',
         }),
+        lease_ms: Type.Integer({
+          minimum: 300,
+          default: 10_000,
+          description: 'Distributed mode: how long the sensor leader lease lasts unless renewed (every third of it); a standby takes over within about this long after the leader dies.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   ERR_CONFIG_INVALID: { httpStatus: 500, summary: 'The configuration file or environment is invalid.' },
   ERR_PORT_IN_USE: { httpStatus: 500, summary: 'attune up cannot listen: the configured port is taken.' },
   ERR_ALREADY_RUNNING: { httpStatus: 500, summary: 'An attune up is already running for this data dir.' },
+  ERR_EXPORT_FILE_EXISTS: { httpStatus: 500, summary: 'attune export will not overwrite an existing file.' },
   ERR_PACK_NOT_FOUND: { httpStatus: 404, summary: 'No pack has this ref.' },
   ERR_PACK_INVALID: { httpStatus: 400, summary: 'A pack failed validation; details list every problem with file, line and field.' },
   ERR_PACK_PATH_NOT_FOUND: { httpStatus: 400, summary: 'The pack directory does not exist or has no pack.yaml.' },

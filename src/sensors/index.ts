@@ -3,3 +3,4 @@ export { SensorProcess } from './sensor-process.js';
 export { type SensorCredentials, SensorService, type SensorServiceOptions, type SensorTokenGrant } from './sensor-service.js';
 export type { SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
 export { EventQueries } from './event-queries.js';
+export { type LeaderWork, SENSOR_LEASE, SensorLeadership, type SensorLeadershipOptions } from './sensor-leadership.js';

@@ -78,6 +78,7 @@ describe('SensorService', () => {
         kill_grace_ms: 500,
         log_max_bytes: 65_536,
         log_max_files: 1,
+        lease_ms: 10_000,
         timer_in_process: timerInProcess,
       },
       logLevel: 'info',

@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
 import { CORE_TIMER_SENSOR_REF, InProcessTimerRun } from './in-process-timer.js';
+import { logMissedTimerFires } from './missed-timer-fires.js';
 import { SensorLedger } from './sensor-ledger.js';
 import { SensorProcess } from './sensor-process.js';
 import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
@@ -87,6 +88,10 @@ export class SensorService {
    */
   async start(apiUrl: string): Promise<void> {
     this.#apiUrl = apiUrl;
+    // A sensor leader that lost its lease and won it again starts anew (stopped ones stay listed until then).
+    this.#stopped = false;
+    this.#supervised.clear();
+    await logMissedTimerFires(this.#options.store, this.#log, Date.now());
     for (const ref of this.#ledger?.reapOrphans() ?? []) this.#log.warn({ sensorRef: ref }, 'sensor process left running by a killed attune up ended');
     // Sensor output may hold anything a sensor saw: the owner's alone, like the data dir.
     await mkdir(this.#options.logDir, { recursive: true, mode: 0o700 });

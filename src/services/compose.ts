@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { Readiness } from '../api/index.js';
 import type { AuthService, FirstStart } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import { SensorLeadership } from '../sensors/index.js';
 import type { Store } from '../store/index.js';
 import { type ApiService, startApiService } from './api-service.js';
 import { prepareExecutorService } from './executor-service.js';
@@ -70,8 +73,17 @@ async function startInOrder(shared: SharedParts, names: readonly ServiceName[], 
   if (has('worker')) started.push(await startWorkerService(shared, apiUrl));
   if (executor) started.push(await executor.start());
   if (sensors) {
-    await sensors.start(apiUrl);
-    started.push({ name: 'sensor', stop: () => sensors.stop() });
+    // One sensor service runs the sensors at a time: the holder of the `sensors` lease (DESIGN §2).
+    const leadership = new SensorLeadership({
+      leases: shared.store.leases,
+      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      leaseMs: shared.config.sensors.lease_ms,
+      work: { start: () => sensors.start(apiUrl), stop: () => sensors.stop() },
+      log: shared.log,
+      isSoleProcess: shared.isExclusive,
+    });
+    await leadership.start();
+    started.push({ name: 'sensor', stop: () => leadership.stop() });
   }
   readiness.markReady();
   return { api: api?.api, url: health.url, apiUrl, firstStart: api?.firstStart };

@@ -6,6 +6,7 @@ import { KyselyAuditRepository } from './kysely-audit-repository.js';
 import { KyselyEventRepository } from './kysely-event-repository.js';
 import { KyselyExecutionRepository } from './kysely-execution-repository.js';
 import { KyselyKeyRepository } from './kysely-key-repository.js';
+import { KyselyLeaseRepository } from './kysely-lease-repository.js';
 import { KyselyIdentityRepository } from './kysely-identity-repository.js';
 import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
@@ -34,6 +35,7 @@ class KyselyRepositories implements Repositories {
   readonly workflows: KyselyWorkflowRepository;
   readonly workers: KyselyWorkerRepository;
   readonly inquiries: KyselyInquiryRepository;
+  readonly leases: KyselyLeaseRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -50,6 +52,7 @@ class KyselyRepositories implements Repositories {
     this.workflows = new KyselyWorkflowRepository(db);
     this.workers = new KyselyWorkerRepository(db);
     this.inquiries = new KyselyInquiryRepository(db);
+    this.leases = new KyselyLeaseRepository(db);
   }
 }
 

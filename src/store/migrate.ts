@@ -9,6 +9,7 @@ import * as workflows from './migrations/006-workflows.js';
 import * as redriveClaims from './migrations/007-redrive-claims.js';
 import * as workers from './migrations/008-workers.js';
 import * as inquiries from './migrations/009-inquiries.js';
+import * as leases from './migrations/010-leases.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '007-redrive-claims': { up: (db) => redriveClaims.up(db) },
     '008-workers': { up: (db) => workers.up(db) },
     '009-inquiries': { up: (db) => inquiries.up(db, dialect) },
+    '010-leases': { up: (db) => leases.up(db) },
   };
 }
 

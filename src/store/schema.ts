@@ -25,6 +25,7 @@ export interface Database {
   keys: KeyTable;
   workflow_states: WorkflowStateTable;
   inquiries: InquiryTable;
+  leases: LeaseTable;
 }
 
 interface Timestamps {
@@ -271,4 +272,15 @@ export interface InquiryTable {
   due_at: string;
   created: string;
   updated: string;
+}
+
+/** A named lease (migration 010): who holds it, until when, and the term of its holding. */
+export interface LeaseTable {
+  name: string;
+  holder: string;
+  /** The fencing token: raised each time the lease passes to a new holding. */
+  term: number;
+  expires_at: string;
+  acquired_at: string;
+  renewed_at: string;
 }

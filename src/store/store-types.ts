@@ -242,3 +242,25 @@ export interface InquirySettlement {
   readonly response?: Readonly<Record<string, unknown>>;
   readonly respondedBy?: string;
 }
+
+/** A lease as stored (see LeaseRepository). */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  /** Raised each time the lease is taken by a new holding: two holdings never share a term. */
+  readonly term: number;
+  /** ISO time the holding ends unless renewed. */
+  readonly expiresAt: string;
+  /** ISO time this holding began. */
+  readonly acquiredAt: string;
+  /** ISO time it was last renewed. */
+  readonly renewedAt: string;
+}
+
+/** Who asks for a lease, at what time (ISO, the caller's clock), for how long. */
+export interface LeaseRequest {
+  readonly name: string;
+  readonly holder: string;
+  readonly now: string;
+  readonly expiresAt: string;
+}

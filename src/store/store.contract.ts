@@ -7,6 +7,7 @@ import { inquiriesContract } from './contract/inquiries.contract.js';
 import { identitiesContract } from './contract/identities.contract.js';
 import { keysContract } from './contract/keys.contract.js';
 import { workersContract } from './contract/workers.contract.js';
+import { leasesContract } from './contract/leases.contract.js';
 import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
@@ -40,6 +41,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('workflow states', () => workflowsContract(current));
     describe('workers', () => workersContract(current));
     describe('inquiries', () => inquiriesContract(current));
+    describe('leases', () => leasesContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

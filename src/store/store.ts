@@ -44,6 +44,8 @@ import type {
   NewIdentity,
   KeyFilter,
   KeyInput,
+  Lease,
+  LeaseRequest,
   StoredKey,
   NewWorkflowState,
   NewInquiry,
@@ -91,6 +93,7 @@ export interface Repositories {
   readonly workflows: WorkflowRepository;
   readonly workers: WorkerRepository;
   readonly inquiries: InquiryRepository;
+  readonly leases: LeaseRepository;
 }
 
 export interface PackRepository {
@@ -344,4 +347,25 @@ export interface InquiryRepository {
   settle(id: InquiryId, settlement: InquirySettlement): Promise<Inquiry | undefined>;
   /** Pending inquiries due at or before `now` (ISO time), earliest first. */
   findDue(now: string, limit: number): Promise<readonly Inquiry[]>;
+}
+
+/**
+ * Named leases: work only one process may do at a time (the sensor leader, DESIGN §2). A holding
+ * is taken, renewed and released by compare-and-set, so two processes never both hold a live
+ * lease; each new holding gets a higher `term` (a fencing token: a holder that lost its lease
+ * can tell, and a reader can tell two holdings apart). Times are the callers' clocks, which
+ * must agree to well within a lease's lifetime (NTP).
+ */
+export interface LeaseRepository {
+  /**
+   * Takes the lease for `holder` until `expiresAt` when no one holds it, its holding expired at
+   * `now`, or `holder` holds it already (then it is renewed, same term); undefined when another
+   * holder's holding is live.
+   */
+  acquire(request: LeaseRequest): Promise<Lease | undefined>;
+  /** Extends the holding `term` of `holder` to `expiresAt`; undefined when it is no longer live (lost or expired). */
+  renew(request: LeaseRequest & { readonly term: number }): Promise<Lease | undefined>;
+  /** Ends the live holding `term` of `holder` now, so a standby need not wait for it to expire; false when it was not live. */
+  release(name: string, holder: string, term: number, now: string): Promise<boolean>;
+  get(name: string): Promise<Lease | undefined>;
 }

@@ -41,7 +41,11 @@ export interface TopicMessages {
   'execution.requested': { readonly executionId: number; readonly actionRef?: string };
   'execution.dispatch': { readonly executionId: number };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
-  'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };
+  /**
+   * `parentId` (optional: older senders) lets the workflow engine skip reading the row of an
+   * execution that is no workflow task (`null`); when absent it reads the row.
+   */
+  'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string; readonly parentId?: number | null };
   'execution.cancel': { readonly executionId: number };
   'rule.created': RuleChanged;
   'rule.updated': RuleChanged;

@@ -220,7 +220,7 @@ export class WorkerService {
     this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
     await this.#revokeTokens(execution);
     await this.#publishStatus(finished, status);
-    await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef });
+    await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef, parentId: execution.parentId });
   }
 
   /**

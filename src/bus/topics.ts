@@ -39,7 +39,8 @@ export interface TopicMessages {
   'enforcement.created': { readonly enforcementId: number };
   /** `actionRef` lets the executor tell a workflow from a plain action without reading the row (optional: older senders). */
   'execution.requested': { readonly executionId: number; readonly actionRef?: string };
-  'execution.dispatch': { readonly executionId: number };
+  /** `actionRef` (optional: older senders) lets a worker see a pure builtin without reading the row first. */
+  'execution.dispatch': { readonly executionId: number; readonly actionRef?: string };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
   /**
    * `parentId` (optional: older senders) lets the workflow engine skip reading the row of an

@@ -39,6 +39,8 @@ export interface BenchResults {
   readonly webhook: readonly WebhookWaitResult[] | undefined;
   readonly timer: TimerResult | undefined;
   readonly workflow?: WorkflowResult | undefined;
+  /** Sensor burst → core.noop: completed executions per second over the runs, and the checks summed. */
+  readonly sensorBurst?: { readonly perSecond: Summary; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
 }
 
 /** The pipeline group's figures: one `attune up`, `core.noop` then `core.echo`. */
@@ -113,6 +115,11 @@ export function printReport(r: BenchResults): void {
       ['core.echo throughput', throughput.echo.perSecond, 'exec/s', `${options.echoCount}/run, ${failedNote(throughput.echo)}`],
       ['peak RSS after throughput', throughput.peakRss, 'MB', 'VmHWM of attune up'],
     );
+  }
+  const burst = r.sensorBurst;
+  if (burst !== undefined) {
+    const checks = `${burst.completed}/${burst.events} completed, ${burst.missing} missing, ${burst.duplicates} duplicate`;
+    rows.push(['sensor burst → core.noop', burst.perSecond, 'events/s', `${options.burstCount}/run, first event stored → last finished; ${checks}`]);
   }
   printTable(rows);
   if (throughput !== undefined) {
@@ -194,6 +201,7 @@ export function printReport(r: BenchResults): void {
       latency_seconds: options.latencySeconds,
       timer_seconds: options.timerSeconds,
       webhook_requests: options.webhookRequests,
+      burst_count: options.burstCount,
       worker_concurrency: process.env.ATTUNE__WORKER__CONCURRENCY ?? 'default (16)',
     },
     results: {
@@ -205,6 +213,7 @@ export function printReport(r: BenchResults): void {
       noop_exec_per_s: throughput === undefined ? null : { ...throughput.noop.perSecond, completed: throughput.noop.completed, failed: throughput.noop.failed },
       echo_exec_per_s: throughput === undefined ? null : { ...throughput.echo.perSecond, completed: throughput.echo.completed, failed: throughput.echo.failed },
       peak_rss_after_throughput_mb: throughput?.peakRss ?? null,
+      sensor_burst: r.sensorBurst ?? null,
       pipeline:
         pipeline === undefined
           ? null

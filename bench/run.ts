@@ -13,12 +13,13 @@ import { measureLatency, measurePipeline, warmUp, type LatencyResult, type Pipel
 import { machine, printReport, type PipelineGroup } from './report.js';
 import { distribution, sleep, summarize, type Summary } from './stats.js';
 import { measureThroughput, summarizeThroughput, type ThroughputResult } from './throughput.js';
+import { measureSensorBurst, registerBurstPack, type SensorBurstResult } from './sensor-burst.js';
 import { measureTimer, SENSOR_MARKER, type TimerResult } from './timer.js';
 import { measureWebhookWait, WEBHOOK_RULE, type WebhookWaitResult } from './webhook-wait.js';
 import { measureWorkflows, type WorkflowResult } from './workflow.js';
 
 /** The benchmark groups, in the order they run; `--only` and `--skip` take a comma-separated list. */
-export const GROUPS = ['start', 'cli', 'throughput', 'pipeline', 'latency', 'webhook', 'timer', 'workflow'] as const;
+export const GROUPS = ['start', 'cli', 'throughput', 'burst', 'pipeline', 'latency', 'webhook', 'timer', 'workflow'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface Options {
@@ -37,8 +38,10 @@ export interface Options {
   readonly timerSeconds: number;
   /** Webhook ?wait round trips per concurrency level (1 and 16). */
   readonly webhookRequests: number;
-  /** Directory for a V8 CPU profile of the `attune up` that runs the pipeline group. */
+  /** Directory for V8 CPU profiles of the `attune up` processes that run the burst and pipeline groups. */
   readonly cpuProfDir: string | undefined;
+  /** Events the burst sensor prints at once, per run. */
+  readonly burstCount: number;
 }
 
 function parseOptions(): Options {
@@ -60,6 +63,7 @@ function parseOptions(): Options {
       'timer-seconds': { type: 'string', default: '60' },
       'webhook-requests': { type: 'string', default: '300' },
       'cpu-prof': { type: 'string' },
+      burst: { type: 'string', default: '5000' },
     },
   });
   const groupList = (name: string, value: string): Group[] =>
@@ -91,6 +95,7 @@ function parseOptions(): Options {
     timerSeconds: positive('timer-seconds', values['timer-seconds']),
     webhookRequests: positive('webhook-requests', values['webhook-requests']),
     cpuProfDir: values['cpu-prof'],
+    burstCount: positive('burst', values.burst),
   };
 }
 
@@ -182,6 +187,34 @@ async function benchThroughput(options: Options, cleanup: Cleanup, http: HttpCli
     });
   }
   return { noop: summarizeThroughput(noop), echo: summarizeThroughput(echo), peakRss: peakRssMb.length > 0 ? summarize(peakRssMb) : undefined };
+}
+
+/** A fresh `attune up` per run: a sensor prints `burstCount` events at once, each run by core.noop. */
+async function benchSensorBurst(options: Options, cleanup: Cleanup, http: HttpClient) {
+  const results: SensorBurstResult[] = [];
+  for (let run = 1; run <= options.runs; run++) {
+    collectGarbage();
+    const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+    const result = await withAttune(
+      cleanup,
+      http,
+      async (attune) => {
+        await registerBurstPack(http, attune, cleanup, options.burstCount);
+        return measureSensorBurst(http, attune, options.burstCount);
+      },
+      nodeArgs,
+    );
+    results.push(result);
+    progress(`sensor burst ${run}/${options.runs}: ${result.completed}/${result.events} completed in ${result.seconds} s = ${result.per_second}/s, ${result.missing} missing, ${result.duplicates} duplicates`);
+  }
+  const sum = (pick: (r: SensorBurstResult) => number) => results.reduce((n, r) => n + pick(r), 0);
+  return {
+    perSecond: summarize(results.map((r) => r.per_second)),
+    events: sum((r) => r.events),
+    completed: sum((r) => r.completed),
+    missing: sum((r) => r.missing),
+    duplicates: sum((r) => r.duplicates),
+  };
 }
 
 /**
@@ -354,6 +387,7 @@ async function main(): Promise<void> {
     const start = run('start') ? await benchStartAndMemory(options, cleanup, http) : undefined;
     const cliRun = run('cli') ? await benchCliRoundTrip(options, cleanup, http) : undefined;
     const throughput = run('throughput') ? await benchThroughput(options, cleanup, http) : undefined;
+    const sensorBurst = run('burst') ? await benchSensorBurst(options, cleanup, http) : undefined;
     const pipeline = run('pipeline') ? await benchPipeline(options, cleanup) : undefined;
     const latency = run('latency') ? await benchLatency(options, cleanup, http) : undefined;
     const webhook = run('webhook') ? await benchWebhookWait(options, cleanup) : undefined;
@@ -361,9 +395,10 @@ async function main(): Promise<void> {
     const workflow = run('workflow') ? await benchWorkflow(options, cleanup, http) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, treeRss: start?.treeRss, treeRssOthers: start?.treeRssOthers, cliRun, throughput, pipeline, latency, webhook, timer, workflow });
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, treeRss: start?.treeRss, treeRssOthers: start?.treeRssOthers, cliRun, throughput, sensorBurst, pipeline, latency, webhook, timer, workflow });
     const failed =
       (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
+      (sensorBurst === undefined ? 0 : sensorBurst.events - sensorBurst.completed + sensorBurst.duplicates) +
       (pipeline === undefined ? 0 : [pipeline.noop, pipeline.echo].reduce((n, p) => n + p.missing + p.duplicates + (p.injected - p.completed), 0)) +
       (latency === undefined ? 0 : latency.missing + latency.duplicates + (latency.injected - latency.completed)) +
       (webhook === undefined ? 0 : webhook.reduce((n, w) => n + w.failed, 0)) +

@@ -40,9 +40,14 @@ export interface TopicMessages {
   'enforcement.created': { readonly enforcementId: number };
   /** `actionRef` lets the executor tell a workflow from a plain action without reading the row (optional: older senders). */
   'execution.requested': { readonly executionId: number; readonly actionRef?: string };
-  'execution.dispatch': { readonly executionId: number };
+  /** `actionRef` (optional: older senders) lets a worker see a pure builtin without reading the row first. */
+  'execution.dispatch': { readonly executionId: number; readonly actionRef?: string };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
-  'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string };
+  /**
+   * `parentId` (optional: older senders) lets the workflow engine skip reading the row of an
+   * execution that is no workflow task (`null`); when absent it reads the row.
+   */
+  'execution.completed': { readonly executionId: number; readonly status: TerminalStatus; readonly actionRef: string; readonly parentId?: number | null };
   'execution.cancel': { readonly executionId: number };
   'rule.created': RuleChanged;
   'rule.updated': RuleChanged;

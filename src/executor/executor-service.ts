@@ -142,7 +142,7 @@ export class ExecutorService {
     }
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
-    await this.#bus.publish('execution.dispatch', { executionId: id });
+    await this.#bus.publish('execution.dispatch', { executionId: id, actionRef: scheduled.actionRef });
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
   }
 
@@ -159,7 +159,7 @@ export class ExecutorService {
       const stale = await this.#store.executions.claimStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
       for (const execution of stale) {
         if (execution.status === 'requested') await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
-        else await this.#bus.publish('execution.dispatch', { executionId: execution.id });
+        else await this.#bus.publish('execution.dispatch', { executionId: execution.id, actionRef: execution.actionRef });
         afterId = execution.id;
       }
       count += stale.length;

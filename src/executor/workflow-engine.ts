@@ -148,6 +148,7 @@ export class WorkflowEngine {
   }
 
   async #onCompleted(delivery: Delivery<'execution.completed'>): Promise<void> {
+    if (delivery.body.parentId === null) return; // no workflow's task: nothing to read
     const child = await this.#store.executions.get(executionId(delivery.body.executionId));
     if (!child || child.parentId === null || !isTerminal(child.status)) return;
     await this.#childEnded(child.parentId, child);

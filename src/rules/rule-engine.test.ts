@@ -61,6 +61,17 @@ describe('RuleEngine', () => {
     return event;
   };
 
+  it('names the action in execution.requested, so the executor need not read the row to tell a workflow', async () => {
+    const requested: unknown[] = [];
+    await bus.consume('test.requested', ['execution.requested'], async (d) => {
+      requested.push(d.body);
+    });
+    await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    await engine.process(await hit({}));
+    const [execution] = (await store.executions.list({ limit: 1, offset: 0 })).items;
+    await expect.poll(() => requested).toEqual([{ executionId: execution?.id, actionRef: 'core.noop' }]);
+  });
+
   it('writes one enforcement and one execution per matching rule, even when an event is processed twice', async () => {
     await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
     await rules.create({ ref: 'probe.b', trigger_ref: 'probe.hit', action_ref: 'core.noop', conditions: 'event.payload.n > 1' });

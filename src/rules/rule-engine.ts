@@ -173,7 +173,7 @@ export class RuleEngine {
     });
     if (requested === undefined) return; // another handler won the race, and announces it
     for (const execution of requested) {
-      await bus.publish('execution.requested', { executionId: execution.id });
+      await bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
       if (execution.enforcementId !== null) await bus.publish('enforcement.created', { enforcementId: execution.enforcementId });
     }
     await bus.publish('event.processed', { eventId: event.id });

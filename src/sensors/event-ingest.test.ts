@@ -56,6 +56,20 @@ describe('EventIngest on SQLite, for events clients send', () => {
     expect(event).toMatchObject({ triggerRef: 'core.webhook', payload: { a: 1 }, source: 'api', ruleRef: 'core.hook' });
   });
 
+  it('stores a batch in order and announces each event, or stores none of it when one names an unknown trigger', async () => {
+    const announced: number[] = [];
+    await bus.consume('test.events', ['event.created'], async (d) => {
+      announced.push(d.body.eventId);
+    });
+    const batch = [1, 2, 3].map((n) => ({ triggerRef: 'core.alert', payload: { n }, source: 'test', ruleRef: null }));
+    expect(await codeOf(ingest.emitMany([...batch, { ...batch[0]!, triggerRef: 'nope.missing' }]))).toBe('ERR_EVENT_INVALID');
+    expect((await store.events.list({ limit: 10, offset: 0 })).total).toBe(0);
+    const events = await ingest.emitMany(batch);
+    expect(events.map((e) => e.payload)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
+    await expect.poll(() => announced).toEqual(events.map((e) => e.id));
+  });
+
   it('refuses a second event of a one-shot trigger for the same rule instead of dropping it silently', async () => {
     await rules.create({ ref: 'core.once', trigger_ref: 'core.datetimetimer', trigger_params: { fire_at: '2030-01-01T00:00:00Z' }, action_ref: 'core.noop' });
     await ingest.emitFromClient({ triggerRef: 'core.datetimetimer', payload: {}, ruleRef: 'core.once' });

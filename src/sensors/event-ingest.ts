@@ -53,6 +53,34 @@ export class EventIngest {
   }
 
   /**
+   * Stores several events in one transaction, in order, then announces them: a sensor's burst of
+   * lines costs one commit rather than one each. All or none are stored; a batch holding a
+   * one-shot trigger's event goes one by one through emit, which checks it.
+   */
+  async emitMany(inputs: readonly NewEvent[]): Promise<readonly Event[]> {
+    for (const input of inputs) {
+      if (!(await this.#catalog.trigger(input.triggerRef))) {
+        throw new AppError('ERR_EVENT_INVALID', `no trigger "${input.triggerRef}" is installed`);
+      }
+    }
+    if (inputs.some((input) => input.ruleRef && ONE_SHOT_TRIGGERS.has(input.triggerRef))) {
+      const events: Event[] = [];
+      for (const input of inputs) {
+        const event = await this.emit(input);
+        if (event) events.push(event);
+      }
+      return events;
+    }
+    const events = await this.#store.transaction(async (tx) => {
+      const stored: Event[] = [];
+      for (const input of inputs) stored.push(await tx.events.create(input));
+      return stored;
+    });
+    for (const event of events) await this.#bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
+    return events;
+  }
+
+  /**
    * An event a client sends (a daemon sensor, `POST /api/v1/events`). A rule it names must exist
    * and use its trigger, and a one-shot trigger that already fired for that rule is refused
    * (ERR_EVENT_INVALID) rather than silently dropped: the client hears what happened.

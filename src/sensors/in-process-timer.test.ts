@@ -24,8 +24,8 @@ function makeTimerSensor(fault: (line: string) => void = () => undefined): Harne
     // Never started as a process: the launch only names the sensor.
     launch: { ref: CORE_TIMER_SENSOR_REF, command: 'node', args: ['interval_timer_sensor.js'], cwd: '/', triggerTypes: TIMER_TRIGGERS, liveUpdates: true },
     env: { ATTUNE_SENSOR_REF: CORE_TIMER_SENSOR_REF, ATTUNE_LOG_LEVEL: 'info' },
-    onEvent: async (emission) => {
-      events.push(emission);
+    onEvents: async (emissions) => {
+      events.push(...emissions);
     },
     onAlert: async (alert) => {
       alerts.push(alert.message);

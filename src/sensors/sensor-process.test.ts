@@ -35,8 +35,8 @@ async function makeSensor(name: string, script: string, overrides: Partial<Senso
   const sensor = new SensorProcess({
     launch: { ref: `test.${name}`, command: 'bash', args: [path], cwd: dir, triggerTypes: [TRIGGER], liveUpdates },
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ATTUNE_SENSOR_REF: `test.${name}` },
-    onEvent: async (e) => {
-      events.push(e);
+    onEvents: async (batch) => {
+      events.push(...batch);
     },
     onAlert: async (a) => {
       alerts.push(a);
@@ -70,11 +70,11 @@ describe('SensorProcess', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const h = await makeSensor('crashy', script, {
-      onEvent: async (e) => {
+      onEvents: async (batch) => {
         inFlight += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((resolve) => setTimeout(resolve, 5));
-        h.events.push(e);
+        h.events.push(...batch);
         inFlight -= 1;
       },
     });
@@ -242,7 +242,7 @@ describe('SensorProcess', () => {
     const missing = new SensorProcess({
       launch: { ref: 'test.missing', command: join(dir, 'no-such-program'), args: [], cwd: dir, triggerTypes: [TRIGGER], liveUpdates: false },
       env: {},
-      onEvent: async () => undefined,
+      onEvents: async () => undefined,
       onAlert: async (a) => {
         h.alerts.push(a);
       },
@@ -257,15 +257,15 @@ describe('SensorProcess', () => {
     expect(h.alerts).toHaveLength(1);
   });
 
-  it('ends the failure streak after a stable run and survives a throwing onEvent', async () => {
+  it('ends the failure streak after a stable run and survives a throwing onEvents', async () => {
     let calls = 0;
     const h = await makeSensor('stable', `${EMIT_READY}${EMIT_READY}sleep 0.3\nexit 1\n`, {
       stableAfterMs: 100,
       restartBaseMs: 50,
-      onEvent: async (e) => {
+      onEvents: async (batch) => {
         calls += 1;
         if (calls % 2 === 1) throw new Error('store down');
-        h.events.push(e);
+        h.events.push(...batch);
       },
     });
     h.sensor.update([instance(1)]);
@@ -273,5 +273,30 @@ describe('SensorProcess', () => {
     expect(h.sensor.status().consecutiveFailures).toBeLessThanOrEqual(1);
     expect(h.events.length).toBeGreaterThanOrEqual(2);
     expect(h.alerts).toHaveLength(0);
+  });
+
+  it('hands a burst of lines over in a few batches, in stdout order, one batch at a time', async () => {
+    const count = 2000;
+    const script = `awk 'BEGIN { for (i = 1; i <= ${count}; i++) printf "{\\"trigger_ref\\":\\"${TRIGGER}\\",\\"payload\\":{\\"n\\":%d}}\\n", i }'\nexec sleep 30\n`;
+    const sizes: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const h = await makeSensor('burst', script, {
+      onEvents: async (batch) => {
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        sizes.push(batch.length);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        h.events.push(...batch);
+        inFlight -= 1;
+      },
+    });
+    h.sensor.update([instance(1)]);
+    await waitFor(() => h.events.length >= count);
+    await h.sensor.stop();
+    expect(h.events.map((e) => (e.payload as { n: number }).n)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(maxInFlight).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
+    expect(sizes.length).toBeLessThan(count / 10);
   });
 });

@@ -40,8 +40,10 @@ export { restartDelayMs } from './sensor-backoff.js';
 
 /** Longest stdout line accepted as an event; longer lines are logged and skipped. */
 export const MAX_SENSOR_LINE_BYTES = 1024 * 1024;
-/** Emissions waiting for onEvent before stdout reading pauses (and resumes once half are done). */
+/** Emissions waiting for onEvents before stdout reading pauses (and resumes once half are done). */
 const PAUSE_AT_PENDING = 1000;
+/** Most emissions handed to one onEvents call: one transaction and one commit for a burst of lines. */
+const MAX_BATCH = 500;
 
 const DEFAULTS = {
   restartBaseMs: 5_000,
@@ -79,6 +81,8 @@ export class SensorProcess {
   #stableTimer: NodeJS.Timeout | null = null;
   #ops: Promise<void> = Promise.resolve();
   #deliveries: Promise<void> = Promise.resolve();
+  /** Emissions parsed but not yet handed to onEvents, in stdout order, each with the run that printed it. */
+  #waiting: { readonly child: SensorRun; readonly emission: SensorEmission }[] = [];
   #pendingDeliveries = 0;
 
   constructor(options: SensorProcessOptions) {
@@ -109,7 +113,7 @@ export class SensorProcess {
   /**
    * Stops the process (stdin closed, SIGTERM to the group, SIGKILL after the grace period) and
    * cancels any pending restart. Resolves once it has exited and every line it printed has been
-   * handed to onEvent. A later update() with instances starts it again.
+   * handed to onEvents. A later update() with instances starts it again.
    */
   async stop(): Promise<void> {
     this.#setInstances([], instancesKey([]));
@@ -181,7 +185,7 @@ export class SensorProcess {
     if (child !== null) {
       this.#state = 'stopping';
       await child.stop(this.#opts.killGraceMs);
-      // Every line the process printed is parsed (and queued for onEvent) once its pipes close.
+      // Every line the process printed is parsed (and queued for onEvents) once its pipes close.
       await child.closed;
     }
     this.#state = 'stopped';
@@ -235,22 +239,35 @@ export class SensorProcess {
     }
   }
 
-  /** Chains onEvent calls so they run one at a time in stdout order. */
+  /**
+   * Queues an emission. Batches go to onEvents one at a time in stdout order: while one is being
+   * stored, the lines that arrive wait and go together in the next (a burst costs a few
+   * transactions, not one per line; a lone timer line goes at once, alone).
+   */
   #deliver(child: SensorRun, emission: SensorEmission): void {
     this.#pendingDeliveries += 1;
     if (this.#pendingDeliveries === PAUSE_AT_PENDING) child.pauseOutput();
-    this.#deliveries = this.#deliveries.then(async () => {
+    this.#waiting.push({ child, emission });
+    if (this.#waiting.length === 1) this.#deliveries = this.#deliveries.then(() => this.#deliverWaiting());
+  }
+
+  async #deliverWaiting(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const batch = this.#waiting.slice(0, MAX_BATCH);
       try {
-        await this.#opts.onEvent(emission);
+        await this.#opts.onEvents(batch.map((w) => w.emission));
       } catch (err) {
-        // The service owns retries of its own writes; an error here means it gave up on this
-        // event. Stopping would lose every later event too, so log it and go on with the next line.
-        this.#log.error({ err, triggerRef: emission.triggerRef }, 'sensor event not handled');
+        // The service owns retries of its own writes; an error here means it gave up on these
+        // events. Stopping would lose every later event too, so log it and go on with the next lines.
+        this.#log.error({ err, events: batch.length }, 'sensor events not handled');
       } finally {
-        this.#pendingDeliveries -= 1;
-        if (this.#pendingDeliveries === PAUSE_AT_PENDING / 2) child.resumeOutput();
+        // Removed only now: a line arriving meanwhile sees a non-empty queue and does not start a second drain.
+        this.#waiting.splice(0, batch.length);
+        const before = this.#pendingDeliveries;
+        this.#pendingDeliveries -= batch.length;
+        if (before > PAUSE_AT_PENDING / 2 && this.#pendingDeliveries <= PAUSE_AT_PENDING / 2) batch[batch.length - 1]!.child.resumeOutput();
       }
-    });
+    }
   }
 
   #onExit(child: SensorRun, exit: SensorRunExit): void {

@@ -6,7 +6,7 @@ import type { Bus, Consumer } from '../bus/index.js';
 import type { SensorsConfig } from '../config/index.js';
 import type { Rule, Sensor } from '../domain/index.js';
 import { buildChildEnv, type Containment, resolveEntryPath, resolveLaunch } from '../process/index.js';
-import type { Store } from '../store/index.js';
+import type { NewEvent, Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import { type EventIngest, ONE_SHOT_TRIGGERS } from './event-ingest.js';
 import { CORE_TIMER_SENSOR_REF, InProcessTimerRun } from './in-process-timer.js';
@@ -195,7 +195,7 @@ export class SensorService {
         env,
         currentEnv: () => tokenEnv(tokens.current),
         log: this.#log, // SensorProcess adds the sensorRef itself
-        onEvent: (emission) => this.#ingest(sensor, ruleRefs, emission),
+        onEvents: (emissions) => this.#ingest(sensor, ruleRefs, emissions),
         onAlert: (alert) => this.#alert(alert),
         restartBaseMs: config.restart_base_ms,
         restartMaxMs: config.restart_max_ms,
@@ -272,10 +272,27 @@ export class SensorService {
     }
   }
 
-  async #ingest(sensor: Sensor, ruleRefs: ReadonlyMap<number, string>, emission: SensorEmission): Promise<void> {
-    const ruleRef = emission.triggerInstanceId === null ? null : ruleRefs.get(emission.triggerInstanceId);
-    if (ruleRef === undefined) return; // the rule went away while the line was in flight
-    await this.#options.ingest.emit({ triggerRef: emission.triggerRef, payload: emission.payload, source: sensor.ref, ruleRef });
+  /**
+   * Stores a batch of a sensor's events in one transaction. When the store refuses the batch, the
+   * events are stored one by one, so a bad one costs only itself (and is logged).
+   */
+  async #ingest(sensor: Sensor, ruleRefs: ReadonlyMap<number, string>, emissions: readonly SensorEmission[]): Promise<void> {
+    const inputs: NewEvent[] = [];
+    for (const emission of emissions) {
+      const ruleRef = emission.triggerInstanceId === null ? null : ruleRefs.get(emission.triggerInstanceId);
+      // Undefined: the rule went away while the line was in flight.
+      if (ruleRef !== undefined) inputs.push({ triggerRef: emission.triggerRef, payload: emission.payload, source: sensor.ref, ruleRef });
+    }
+    if (inputs.length === 0) return;
+    const { ingest } = this.#options;
+    try {
+      await ingest.emitMany(inputs);
+    } catch (batchError) {
+      if (inputs.length === 1) throw batchError;
+      for (const input of inputs) {
+        await ingest.emit(input).catch((err: unknown) => this.#log.error({ err, sensorRef: sensor.ref, triggerRef: input.triggerRef }, 'sensor event not handled'));
+      }
+    }
   }
 
   async #alert(alert: { sensorRef: string; consecutiveFailures: number; message: string }): Promise<void> {

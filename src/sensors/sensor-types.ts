@@ -136,8 +136,11 @@ export interface SensorProcessOptions {
   readonly env: Readonly<Record<string, string>>;
   /** Variables read again at every (re)start, over `env`: the sensor's current API token. */
   readonly currentEnv?: () => Readonly<Record<string, string>>;
-  /** Called one emission at a time, in stdout order; the next is not handled until this settles. */
-  readonly onEvent: (emission: SensorEmission) => Promise<void>;
+  /**
+   * Called with the emissions waiting (one or more, in stdout order); the next batch is not
+   * handed over until this settles. A throw is logged and the batch dropped.
+   */
+  readonly onEvents: (emissions: readonly SensorEmission[]) => Promise<void>;
   /** Called once per failure streak, when consecutive failures reach `alertAfterFailures`. */
   readonly onAlert: (alert: SensorAlert) => Promise<void>;
   readonly log: Logger;

@@ -1,5 +1,6 @@
+import type { Action } from '../domain/index.js';
 import { startBuiltinAction } from './builtin-runner.js';
-import type { BuiltinRegistry } from './builtins/builtin-registry.js';
+import { type BuiltinRegistry, isPureBuiltin } from './builtins/builtin-registry.js';
 import { createDefaultBuiltins } from './builtins/default-builtins.js';
 import { startProcessAction, type ProcessRunnerOptions } from './process-runner.js';
 import type { RunningAction, RunRequest } from './run-request.js';
@@ -22,6 +23,11 @@ export class ActionRunner {
     const { builtins, ...processOpts } = opts;
     this.#opts = Object.freeze({ ...processOpts, baseEnv: Object.freeze({ ...processOpts.baseEnv }) });
     this.#builtins = builtins ?? createDefaultBuiltins();
+  }
+
+  /** A builtin with no effect outside its result and no API token to issue: running it twice changes nothing. */
+  isPure(action: Action): boolean {
+    return action.runnerType === 'builtin' && !action.apiAccess && isPureBuiltin(this.#builtins.get(action.entryPoint));
   }
 
   start(req: RunRequest): RunningAction {

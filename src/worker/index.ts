@@ -9,6 +9,7 @@ export {
   type StopReason,
 } from './run-request.js';
 export type { BuiltinAction, BuiltinContext, BuiltinRegistry, BuiltinResult } from './builtins/builtin-registry.js';
+export { pureBuiltin } from './builtins/builtin-registry.js';
 export { createDefaultBuiltins } from './builtins/default-builtins.js';
 export type { HttpRequestData } from './builtins/http-request.js';
 export { encodeParameters } from './parameter-encoding.js';

@@ -28,6 +28,7 @@ const PROBE_PACK = {
   'actions/never.yaml': action('never', 'never', 'max_retries: 1\n'),
   'actions/held.yaml': action('held', 'held', 'max_retries: 2\n'),
   'actions/quick.yaml': action('quick', 'quick'),
+  'actions/nothing.yaml': action('nothing', 'noop'),
 };
 
 /** A builtin that runs until the test lets it finish, or its signal aborts it. */
@@ -161,6 +162,40 @@ describe('WorkerService', () => {
     expect(execution.finishedAt).not.toBeNull();
   });
 
+  it('records a pure builtin with one write, scheduled → completed, while the stream hears running then completed', async () => {
+    const w = await world();
+    const writes: string[] = [];
+    const transition = w.store.executions.transition.bind(w.store.executions);
+    w.store.executions.transition = (id, from, to, patch) => {
+      writes.push(`${from.join('|')}→${to}`);
+      return transition(id, from, to, patch);
+    };
+    const heard: string[] = [];
+    await w.bus.consume('test.status', ['execution.status.changed'], async (d) => {
+      heard.push(d.body.status);
+    });
+    const requested = await w.requests.request({ actionRef: 'probe.nothing', parameters: {} });
+    const execution = await w.execution(executionId(requested.id));
+    expect(execution).toMatchObject({ status: 'completed', attempt: 1, workerId: 'w1', result: { data: {} } });
+    expect(execution.startedAt).not.toBeNull();
+    expect(execution.finishedAt).not.toBeNull();
+    expect(writes).toEqual(['requested→scheduled', 'scheduled→completed']);
+    await expect.poll(() => heard).toEqual(['scheduled', 'running', 'completed']);
+  });
+
+  it('claims a builtin that is not pure before running it', async () => {
+    const w = await world();
+    const writes: string[] = [];
+    const transition = w.store.executions.transition.bind(w.store.executions);
+    w.store.executions.transition = (id, from, to, patch) => {
+      writes.push(`${from.join('|')}→${to}`);
+      return transition(id, from, to, patch);
+    };
+    const requested = await w.requests.request({ actionRef: 'probe.quick', parameters: {} });
+    expect((await w.execution(executionId(requested.id))).status).toBe('completed');
+    expect(writes).toEqual(['requested→scheduled', 'scheduled→running', 'running|canceling→completed']);
+  });
+
   it('fails a row it claimed earlier but no longer holds when the dispatch comes again', async () => {
     const w = await world();
     // As a handler leaves it when even recording its failure threw: claimed by w1, then dropped.
@@ -205,9 +240,9 @@ describe('WorkerService', () => {
   it('cancels a run whose cancel comes after the claim but before the action has started', async () => {
     const w = await world();
     // Held between the claim and the start, as the worker looks up the action (after the
-    // request's own look-up, when it was validated).
+    // request's own look-up, when it was validated, and the worker's check for a pure builtin).
     let lookups = 0;
-    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 2);
+    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 3);
     // Released once the worker's cancel handler has read the row as canceling (the test reads
     // through its own reference): the handler notes the cancel synchronously after that read, so
     // by the next turn of the loop it has, and only then does the run start.

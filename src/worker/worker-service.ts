@@ -105,6 +105,7 @@ export class WorkerService {
     const { store, workerId } = this.#options;
     const id = executionId(delivery.body.executionId);
     if (this.#stopping) return; // the row stays `scheduled`; the next start re-drives it
+    if (delivery.body.actionRef !== undefined && (await this.#runPure(id, delivery.body.actionRef))) return;
     const claimed = await store.executions.transition(id, ['scheduled'], 'running', {
       workerId,
       started: true,
@@ -129,6 +130,40 @@ export class WorkerService {
     } finally {
       if (this.#inHand.get(id) === claim) this.#inHand.delete(id);
     }
+  }
+
+  /**
+   * A pure builtin (core.noop) runs before any claim, and its outcome is recorded with one write,
+   * `scheduled → completed`, instead of a claim and a finish: running it again after a crash or a
+   * lost race changes nothing, so the claim would guard nothing. The stream still hears `running`
+   * then `completed`. False when the action is not a pure builtin or did not complete: then it
+   * takes the usual path (and runs again, harmlessly).
+   */
+  async #runPure(id: ExecutionId, actionRef: string): Promise<boolean> {
+    const { store, runner, catalog, secrets, workerId } = this.#options;
+    const action = await catalog.action(actionRef);
+    if (!action || !runner.isPure(action)) return false;
+    const execution = await store.executions.get(id);
+    const pack = await catalog.pack(action.packRef);
+    if (execution?.status !== 'scheduled' || execution.actionRef !== actionRef || !pack) return false;
+    let parameters: Record<string, unknown>;
+    try {
+      parameters = secrets.openParameters(withSecrets(action.parameters, execution.secretParameters), execution.parameters);
+    } catch {
+      return false; // the usual path claims it, then records why it failed
+    }
+    const timeoutSeconds = execution.timeoutSeconds ?? action.timeoutSeconds;
+    const outcome = await runner.start({ executionId: id, action, packPath: pack.path, parameters, timeoutSeconds, env: {} }).done;
+    if (outcome.status !== 'completed' || this.#stopping) return false;
+    const { result } = withHistory(execution, outcome);
+    const finished = await this.#record(id, () =>
+      store.executions.transition(id, ['scheduled'], 'completed', { workerId, started: true, countAttempt: true, finished: true, result }),
+    );
+    if (!finished) return true; // cancelled or claimed elsewhere meanwhile: this run leaves no trace
+    this.#log.info({ executionId: id, status: 'completed', durationMs: result.duration_ms }, 'execution finished');
+    await this.#publishStatus(finished, 'running');
+    await this.#publishFinished(finished, 'completed');
+    return true;
   }
 
   async #failAfterClaim(execution: Execution, error: unknown): Promise<void> {
@@ -168,7 +203,7 @@ export class WorkerService {
     if (!again) return false; // a cancel arrived meanwhile: finish it instead
     this.#log.info({ executionId: execution.id, attempt: execution.attempt, status: outcome.status }, 'execution retried');
     await this.#publishStatus(again, 'scheduled');
-    await this.#options.bus.publish('execution.dispatch', { executionId: execution.id });
+    await this.#options.bus.publish('execution.dispatch', { executionId: execution.id, actionRef: execution.actionRef });
     return true;
   }
 
@@ -240,8 +275,12 @@ export class WorkerService {
     }
     this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
     await this.#revokeTokens(execution);
-    await this.#publishStatus(finished, status);
-    await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef });
+    await this.#publishFinished(finished, status);
+  }
+
+  async #publishFinished(execution: Execution, status: TerminalStatus): Promise<void> {
+    await this.#publishStatus(execution, status);
+    await this.#options.bus.publish('execution.completed', { executionId: execution.id, status, actionRef: execution.actionRef, parentId: execution.parentId });
   }
 
   /**

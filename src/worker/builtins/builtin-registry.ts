@@ -28,5 +28,21 @@ export type BuiltinAction = (
   ctx: BuiltinContext,
 ) => Promise<BuiltinResult>;
 
+const pureBuiltins = new WeakSet<BuiltinAction>();
+
+/**
+ * Marks a builtin as pure: it has no effect outside its result (`core.noop`), so running it a
+ * second time changes nothing. The worker then runs it before claiming the execution and records
+ * it with one write instead of two (see WorkerService).
+ */
+export function pureBuiltin(action: BuiltinAction): BuiltinAction {
+  pureBuiltins.add(action);
+  return action;
+}
+
+export function isPureBuiltin(action: BuiltinAction | undefined): boolean {
+  return action !== undefined && pureBuiltins.has(action);
+}
+
 /** Builtin actions by entry point name (the action's `entry_point` with `runner_type: builtin`). */
 export type BuiltinRegistry = ReadonlyMap<string, BuiltinAction>;

@@ -1,4 +1,4 @@
-import type { BuiltinAction } from './builtin-registry.js';
+import { type BuiltinAction, pureBuiltin } from './builtin-registry.js';
 
 /** `core.noop`: does nothing and succeeds. */
-export const noop: BuiltinAction = () => Promise.resolve({ data: {} });
+export const noop: BuiltinAction = pureBuiltin(() => Promise.resolve({ data: {} }));

@@ -4,8 +4,12 @@
 // after, for `attune up` (utime+stime), the spawner helper (utime+stime) and the actions themselves
 // (the helper's cutime+cstime: it reaps every action, and each action reaps what it starts).
 // Prints CPU ms per execution for each, and wall-clock executions/s. Linux only.
+// With --timer-seconds N, it instead enables a rule running the action every second and prints the
+// RSS of the whole process tree after N seconds (the idle figure of issue 11: target ≤ 100 MB).
 //
 //   node scripts/shell-cpu.mjs [--action core.echo] [--count 300] [--concurrency 16] [--params '{"message":"hi"}']
+//   node scripts/shell-cpu.mjs --timer-seconds 15
+/* global console, fetch, performance, process, setTimeout */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '16' },
     params: { type: 'string' },
+    'timer-seconds': { type: 'string', default: '0' },
   },
 });
 const DEFAULT_PARAMS = { 'core.echo': { message: 'hello' }, 'core.shell': { cmd: 'echo hello' } };
@@ -53,6 +58,8 @@ function childrenOf(pid) {
 }
 
 const home = mkdtempSync(path.join(os.tmpdir(), 'attune-shell-cpu-'));
+// A tool outside Attune that starts it, as the benchmark does: it passes its own environment on.
+// eslint-disable-next-line no-restricted-syntax
 const env = { ...process.env, ATTUNE__SERVER__PORT: '0' };
 delete env.ATTUNE_HOME;
 const child = spawn(path.join(root, 'dist', 'cli', 'bin.js'), ['up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -108,6 +115,27 @@ async function burst(n) {
   }
 }
 
+/** Pids of `pid` and all its descendants. */
+const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
+const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+
+const timerSeconds = Number(values['timer-seconds']);
+if (timerSeconds > 0) {
+  await call('POST', '/api/v1/rules', {
+    ref: 'examples.shell_cpu_tick',
+    trigger_ref: 'core.intervaltimer',
+    trigger_params: { interval: 1 },
+    action_ref: action,
+    action_params: parameters,
+    enabled: true,
+  });
+  await sleep(timerSeconds * 1000);
+  const tree = treeOf(api.pid).map((pid) => ({ pid, cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3).join(' ').slice(-60), rss_mb: Math.round(rssMb(pid)) }));
+  const ran = await total('completed');
+  console.log(JSON.stringify({ action, timer_seconds: timerSeconds, completed: ran, tree_rss_mb: Math.round(tree.reduce((sum, p) => sum + p.rss_mb, 0)), tree }));
+  process.exit(0);
+}
+
 await burst(20); // warm-up: starts the spawner helper, JIT-compiles the hot path
 const helpers = childrenOf(api.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawner'));
 const helper = helpers[0];
@@ -137,7 +165,7 @@ const report = {
     action: per(actionsMs),
     client: per((self.user + self.system) / 1000),
   },
-  spawner_rss_mb: helper === undefined ? null : Number(readFileSync(`/proc/${helper}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024,
+  spawner_rss_mb: helper === undefined ? null : Math.round(rssMb(helper)),
 };
 console.log(JSON.stringify(report));
 process.exit(0);

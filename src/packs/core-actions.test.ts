@@ -10,11 +10,13 @@ import { encodeParameters } from '../worker/index.js';
 const ACTIONS = path.resolve(import.meta.dirname, '../../packs/core/actions');
 const MARKERS = [path.join(tmpdir(), `x-unique-${process.pid}-dollar`), path.join(tmpdir(), `x-unique-${process.pid}-tick`)];
 
-/** Runs a core action as the worker does: its parameters on stdin, in its format, by the worker's own encoder. */
-function runAction(script: string, parameters: Readonly<Record<string, unknown>>) {
-  const definition = parse(readFileSync(path.join(ACTIONS, script.replace(/\.sh$/, '.yaml')), 'utf8')) as { parameter_format?: ParameterFormat };
-  const input = encodeParameters(definition.parameter_format ?? 'json', parameters);
-  return spawnSync('bash', [path.join(ACTIONS, script)], { input, encoding: 'utf8' });
+/** Runs a core action as the worker does: bash <file> or the file itself, its parameters on stdin in its format, by the worker's own encoder. */
+function runAction(script: string, parameters: Readonly<Record<string, unknown>> | string) {
+  const definition = parse(readFileSync(path.join(ACTIONS, script.replace(/\.sh$/, '.yaml')), 'utf8')) as { parameter_format?: ParameterFormat; runner_type: string };
+  const input = typeof parameters === 'string' ? parameters : encodeParameters(definition.parameter_format ?? 'json', parameters);
+  const file = path.join(ACTIONS, script);
+  const [command, args] = definition.runner_type === 'native' ? [file, []] : ['bash', ['--noprofile', '--norc', file]];
+  return spawnSync(command, args, { input, encoding: 'utf8' });
 }
 
 afterEach(() => {
@@ -43,8 +45,18 @@ describe('core.echo (echo.sh)', () => {
   });
 
   it('reads a last line that has no trailing newline', () => {
-    const result = spawnSync('bash', [path.join(ACTIONS, 'echo.sh')], { input: 'uppercase=true\nmessage=end', encoding: 'utf8' });
+    const result = runAction('echo.sh', 'uppercase=true\nmessage=end');
     expect(result.stdout).toBe('END\n');
+  });
+
+  it('keeps a trailing newline of the message and upper-cases letters beyond ASCII', () => {
+    expect(runAction('echo.sh', { message: 'a\n', uppercase: false }).stdout).toBe('a\n\n');
+    const result = spawnSync(path.join(ACTIONS, 'echo.sh'), [], { input: 'uppercase=true\nmessage=été', encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+    expect(result.stdout).toBe('ÉTÉ\n');
+  });
+
+  it('runs as POSIX sh, so a dash rather than a bash starts for each echo', () => {
+    expect(readFileSync(path.join(ACTIONS, 'echo.sh'), 'utf8').split('\n')[0]).toBe('#!/bin/sh');
   });
 });
 

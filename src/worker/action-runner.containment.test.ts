@@ -32,7 +32,7 @@ beforeAll(async () => {
   await mkdir(join(packPath, 'actions'));
   await writeFile(join(packPath, 'actions', 'escape.sh'), ESCAPE);
   await writeFile(join(packPath, 'actions', 'escape-and-wait.sh'), `${ESCAPE}sleep 300\n`);
-  spawner = new Spawner({ entry: inject('spawnerEntry') });
+  spawner = new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false });
 });
 
 afterAll(async () => {

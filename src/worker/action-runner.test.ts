@@ -9,7 +9,7 @@ import { actionId } from '../domain/index.js';
 import { findExecutable } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
-import { until } from '../../test/support/wait.js';
+import { until, waitFor } from '../../test/support/wait.js';
 
 const SCRIPTS: Record<string, string> = {
   'echo-stdin.sh': 'cat\n',
@@ -40,6 +40,7 @@ const SCRIPTS: Record<string, string> = {
   'cancel-me.sh': "(trap '' TERM INT; exec sleep 1000) &\necho \"$! $$\" > cancel-pids.tmp && mv cancel-pids.tmp cancel-pids.txt\nsleep 1000\n",
   'leaves-child.sh': 'sleep 1000 &\necho "$!"\n',
   'slow.sh': 'sleep 0.3\n',
+  'ppid.sh': 'echo "$PPID"\n',
   // Exits while a descendant in a session of its own holds stdout open, until the test kills it.
   'exits-holding-output.sh': [
     `setsid sh -c 'echo $$ > holder.pid.tmp && mv holder.pid.tmp holder.pid && exec sleep 1000' &`,
@@ -115,7 +116,7 @@ const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefi
 
 describe.each(MODES)('%s', (mode) => {
   beforeAll(() => {
-    spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry') }) : undefined;
+    spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
   });
   afterAll(() => {
     spawner?.close();
@@ -324,6 +325,28 @@ describe('ActionRunner after the action exits', () => {
       expect(outcome.result.error).toBeUndefined();
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('ActionRunner with a spawner that may start lone runs here (the default)', () => {
+  it('starts a lone run in this process, and a run beside another in the helper', async () => {
+    const helperMayStart = new Spawner({ entry: inject('spawnerEntry') });
+    try {
+      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, spawner: helperMayStart });
+      const lone = await runner.start(request({ entryPoint: 'ppid.sh' })).done;
+      expect(lone.result.stdout).toBe(`${process.pid}\n`);
+      expect(helperMayStart.helperPid).toBeUndefined();
+
+      let isFirstSpawned = false;
+      const first = runner.start({ ...request({ entryPoint: 'slow.sh' }), onSpawn: () => (isFirstSpawned = true) });
+      await waitFor(() => isFirstSpawned);
+      const beside = await runner.start(request({ entryPoint: 'ppid.sh' })).done;
+      expect(helperMayStart.helperPid).toBeGreaterThan(0);
+      expect(beside.result.stdout).toBe(`${helperMayStart.helperPid}\n`);
+      expect((await first.done).status).toBe('completed');
+    } finally {
+      helperMayStart.close();
     }
   });
 });

@@ -108,8 +108,7 @@ class ProcessRun {
     if ('error' in prepared) return this.#finish({ error: prepared.error });
     try {
       if (this.#stopReason !== undefined) return this.#finish({ error: describeStop(this.#stopReason, this.#req.timeoutSeconds) });
-      const exit = this.#opts.spawner ? await this.#spawnViaHelper(this.#opts.spawner, prepared) : await this.#spawnHere(prepared);
-      return this.#outcome(exit, prepared.launch);
+      return this.#outcome(await this.#spawn(prepared), prepared.launch);
     } catch (err) {
       // spawn() throws synchronously on invalid input (e.g. a NUL byte in an env value).
       return this.#finish({ error: `could not start the action: ${err instanceof Error ? err.message : String(err)}` }, 'failed');
@@ -144,6 +143,19 @@ class ProcessRun {
         await delivery.cleanup();
       },
     };
+  }
+
+  /** Starts the action here or through the spawner helper (see Spawner.claimLocalStart); resolves once it has exited. */
+  async #spawn(prepared: Prepared): Promise<ChildExit> {
+    const spawner = this.#opts.spawner;
+    if (spawner === undefined) return this.#spawnHere(prepared);
+    const release = spawner.claimLocalStart();
+    if (release === undefined) return this.#spawnViaHelper(spawner, prepared);
+    try {
+      return await this.#spawnHere(prepared);
+    } finally {
+      release();
+    }
   }
 
   /** Runs the action as a child of this process; resolves once its output has been read. */

@@ -19,6 +19,8 @@ export interface SpawnerOptions {
   readonly idleMs?: number;
   /** The helper program to fork (default: spawner-main.js of this build). */
   readonly entry?: string;
+  /** Whether a lone run may be started in the worker's own process (default true; see claimLocalStart). */
+  readonly isLocalStartAllowed?: boolean;
 }
 
 export interface SpawnedProcess {
@@ -60,12 +62,16 @@ export class Spawner {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Runs started in the worker's own process (claimLocalStart) that have not exited yet. */
+  #localRuns = 0;
   readonly #idleMs: number;
   readonly #entry: string;
+  readonly #isLocalStartAllowed: boolean;
 
   constructor(options: SpawnerOptions = {}) {
     this.#idleMs = options.idleMs ?? HELPER_IDLE_MS;
     this.#entry = options.entry ?? DEFAULT_ENTRY;
+    this.#isLocalStartAllowed = options.isLocalStartAllowed ?? true;
   }
 
   spawn(request: Omit<SpawnRequest, 'type' | 'id'>): SpawnedProcess {
@@ -86,6 +92,24 @@ export class Spawner {
     if (helper.isReady) helper.child.send(message);
     else helper.queued.push(message);
     return { pid: pid.promise, exit: exit.promise };
+  }
+
+  /**
+   * Claims a start in the worker's own process, for a lone run: when no helper runs and no other
+   * action is in flight, one fork of the worker costs less than a helper of ~44 MB kept for it (a
+   * rule on a 1 s timer would keep a helper alive for ever, and the idle tree over 100 MB). As soon
+   * as a second action runs beside it, the helper starts and takes the spawns off the worker's event
+   * loop. Returns the release to call once that run's process has exited, or undefined: use spawn().
+   */
+  claimLocalStart(): (() => void) | undefined {
+    if (!this.#isLocalStartAllowed || this.#helper !== undefined || this.#pending.size > 0 || this.#localRuns > 0) return undefined;
+    this.#localRuns++;
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      this.#localRuns--;
+    };
   }
 
   /** The helper's pid while it runs. */

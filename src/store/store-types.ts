@@ -9,8 +9,8 @@ import type {
   ExecutionId,
   ExecutionResult,
   ExecutionStatus,
-  FlatSchema,
   Grant,
+  Inquiry,
   InquiryStatus,
   IdentityId,
   Key,
@@ -220,16 +220,8 @@ export interface WorkflowStatePatch {
   readonly dueAt: string | null;
 }
 
-export interface NewInquiry {
-  readonly executionId: ExecutionId;
-  readonly prompt: string;
-  readonly schema: FlatSchema;
-  readonly assignee: string | null;
-  readonly role: string | null;
-  readonly forbidRequester: boolean;
-  readonly requestedBy: string | null;
-  readonly dueAt: string;
-}
+/** An inquiry to open: what it asks, of whom, and when it times out. */
+export type NewInquiry = Pick<Inquiry, 'executionId' | 'prompt' | 'schema' | 'assignee' | 'role' | 'forbidRequester' | 'requestedBy' | 'dueAt'>;
 
 export interface InquiryFilter extends PageRequest {
   readonly status?: InquiryStatus;

@@ -2,8 +2,10 @@ import type {
   Action,
   ApiTokenKind,
   AuditEntry,
+  Enforcement,
   EnforcementId,
   EnforcementStatus,
+  Event,
   EventId,
   Execution,
   ExecutionId,
@@ -12,11 +14,14 @@ import type {
   FlatSchema,
   Grant,
   InquiryStatus,
+  Identity,
   IdentityId,
   Key,
   KeyAddress,
   KeyScope,
   IdentityKind,
+  Pack,
+  PermissionSet,
   Rule,
   RuleId,
   Sensor,
@@ -264,3 +269,18 @@ export interface LeaseRequest {
   readonly now: string;
   readonly expiresAt: string;
 }
+
+/**
+ * One record as another database held it, ids and timestamps included (`attune import`): what
+ * RestoreRepository.insert writes back as it was.
+ */
+export type RestoredRecord =
+  | { readonly kind: 'pack'; readonly data: Pack }
+  | { readonly kind: 'permission_set'; readonly data: PermissionSet }
+  | { readonly kind: 'identity'; readonly data: Identity & { readonly passwordHash: string | null } }
+  | { readonly kind: 'rule'; readonly data: Rule }
+  | { readonly kind: 'key'; readonly data: StoredKey }
+  | { readonly kind: 'event'; readonly data: Event }
+  | { readonly kind: 'enforcement'; readonly data: Enforcement }
+  | { readonly kind: 'execution'; readonly data: Execution }
+  | { readonly kind: 'workflow_state'; readonly data: WorkflowStateRow };

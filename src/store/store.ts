@@ -54,6 +54,7 @@ import type {
   Page,
   PageRequest,
   PermissionSetInput,
+  RestoredRecord,
   RuleFilter,
   RuleInput,
   SensorInput,
@@ -94,6 +95,7 @@ export interface Repositories {
   readonly workers: WorkerRepository;
   readonly inquiries: InquiryRepository;
   readonly leases: LeaseRepository;
+  readonly restore: RestoreRepository;
 }
 
 export interface PackRepository {
@@ -368,4 +370,18 @@ export interface LeaseRepository {
   /** Ends the live holding `term` of `holder` now, so a standby need not wait for it to expire; false when it was not live. */
   release(name: string, holder: string, term: number, now: string): Promise<boolean>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/**
+ * Writing back records another database held, ids and timestamps kept (`attune import`): rows
+ * refer to one another by id (an execution to its rule, event and enforcement), and an interval
+ * rule's timer counts from its `updated`. Only into an empty database, in one transaction.
+ */
+export interface RestoreRepository {
+  /** Whether the database holds no packs, permission sets, identities, tokens, rules, keys or history. */
+  isEmpty(): Promise<boolean>;
+  /** Inserts the record as it was; records another refers to must come first (a rule after its pack). */
+  insert(record: RestoredRecord): Promise<void>;
+  /** Moves every id generator past the largest id inserted, so new rows get new ids. */
+  syncIdSequences(): Promise<void>;
 }

@@ -76,6 +76,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true },
   inquiries: { create: true, get: true, findByExecution: true, list: true, settle: true, findDue: true },
   leases: { acquire: true, renew: true, release: true, get: true },
+  restore: { isEmpty: true, insert: true, syncIdSequences: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

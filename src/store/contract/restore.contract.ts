@@ -13,7 +13,7 @@ const RECORDS: readonly RestoredRecord[] = [
     kind: 'pack',
     data: { id: packId(7), ref: 'demo', label: 'Demo', description: 'd', version: '1.0.0', author: 'a', path: '/opt/packs/demo', confSchema: {}, config: { x: 1 }, created: T1, updated: T2 },
   },
-  { kind: 'permission_set', data: { ref: 'ops', description: 'operators', grants: [{ resource: 'rule', actions: ['read'] }], builtin: false, created: T1, updated: T1 } },
+  { kind: 'permission_set', data: { ref: 'ops', description: 'operators', grants: [{ resource: 'rules', actions: ['read'] }], builtin: false, created: T1, updated: T1 } },
   {
     kind: 'identity',
     data: { id: identityId(40), login: 'ann', displayName: 'Ann', kind: 'user', disabled: false, permissionSets: ['ops'], created: T1, updated: T2, passwordHash: 'scrypt$hash' },

@@ -46,6 +46,7 @@ export type {
   RuleFilter,
   RuleInput,
   SensorInput,
+  StoredApiToken,
   StoredKey,
   TransitionPatch,
   TriggerInput,

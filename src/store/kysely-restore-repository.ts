@@ -6,8 +6,8 @@ import type { RestoreRepository } from './store.js';
 import type { RestoredRecord } from './store-types.js';
 
 /** The tables an import writes, each checked empty first; the ones with an `id` sequence come first. */
-const ID_TABLES = ['packs', 'permission_sets', 'identities', 'rules', 'keys', 'events', 'enforcements', 'executions'] as const;
-const RESTORED_TABLES = [...ID_TABLES, 'workflow_states', 'api_tokens'] as const;
+const ID_TABLES = ['packs', 'permission_sets', 'identities', 'rules', 'keys', 'events', 'enforcements', 'executions', 'api_tokens'] as const;
+const RESTORED_TABLES = [...ID_TABLES, 'workflow_states'] as const;
 
 type Restored<K extends RestoredRecord['kind']> = Extract<RestoredRecord, { kind: K }>['data'];
 
@@ -48,6 +48,8 @@ export class KyselyRestoreRepository implements RestoreRepository {
         return this.#put('executions', executionRow(record.data));
       case 'workflow_state':
         return this.#put('workflow_states', workflowRow(record.data));
+      case 'api_token':
+        return this.#put('api_tokens', apiTokenRow(record.data));
     }
   }
 
@@ -187,5 +189,22 @@ function workflowRow(row: Restored<'workflow_state'>): Insertable<Database['work
     state: toJson(row.state),
     active: row.active ? 1 : 0,
     due_at: row.dueAt,
+  };
+}
+
+function apiTokenRow(token: Restored<'api_token'>): Insertable<Database['api_tokens']> {
+  const { id, kind, hash, label, created } = token;
+  return {
+    id,
+    kind,
+    hash,
+    label,
+    created,
+    identity_id: token.identityId,
+    permission_set: token.permissionSet,
+    execution_id: token.executionId,
+    expires_at: token.expiresAt,
+    revoked_at: token.revokedAt,
+    last_used_at: token.lastUsedAt,
   };
 }

@@ -1,5 +1,6 @@
 import type {
   Action,
+  ApiToken,
   ApiTokenKind,
   AuditEntry,
   Enforcement,
@@ -164,6 +165,11 @@ export interface NewApiToken {
   readonly expiresAt?: string | null;
 }
 
+/** A token as stored: with its keyed hash, which only the data dir's key can check a token against. */
+export interface StoredApiToken extends ApiToken {
+  readonly hash: string;
+}
+
 export interface ApiTokenFilter extends PageRequest {
   readonly identityId?: IdentityId;
   readonly kind?: ApiTokenKind;
@@ -283,4 +289,5 @@ export type RestoredRecord =
   | { readonly kind: 'event'; readonly data: Event }
   | { readonly kind: 'enforcement'; readonly data: Enforcement }
   | { readonly kind: 'execution'; readonly data: Execution }
-  | { readonly kind: 'workflow_state'; readonly data: WorkflowStateRow };
+  | { readonly kind: 'workflow_state'; readonly data: WorkflowStateRow }
+  | { readonly kind: 'api_token'; readonly data: StoredApiToken };

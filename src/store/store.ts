@@ -46,6 +46,7 @@ import type {
   KeyInput,
   Lease,
   LeaseRequest,
+  StoredApiToken,
   StoredKey,
   NewWorkflowState,
   NewInquiry,
@@ -314,6 +315,8 @@ export interface ApiTokenRepository {
   touch(id: ApiTokenId, at: string): Promise<void>;
   /** Deletes tokens that expired or were revoked before `before`; how many. */
   purge(before: string): Promise<number>;
+  /** A page of tokens with their hashes, oldest first (`attune export`). */
+  listStored(page: PageRequest): Promise<Page<StoredApiToken>>;
 }
 
 /** The audit log: appended to, never changed. */

@@ -35,6 +35,7 @@ describe('importStore', () => {
     await source.permissionSets.create({ ref: 'ops', description: 'operators', grants: [{ resource: 'rules', actions: ['read'] }] });
     const ann = await source.identities.create({ login: 'ann', displayName: 'Ann', kind: 'user', passwordHash: 'scrypt$hash' });
     await source.identities.grant(ann!.id, 'ops');
+    await source.apiTokens.create({ kind: 'integration', hash: 'keyed-hash', identityId: ann!.id, label: 'ci' });
     const rule = await source.rules.create({ ref: 'demo.r', packRef: 'demo', label: 'r', description: '', triggerRef: 'core.webhook', triggerParams: {}, conditions: [], actionRef: 'demo.a', actionParams: {}, enabled: true, origin: 'api', permissionSet: null }, pack.id);
     await source.keys.put({ scope: 'system', owner: '', name: 'token', value: { $secret: 'v1.a.b.c' }, secret: true, createdBy: 'ann' });
     const event = await source.events.create({ triggerRef: 'core.webhook', payload: { i: 1 }, source: 'api', ruleRef: null });
@@ -51,7 +52,7 @@ describe('importStore', () => {
     await fill();
     const exported = await exportLines(source);
     const counts = await importStore(target, lines(exported));
-    expect(counts).toMatchObject({ pack: 1, identity: 1, rule: 1, key: 1, event: 1, enforcement: 1, execution: 1, workflow_state: 1 });
+    expect(counts).toMatchObject({ pack: 1, identity: 1, rule: 1, key: 1, event: 1, enforcement: 1, execution: 1, workflow_state: 1, api_token: 1 });
     expect(await exportLines(target)).toEqual(exported);
     expect((await target.identities.findByLogin('ann'))?.permissionSets).toEqual(['ops']);
   });

@@ -17,7 +17,7 @@ function importSuite(_name: string, open: () => Promise<TestDatabases>): void {
       await databases?.dropAll();
     });
 
-    it('carries rules, executions and the admin login; refuses a second import and a cut-off file', async () => {
+    it('carries rules, executions, the admin password and old token; refuses a second import and a cut-off file', async () => {
       databases = await open();
       const source = new AttuneProcess();
       processes.push(source);
@@ -37,6 +37,7 @@ function importSuite(_name: string, open: () => Promise<TestDatabases>): void {
       const target = new AttuneProcess(makeHome(), env);
       processes.push(target);
       cpSync(path.join(source.home, 'secrets'), path.join(target.home, 'secrets'), { recursive: true });
+      cpSync(path.join(source.home, 'cli-token'), path.join(target.home, 'cli-token'));
       const cut = path.join(target.home, 'cut.jsonl');
       writeFileSync(cut, readFileSync(file, 'utf8').split('\n').slice(0, -3).join('\n'));
       const refused = await runCli(['--home', target.home, 'import', cut], env);
@@ -51,6 +52,7 @@ function importSuite(_name: string, open: () => Promise<TestDatabases>): void {
       expect(again.stderr).toContain('ERR_IMPORT_NOT_EMPTY');
 
       const started = await target.start();
+      expect((await started.api('GET', '/api/v1/rules')).status).toBe(200); // the old CLI token
       const login = await started.apiAs<{ data: { access_token: string } }>(undefined, 'POST', '/auth/login', { login: 'admin', password });
       expect(login.status).toBe(200);
       const token = login.body.data.access_token;

@@ -12,7 +12,8 @@ export function registerTransferCommands(program: Command): void {
       'after',
       '\nThe file is JSON lines: a header {"kind":"header","format":"attune-export","version":1,…}, one line per record\n' +
         '(packs with their registered paths, permission sets, identities with password hashes only, rules, keys still\n' +
-        'sealed, then events, enforcements, executions and workflow states, oldest first), and an "end" line with the counts.\n' +
+        'sealed, then events, enforcements, executions and workflow states, oldest first, then API tokens as keyed hashes),\n' +
+        'and an "end" line with the counts.\n' +
         'Stop attune first (the SQLite file is held by the running attune up). The file is as sensitive as the database.\n\n' +
         'Example:\n  $ attune export /tmp/attune.jsonl\n  $ attune export - --database-url postgres://attune:secret@db.example.com/attune | gzip > attune.jsonl.gz',
     )
@@ -38,7 +39,7 @@ export function registerTransferCommands(program: Command): void {
         'nothing. Ids and timestamps are kept, so executions still name their rules and events.\n\n' +
         'Keys are imported still sealed: the destination must use the same secret key as the source, so copy\n' +
         '<data dir>/secrets/parameters.key to the destination data dir (each host of it) before starting attune.\n' +
-        'Logins keep their passwords; API tokens are not carried: log in again (attune auth login) and make new ones.\n' +
+        'Logins keep their passwords, and API tokens (stored as hashes keyed by parameters.key) keep working.\n' +
         'Packs come back with their recorded paths and are registered from those paths at the next start: the pack\n' +
         'directories must exist at the same paths on the destination.\n\n' +
         'Example:\n  $ attune db migrate --home /srv/attune        # with database.url set to the new PostgreSQL database\n' +

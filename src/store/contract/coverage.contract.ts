@@ -69,7 +69,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     revoke: true,
   },
   permissionSets: { findByRef: true, listAll: true, create: true, update: true, delete: true, syncBuiltins: true, grantsOf: true },
-  apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true },
+  apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true, listStored: true },
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },

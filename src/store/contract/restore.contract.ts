@@ -52,6 +52,10 @@ const RECORDS: readonly RestoredRecord[] = [
     },
   },
   { kind: 'workflow_state', data: { executionId: executionId(55), actionRef: 'demo.a', state: { vars: {} }, version: 3, active: false, dueAt: null, created: T1, updated: T2 } },
+  {
+    kind: 'api_token',
+    data: { id: 8, kind: 'execution', hash: 'keyed-hash', identityId: 40, label: 'run 55', permissionSet: 'ops', executionId: 55, expiresAt: T2, revokedAt: null, lastUsedAt: T1, created: T1 },
+  },
 ] as unknown as readonly RestoredRecord[];
 
 /** Records written back as another database held them (`attune import`). */
@@ -80,6 +84,10 @@ export function restoreContract(current: CurrentStore): void {
     expect((await store.rules.create(rule('demo.other'), packId(7)))?.id).toBe(13);
     expect((await store.identities.create({ login: 'bob', displayName: 'Bob', kind: 'user', passwordHash: null }))?.id).toBe(41);
     expect((await store.keys.put({ scope: 'system', owner: '', name: 'k2', value: 1, secret: false, createdBy: null })).key.id).toBe(4);
+    await store.restore.insert(RECORDS.at(-1)!);
+    await store.restore.syncIdSequences();
+    expect((await store.apiTokens.create({ kind: 'integration', hash: 'h2', identityId: identityId(40), label: 'new' })).id).toBe(9);
+    expect((await store.apiTokens.listStored({ limit: 1, offset: 1 })).items.map((token) => [token.id, token.hash])).toEqual([[9, 'h2']]);
   });
 
   async function readBack(kind: RestoredRecord['kind'], data: { id: number; ref: string; login: string; executionId: number; name: string }): Promise<unknown> {
@@ -103,6 +111,8 @@ export function restoreContract(current: CurrentStore): void {
         return store.executions.get(executionId(data.id));
       case 'workflow_state':
         return store.workflows.get(executionId(data.executionId));
+      case 'api_token':
+        return (await store.apiTokens.listStored({ limit: 10, offset: 0 })).items[0];
     }
   }
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, openSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, openSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import pino, { type Logger } from 'pino';
 import { type Bus, type DeadLetter, InProcessBus, loadAmqpBus } from './bus/index.js';
 import { type Config, loadConfig, sqlitePath } from './config/index.js';
@@ -103,11 +104,8 @@ export async function runMigrate(options: { home?: string; configFile?: string }
  * lines to `target` (a file, made mode 0600, or `-` for stdout), through the store port. An
  * offline tool like `attune db migrate`: run it while no service writes to that database.
  */
-export async function runExport(options: { home?: string; configFile?: string; databaseUrl?: string; target: string }): Promise<Record<string, number>> {
-  const loaded = loadConfig(options);
-  const config = options.databaseUrl === undefined ? loaded : { ...loaded, database: { ...loaded.database, url: options.databaseUrl } };
-  const log = pino({ level: 'warn' }, pino.destination(2));
-  const { store, description } = await openConfiguredStore(config, log);
+export async function runExport(options: TransferOptions & { target: string }): Promise<Record<string, number>> {
+  const { store, description } = await openTransferStore(options);
   const { exportStore } = await import('./transfer/index.js');
   let out: NodeJS.WritableStream & { end(cb: (err?: Error | null) => void): unknown } = process.stdout;
   try {
@@ -136,5 +134,50 @@ function createExportFile(file: string): number {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     throw new AppError('ERR_EXPORT_FILE_EXISTS', `${file} exists already: attune export writes a new file only`, { cause: error });
+  }
+}
+
+interface TransferOptions {
+  readonly home?: string;
+  readonly configFile?: string;
+  readonly databaseUrl?: string;
+}
+
+/** The store of `database.url`, or of `databaseUrl` when given, for export and import. */
+function openTransferStore(options: TransferOptions): Promise<{ store: Store; description: string }> {
+  const loaded = loadConfig(options);
+  const config = options.databaseUrl === undefined ? loaded : { ...loaded, database: { ...loaded.database, url: options.databaseUrl } };
+  if (sqlitePath(config) !== undefined) mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  return openConfiguredStore(config, pino({ level: 'warn' }, pino.destination(2)));
+}
+
+/**
+ * `attune import`: writes an export file (or stdin, `-`) into the empty database of `database.url`
+ * (or `databaseUrl`), migrating it first, through the store port; see src/transfer/import-store.ts.
+ * An offline tool: run it before any service starts on that database.
+ */
+export async function runImport(options: TransferOptions & { source: string }): Promise<{ counts: Record<string, number>; database: string }> {
+  const input = options.source === '-' ? process.stdin : createReadStream('', { fd: openImportFile(options.source) });
+  const { store, description } = await openTransferStore(options).catch((error: unknown) => {
+    if (input !== process.stdin) input.destroy();
+    throw error;
+  });
+  const { importStore } = await import('./transfer/index.js');
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  try {
+    return { counts: await importStore(store, lines), database: description };
+  } finally {
+    lines.close();
+    if (input !== process.stdin) input.destroy();
+    await store.close();
+  }
+}
+
+/** Opens the file to import, before the database: a wrong name is told at once. */
+function openImportFile(file: string): number {
+  try {
+    return openSync(file, 'r');
+  } catch (error) {
+    throw new AppError('ERR_IMPORT_INVALID', `cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
 }

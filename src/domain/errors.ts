@@ -17,6 +17,8 @@ export const ERROR_CATALOGUE = {
   ERR_PORT_IN_USE: { httpStatus: 500, summary: 'attune up cannot listen: the configured port is taken.' },
   ERR_ALREADY_RUNNING: { httpStatus: 500, summary: 'An attune up is already running for this data dir.' },
   ERR_EXPORT_FILE_EXISTS: { httpStatus: 500, summary: 'attune export will not overwrite an existing file.' },
+  ERR_IMPORT_NOT_EMPTY: { httpStatus: 500, summary: 'attune import writes only into an empty database.' },
+  ERR_IMPORT_INVALID: { httpStatus: 500, summary: 'The file given to attune import is not a whole export of a version it reads.' },
   ERR_PACK_NOT_FOUND: { httpStatus: 404, summary: 'No pack has this ref.' },
   ERR_PACK_INVALID: { httpStatus: 400, summary: 'A pack failed validation; details list every problem with file, line and field.' },
   ERR_PACK_PATH_NOT_FOUND: { httpStatus: 400, summary: 'The pack directory does not exist or has no pack.yaml.' },

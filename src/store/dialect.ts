@@ -52,4 +52,10 @@ export interface StoreDialect {
    * `json_extract(column, '$.key')`; PostgreSQL: `(column::jsonb ->> 'key')` cast to the type.
    */
   jsonField<T extends JsonFieldType>(column: string, key: string, type: T): RawBuilder<JsonFieldValues[T] | null>;
+  /**
+   * After rows were inserted with ids given (an import), moves `table`'s id generator past its
+   * largest id, so the next generated id is new. Undefined where inserting an id already does so
+   * (SQLite's autoincrement). PostgreSQL: `setval` on the serial's sequence.
+   */
+  syncIdSequence?(table: string): RawBuilder<unknown>;
 }

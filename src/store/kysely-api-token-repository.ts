@@ -3,7 +3,7 @@ import { type ApiToken, type ApiTokenId, type ApiTokenKind, type ExecutionId, ap
 import { countRows, nowIso, readPage } from './rows.js';
 import type { ApiTokenTable, Database } from './schema.js';
 import type { ApiTokenRepository } from './store.js';
-import type { ApiTokenFilter, NewApiToken, Page } from './store-types.js';
+import type { ApiTokenFilter, NewApiToken, Page, PageRequest, StoredApiToken } from './store-types.js';
 
 function toApiToken(row: Selectable<ApiTokenTable>): ApiToken {
   return {
@@ -55,6 +55,11 @@ export class KyselyApiTokenRepository implements ApiTokenRepository {
   async findByHash(hash: string): Promise<ApiToken | undefined> {
     const row = await this.#db.selectFrom('api_tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
     return row && toApiToken(row);
+  }
+
+  listStored(page: PageRequest): Promise<Page<StoredApiToken>> {
+    const rows = this.#db.selectFrom('api_tokens').selectAll().orderBy('id', 'asc').limit(page.limit).offset(page.offset).execute();
+    return readPage(rows, countRows(this.#db.selectFrom('api_tokens')), (row) => ({ ...toApiToken(row), hash: row.hash }));
   }
 
   async list(filter: ApiTokenFilter): Promise<Page<ApiToken>> {

@@ -9,6 +9,7 @@ import { KyselyKeyRepository } from './kysely-key-repository.js';
 import { KyselyLeaseRepository } from './kysely-lease-repository.js';
 import { KyselyIdentityRepository } from './kysely-identity-repository.js';
 import { KyselyPackRepository } from './kysely-pack-repository.js';
+import { KyselyRestoreRepository } from './kysely-restore-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
@@ -36,6 +37,7 @@ class KyselyRepositories implements Repositories {
   readonly workers: KyselyWorkerRepository;
   readonly inquiries: KyselyInquiryRepository;
   readonly leases: KyselyLeaseRepository;
+  readonly restore: KyselyRestoreRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -53,6 +55,7 @@ class KyselyRepositories implements Repositories {
     this.workers = new KyselyWorkerRepository(db);
     this.inquiries = new KyselyInquiryRepository(db);
     this.leases = new KyselyLeaseRepository(db);
+    this.restore = new KyselyRestoreRepository(db, dialect);
   }
 }
 

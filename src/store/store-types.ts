@@ -1,9 +1,12 @@
 import type {
   Action,
+  ApiToken,
   ApiTokenKind,
   AuditEntry,
+  Enforcement,
   EnforcementId,
   EnforcementStatus,
+  Event,
   EventId,
   Execution,
   ExecutionId,
@@ -12,11 +15,14 @@ import type {
   Grant,
   Inquiry,
   InquiryStatus,
+  Identity,
   IdentityId,
   Key,
   KeyAddress,
   KeyScope,
   IdentityKind,
+  Pack,
+  PermissionSet,
   Rule,
   RuleId,
   Sensor,
@@ -159,6 +165,11 @@ export interface NewApiToken {
   readonly expiresAt?: string | null;
 }
 
+/** A token as stored: with its keyed hash, which only the data dir's key can check a token against. */
+export interface StoredApiToken extends ApiToken {
+  readonly hash: string;
+}
+
 export interface ApiTokenFilter extends PageRequest {
   readonly identityId?: IdentityId;
   readonly kind?: ApiTokenKind;
@@ -256,3 +267,19 @@ export interface LeaseRequest {
   readonly now: string;
   readonly expiresAt: string;
 }
+
+/**
+ * One record as another database held it, ids and timestamps included (`attune import`): what
+ * RestoreRepository.insert writes back as it was.
+ */
+export type RestoredRecord =
+  | { readonly kind: 'pack'; readonly data: Pack }
+  | { readonly kind: 'permission_set'; readonly data: PermissionSet }
+  | { readonly kind: 'identity'; readonly data: Identity & { readonly passwordHash: string | null } }
+  | { readonly kind: 'rule'; readonly data: Rule }
+  | { readonly kind: 'key'; readonly data: StoredKey }
+  | { readonly kind: 'event'; readonly data: Event }
+  | { readonly kind: 'enforcement'; readonly data: Enforcement }
+  | { readonly kind: 'execution'; readonly data: Execution }
+  | { readonly kind: 'workflow_state'; readonly data: WorkflowStateRow }
+  | { readonly kind: 'api_token'; readonly data: StoredApiToken };

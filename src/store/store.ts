@@ -46,6 +46,7 @@ import type {
   KeyInput,
   Lease,
   LeaseRequest,
+  StoredApiToken,
   StoredKey,
   NewWorkflowState,
   NewInquiry,
@@ -54,6 +55,7 @@ import type {
   Page,
   PageRequest,
   PermissionSetInput,
+  RestoredRecord,
   RuleFilter,
   RuleInput,
   SensorInput,
@@ -94,6 +96,7 @@ export interface Repositories {
   readonly workers: WorkerRepository;
   readonly inquiries: InquiryRepository;
   readonly leases: LeaseRepository;
+  readonly restore: RestoreRepository;
 }
 
 export interface PackRepository {
@@ -312,6 +315,8 @@ export interface ApiTokenRepository {
   touch(id: ApiTokenId, at: string): Promise<void>;
   /** Deletes tokens that expired or were revoked before `before`; how many. */
   purge(before: string): Promise<number>;
+  /** A page of tokens with their hashes, oldest first (`attune export`). */
+  listStored(page: PageRequest): Promise<Page<StoredApiToken>>;
 }
 
 /** The audit log: appended to, never changed. */
@@ -368,4 +373,18 @@ export interface LeaseRepository {
   /** Ends the live holding `term` of `holder` now, so a standby need not wait for it to expire; false when it was not live. */
   release(name: string, holder: string, term: number, now: string): Promise<boolean>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/**
+ * Writing back records another database held, ids and timestamps kept (`attune import`): rows
+ * refer to one another by id (an execution to its rule, event and enforcement), and an interval
+ * rule's timer counts from its `updated`. Only into an empty database, in one transaction.
+ */
+export interface RestoreRepository {
+  /** Whether the database holds no packs, permission sets, identities, tokens, rules, keys or history. */
+  isEmpty(): Promise<boolean>;
+  /** Inserts the record as it was; records another refers to must come first (a rule after its pack). */
+  insert(record: RestoredRecord): Promise<void>;
+  /** Moves every id generator past the largest id inserted, so new rows get new ids. */
+  syncIdSequences(): Promise<void>;
 }

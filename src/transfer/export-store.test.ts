@@ -63,7 +63,7 @@ describe('exportStore', () => {
     expect(of('enforcement')).toEqual([expect.objectContaining({ ruleRef: 'demo.r', eventId: events[1]!.id })]);
     expect(lines.at(-1)).toEqual({
       kind: 'end',
-      counts: { pack: 1, permission_set: 1, identity: 1, rule: 1, key: 1, event: 3, enforcement: 1, execution: 1, workflow_state: 0 },
+      counts: { pack: 1, permission_set: 1, identity: 1, rule: 1, key: 1, event: 3, enforcement: 1, execution: 1, workflow_state: 0, api_token: 0 },
     });
   });
 

@@ -5,7 +5,7 @@ export const EXPORT_FORMAT = 'attune-export';
 export const EXPORT_VERSION = 1;
 
 /** What a line carries, in the order they are written (an import replays them in this order). */
-export const RECORD_KINDS = ['pack', 'permission_set', 'identity', 'rule', 'key', 'event', 'enforcement', 'execution', 'workflow_state'] as const;
+export const RECORD_KINDS = ['pack', 'permission_set', 'identity', 'rule', 'key', 'event', 'enforcement', 'execution', 'workflow_state', 'api_token'] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export type ExportLine =
@@ -51,6 +51,8 @@ async function* records(store: Store): AsyncGenerator<readonly [RecordKind, unkn
     const workflow = await store.workflows.get(execution.id);
     if (workflow) yield ['workflow_state', workflow];
   }
+  // Last: an execution token names its execution. Hashes are keyed by the data dir's key.
+  for await (const token of everyItem((page) => store.apiTokens.listStored(page))) yield ['api_token', token];
 }
 
 /** Every item of a list, page by page, in the list's order (by ref or login). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { AttuneProcess, runCli } from './harness.js';
+import { AttuneProcess, adminPassword, runCli } from './harness.js';
 
 interface Profiles {
   profiles: Record<string, { api_url: string; login?: string; refresh_token?: string; access_token?: string; access_expires_at?: string }>;
@@ -113,10 +113,3 @@ describe('the CLI logged in: auth, profiles, users, tokens and the audit log', (
     expect((await attune.apiAs(undefined, 'POST', '/auth/login', { login: 'admin', password: 'new-admin-password' })).status).toBe(200);
   });
 });
-
-/** The admin password `attune up` printed once at its first start. */
-function adminPassword(output: string): string {
-  const match = /shown only now\):\n\s+(\S+)/.exec(output);
-  if (!match?.[1]) throw new Error(`no admin password in:\n${output}`);
-  return match[1];
-}

@@ -193,3 +193,10 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The admin password `attune up` prints once, at the first start of a data dir, from its output. */
+export function adminPassword(output: string): string {
+  const match = /shown only now\):\n\s+(\S+)/.exec(output);
+  if (!match?.[1]) throw new Error(`no admin password in:\n${output}`);
+  return match[1];
+}

@@ -69,13 +69,14 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     revoke: true,
   },
   permissionSets: { findByRef: true, listAll: true, create: true, update: true, delete: true, syncBuiltins: true, grantsOf: true },
-  apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true },
+  apiTokens: { create: true, get: true, findByHash: true, list: true, revoke: true, revokeForExecution: true, touch: true, purge: true, listStored: true },
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
   workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true },
   inquiries: { create: true, get: true, findByExecution: true, list: true, settle: true, findDue: true },
   leases: { acquire: true, renew: true, release: true, get: true },
+  restore: { isEmpty: true, insert: true, syncIdSequences: true },
 };
 
 const REPOSITORY_NAMES = Object.keys(PORT_METHODS).filter((name): name is RepositoryName => name !== 'store');

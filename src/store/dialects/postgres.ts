@@ -49,6 +49,8 @@ export function postgresDialect(options: PostgresDialectOptions): StoreDialect {
     // Released migrations call this: `serial` (int4) must stay what PostgreSQL ids are.
     addIdColumn: (table) => table.addColumn('id', 'serial', (c) => c.primaryKey()),
     jsonField: postgresJsonField,
+    syncIdSequence: (table) =>
+      sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), COALESCE((SELECT MAX(id) FROM ${sql.table(table)}), 0) + 1, false)`,
     createKyselyDialect() {
       const pool = new pg.Pool({
         connectionString: options.url,

@@ -15,6 +15,7 @@ import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { KyselyInquiryRepository } from './kysely-inquiry-repository.js';
+import { KyselyPolicyRepository } from './kysely-policy-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -36,6 +37,7 @@ class KyselyRepositories implements Repositories {
   readonly workers: KyselyWorkerRepository;
   readonly inquiries: KyselyInquiryRepository;
   readonly leases: KyselyLeaseRepository;
+  readonly policies: KyselyPolicyRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -53,6 +55,7 @@ class KyselyRepositories implements Repositories {
     this.workers = new KyselyWorkerRepository(db);
     this.inquiries = new KyselyInquiryRepository(db);
     this.leases = new KyselyLeaseRepository(db);
+    this.policies = new KyselyPolicyRepository(db, dialect);
   }
 }
 

@@ -8,6 +8,7 @@ import { identitiesContract } from './contract/identities.contract.js';
 import { keysContract } from './contract/keys.contract.js';
 import { workersContract } from './contract/workers.contract.js';
 import { leasesContract } from './contract/leases.contract.js';
+import { policiesContract } from './contract/policies.contract.js';
 import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
@@ -42,6 +43,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('workers', () => workersContract(current));
     describe('inquiries', () => inquiriesContract(current));
     describe('leases', () => leasesContract(current));
+    describe('policies', () => policiesContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

@@ -21,6 +21,7 @@ import type {
   PackId,
   PackMeta,
   PermissionSet,
+  Policy,
   ProcessIdentity,
   WorkerRecord,
   Rule,
@@ -54,6 +55,7 @@ import type {
   Page,
   PageRequest,
   PermissionSetInput,
+  PolicyInput,
   RuleFilter,
   RuleInput,
   SensorInput,
@@ -94,6 +96,7 @@ export interface Repositories {
   readonly workers: WorkerRepository;
   readonly inquiries: InquiryRepository;
   readonly leases: LeaseRepository;
+  readonly policies: PolicyRepository;
 }
 
 export interface PackRepository {
@@ -368,4 +371,17 @@ export interface LeaseRepository {
   /** Ends the live holding `term` of `holder` now, so a standby need not wait for it to expire; false when it was not live. */
   release(name: string, holder: string, term: number, now: string): Promise<boolean>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/** Policies from packs (issue 9 item 5), and the reads of the executor's admit pass. */
+export interface PolicyRepository {
+  /** Every policy, by ref. */
+  list(): Promise<readonly Policy[]>;
+  /** The policies of one action; `lock` takes their rows for the transaction where the database locks rows. */
+  forAction(actionRef: string, lock?: boolean): Promise<readonly Policy[]>;
+  /** Each action some policy names, once. */
+  listActionRefs(): Promise<readonly string[]>;
+  /** Executions of `actionRef` in `statuses`, oldest (lowest id) first. */
+  executionsOf(actionRef: string, statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]>;
+  replaceForPack(pack: PackId, inputs: readonly PolicyInput[]): Promise<void>;
 }

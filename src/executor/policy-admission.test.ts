@@ -104,7 +104,7 @@ describe('concurrency policies', () => {
     await waitFor(async () => (await status(first.id)) === 'scheduled');
     const second = await requests.request({ actionRef: 'probe.once', parameters: {} });
     await waitFor(async () => (await status(second.id)) === 'cancelled');
-    expect((await store.executions.get(second.id))?.result.error).toBe('cancelled by policy probe.once: 1 of probe.once already active');
+    expect((await store.executions.get(second.id))?.result?.error).toBe('cancelled by policy probe.once: 1 of probe.once already active');
   });
 
   it('refuses a policy naming an unknown parameter or action, with file:line:column', async () => {

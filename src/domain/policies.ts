@@ -1,5 +1,5 @@
 /** Policies (issue 9 item 5): limits the executor applies before it hands an execution to a worker. */
-export const POLICY_KINDS = ['concurrency'] as const;
+export const POLICY_KINDS = ['concurrency', 'rate'] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 /** What happens to an execution a concurrency policy does not admit now. */
@@ -7,8 +7,9 @@ export const POLICY_ON_EXCEEDED = ['enqueue', 'cancel'] as const;
 export type PolicyOnExceeded = (typeof POLICY_ON_EXCEEDED)[number];
 
 /**
- * At most `max` executions of `actionRef` active (scheduled, running or canceling) at once; with
- * `per`, at most `max` for each combination of those parameters' values.
+ * `concurrency`: at most `max` executions of `actionRef` active (scheduled, running or canceling)
+ * at once. `rate`: at most `max` started (or admitted and about to start) in any `windowSeconds`.
+ * With `per`, the limit holds for each combination of those parameters' values.
  */
 export interface Policy {
   readonly id: number;
@@ -21,6 +22,8 @@ export interface Policy {
   readonly max: number;
   readonly onExceeded: PolicyOnExceeded;
   readonly per: readonly string[];
+  /** `rate` only: the window's length; null for `concurrency`. */
+  readonly windowSeconds: number | null;
   readonly created: string;
   readonly updated: string;
 }

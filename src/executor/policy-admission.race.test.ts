@@ -58,7 +58,7 @@ describeEachAdapter('policy admission', ADAPTERS, (_name, open) => {
     try {
       const { a, b } = views;
       const pack = await a.packs.upsert({ ref: 'demo', label: 'Demo', description: '', version: '1.0.0', author: '', confSchema: {}, config: {} }, '/packs/demo');
-      const policy = { packRef: 'demo', label: 'one', description: '', kind: 'concurrency', actionRef: 'demo.a', max: 1, onExceeded: 'enqueue', per: [] } as const;
+      const policy = { packRef: 'demo', label: 'one', description: '', kind: 'concurrency', actionRef: 'demo.a', max: 1, onExceeded: 'enqueue', per: [], windowSeconds: null } as const;
       await a.policies.replaceForPack(pack.id, [{ ref: 'demo.one', ...policy }]);
       const waiting: ExecutionId[] = [];
       for (let i = 0; i < 12; i++) {

@@ -114,6 +114,8 @@ describe('concurrency policies', () => {
       'actions/work.sh': 'true\n',
       'policies/p.yaml': 'name: p\nkind: concurrency\naction: bad.work\nmax: 1\nper: [hots]\n',
       'policies/q.yaml': 'name: q\nkind: concurrency\naction: bad.nope\nmax: 0\non_exceeded: drop\n',
+      'policies/r.yaml': 'name: r\nkind: rate\naction: bad.work\nmax: 2\n',
+      'policies/s.yaml': 'name: s\nkind: concurrency\naction: bad.work\nmax: 2\nwindow: 5\n',
     });
     const error = await loadPack(bad).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_PACK_INVALID' });
@@ -122,6 +124,8 @@ describe('concurrency policies', () => {
       'policies/p.yaml:5:7 "hots" is not a parameter of bad.work',
       expect.stringMatching(/^policies\/q\.yaml:4:6 /),
       expect.stringMatching(/^policies\/q\.yaml:5:14 /),
+      'policies/r.yaml:1:1 is required by kind rate',
+      'policies/s.yaml:5:9 applies only to kind rate, not concurrency',
     ]);
   });
 });

@@ -15,13 +15,15 @@ interface Verdicts {
 }
 
 /**
- * Concurrency policies (issue 9 item 5). An execution of an action some policy names waits in
- * `scheduling`; an admit pass for that action, one transaction that first locks the action's
+ * Concurrency and rate policies (issue 9 item 5, docs/policies.md). An execution of an action
+ * some policy names waits in `scheduling`; an admit pass for that action, one transaction that first locks the action's
  * policy rows (PostgreSQL; SQLite has one writer), admits the oldest waiting executions while
- * fewer than `max` are active for their key, and cancels those a `cancel` policy refuses. Passes
+ * fewer than `max` count against each policy for their key, and cancels those a `cancel` policy refuses. Passes
  * run on execution.requested, on execution.completed of the action, and on the executor's
  * periodic pass, in any process: the lock and the compare-and-set moves keep them from
- * admitting more than `max` between them.
+ * admitting more than `max` between them. A rate policy counts the executions started in its
+ * window plus those admitted and not started yet; what it holds back is admitted by a later pass
+ * (on a completion, or the periodic one) once the window has moved on.
  */
 export class PolicyAdmission {
   readonly #store: Store;
@@ -62,8 +64,7 @@ async function decide(tx: Repositories, actionRef: string): Promise<Verdicts> {
   const waiting = await tx.policies.executionsOf(actionRef, ['scheduling'], ADMIT_BATCH);
   const verdicts: Verdicts = { admitted: [], cancelled: [] };
   if (waiting.length === 0) return verdicts;
-  const active = await tx.policies.executionsOf(actionRef, HELD, ACTIVE_LIMIT);
-  const counts = policies.map((policy) => countByKey(policy, active));
+  const counts = await countsFor(tx, actionRef, policies);
   for (const execution of waiting) {
     const keys = policies.map((policy) => policyKey(policy, execution.parameters));
     const full = policies.filter((policy, i) => (counts[i]?.get(keys[i] ?? '') ?? 0) >= policy.max);
@@ -76,11 +77,27 @@ async function decide(tx: Repositories, actionRef: string): Promise<Verdicts> {
     }
     const refusing = full.find((policy) => policy.onExceeded === 'cancel');
     if (!refusing) continue; // enqueue: it waits for a later pass
-    const error = `cancelled by policy ${refusing.ref}: ${refusing.max} of ${actionRef} already active`;
+    const error = `cancelled by policy ${refusing.ref}: ${refusing.max} of ${actionRef} already ${refusing.kind === 'rate' ? `started in the last ${refusing.windowSeconds ?? 0} s` : 'active'}`;
     const moved = await tx.executions.transition(execution.id, ['scheduling'], 'cancelled', { finished: true, result: { error } });
     if (moved) verdicts.cancelled.push(moved);
   }
   return verdicts;
+}
+
+/** For each policy, how many executions count against it, by key: active ones, or those started in its window. */
+async function countsFor(tx: Repositories, actionRef: string, policies: readonly Policy[]): Promise<Map<string, number>[]> {
+  const counts: Map<string, number>[] = [];
+  let active: readonly Execution[] | undefined;
+  for (const policy of policies) {
+    if (policy.kind === 'rate') {
+      const since = new Date(Date.now() - (policy.windowSeconds ?? 0) * 1000).toISOString();
+      counts.push(countByKey(policy, await tx.policies.startedSince(actionRef, since, ACTIVE_LIMIT)));
+    } else {
+      active ??= await tx.policies.executionsOf(actionRef, HELD, ACTIVE_LIMIT);
+      counts.push(countByKey(policy, active));
+    }
+  }
+  return counts;
 }
 
 function countByKey(policy: Policy, active: readonly Execution[]): Map<string, number> {

@@ -177,7 +177,14 @@ export const RULE_KIND: ComponentKind<RuleFile, RuleDefinition> = {
 export const POLICY_KIND: ComponentKind<PolicyFile, PolicyDefinition> = {
   folder: 'policies',
   validate: compileFileSchema<PolicyFile>(POLICY_FILE_SCHEMA),
-  check: (context, file) => Promise.resolve(only(context.isClean('action') ? refFormatIssues(context.source, ['action'], file.action) : [])),
+  check(context, file) {
+    const issues = context.isClean('action') ? refFormatIssues(context.source, ['action'], file.action) : [];
+    if (context.isClean('kind') && context.isClean('window')) {
+      if (file.kind === 'rate' && file.window === undefined) issues.push({ ...issueAt(context.source, [], 'is required by kind rate'), field: 'window' });
+      if (file.kind !== 'rate' && file.window !== undefined) issues.push(issueAt(context.source, ['window'], `applies only to kind rate, not ${file.kind}`));
+    }
+    return Promise.resolve(only(issues));
+  },
   refs: (file) => [{ kind: 'actions', ref: file.action, segments: ['action'] }],
   build: (file, id, path) => ({
     ...common(file, id, path),
@@ -186,5 +193,6 @@ export const POLICY_KIND: ComponentKind<PolicyFile, PolicyDefinition> = {
     max: file.max,
     onExceeded: file.on_exceeded ?? 'enqueue',
     per: [...(file.per ?? [])],
+    windowSeconds: file.window ?? null,
   }),
 };

@@ -105,7 +105,7 @@ export const RULE_FILE_SCHEMA = {
   },
 } as const;
 
-/** A policy (issue 9 item 5): `action` must name an installed action or one of this pack. */
+/** A policy (issue 9 item 5, docs/policies.md): `action` must name an installed action or one of this pack. */
 export const POLICY_FILE_SCHEMA = {
   type: 'object',
   required: ['kind', 'action', 'max'],
@@ -117,6 +117,7 @@ export const POLICY_FILE_SCHEMA = {
     max: { type: 'integer', minimum: 1 },
     on_exceeded: { enum: [...POLICY_ON_EXCEEDED] },
     per: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+    window: { type: 'integer', minimum: 1 },
   },
 } as const;
 
@@ -185,4 +186,6 @@ export interface PolicyFile extends ComponentFile {
   readonly max: number;
   readonly on_exceeded?: (typeof POLICY_ON_EXCEEDED)[number];
   readonly per?: readonly string[];
+  /** Seconds; required by `rate`, refused otherwise (checked in code). */
+  readonly window?: number;
 }

@@ -20,6 +20,7 @@ function toPolicy(row: Selectable<PolicyTable>): Policy {
     max: row.max,
     onExceeded: row.on_exceeded as PolicyOnExceeded,
     per: fromJson<string[]>(row.per),
+    windowSeconds: row.window_seconds,
     created: row.created,
     updated: row.updated,
   };
@@ -67,6 +68,19 @@ export class KyselyPolicyRepository implements PolicyRepository {
     return rows.map(toExecution);
   }
 
+  async startedSince(actionRef: string, since: string, limit: number): Promise<readonly Execution[]> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .selectAll()
+      .where('action_ref', '=', actionRef)
+      // One statement: a row a worker moves from scheduled to running meanwhile is seen once, either way.
+      .where((eb) => eb.or([eb('status', '=', 'scheduled'), eb('started_at', '>=', since)]))
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toExecution);
+  }
+
   replaceForPack(pack: PackId, inputs: readonly PolicyInput[]): Promise<void> {
     const rows = inputs.map((input) => ({
       ref: input.ref,
@@ -78,6 +92,7 @@ export class KyselyPolicyRepository implements PolicyRepository {
       max: input.max,
       on_exceeded: input.onExceeded,
       per: toJson(input.per),
+      window_seconds: input.windowSeconds,
     }));
     return replacePackComponents(this.#db, 'policies', pack, rows);
   }

@@ -293,4 +293,5 @@ export interface PolicyTable extends PackComponent {
   on_exceeded: string;
   /** JSON array of parameter names. */
   per: string;
+  window_seconds: number | null;
 }

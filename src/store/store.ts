@@ -383,5 +383,7 @@ export interface PolicyRepository {
   listActionRefs(): Promise<readonly string[]>;
   /** Executions of `actionRef` in `statuses`, oldest (lowest id) first. */
   executionsOf(actionRef: string, statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]>;
+  /** Executions of `actionRef` that started at or after `since` (ISO time) or are `scheduled`, oldest first. */
+  startedSince(actionRef: string, since: string, limit: number): Promise<readonly Execution[]>;
   replaceForPack(pack: PackId, inputs: readonly PolicyInput[]): Promise<void>;
 }

@@ -7,7 +7,7 @@ interface Run extends ExecutionBody {
   finished_at: string | null;
 }
 
-/** A pack whose action is limited to one run at a time (enqueue) and one whose extra runs are refused (cancel). */
+/** Actions limited to one run at a time (enqueue), to one whose extra runs are refused (cancel), and to 2 starts a second. */
 function writeLimitedPack(home: string): void {
   writePack(path.join(home, 'packs', 'limited'), {
     'pack.yaml': 'ref: limited\nversion: 1.0.0\n',
@@ -15,6 +15,9 @@ function writeLimitedPack(home: string): void {
     'actions/slow.sh': 'sleep 0.05\n',
     'actions/single.yaml': 'name: single\nrunner_type: shell\nentry_point: slow.sh\n',
     'policies/one-at-a-time.yaml': 'name: one_at_a_time\nkind: concurrency\naction: limited.slow\nmax: 1\non_exceeded: enqueue\n',
+    'actions/tick.yaml': 'name: tick\nrunner_type: shell\nentry_point: tick.sh\n',
+    'actions/tick.sh': 'true\n',
+    'policies/tick-rate.yaml': 'name: tick_rate\nkind: rate\naction: limited.tick\nmax: 2\nwindow: 1\n',
     'policies/single.yaml': 'name: single\nkind: concurrency\naction: limited.single\nmax: 1\non_exceeded: cancel\n',
   });
 }
@@ -28,7 +31,8 @@ describe('policies, end to end', () => {
   async function start(): Promise<AttuneProcess> {
     const home = makeHome();
     writeLimitedPack(home);
-    const attune = new AttuneProcess(home);
+    // The periodic pass admits what a rate window held back: often, so the test is short.
+    const attune = new AttuneProcess(home, { ATTUNE__EXECUTOR__SUPERVISOR_INTERVAL_MS: '200' });
     processes.push(attune);
     return attune.start();
   }
@@ -55,6 +59,18 @@ describe('policies, end to end', () => {
     }
   });
 
+  it('starts at most 2 in any 1-second window under a rate policy, the rest waiting their turn in order', async () => {
+    const attune = await start();
+    const ids: number[] = [];
+    for (let n = 0; n < 7; n++) ids.push(await request(attune, 'limited.tick'));
+    const runs: Run[] = [];
+    for (const id of ids) runs.push((await attune.waitForExecution(id, isTerminal)) as Run);
+    expect(runs.map((r) => r.status)).toEqual(ids.map(() => 'completed'));
+    const starts = runs.map((r) => Date.parse(r.started_at ?? '')).sort((a, b) => a - b);
+    // Any 3 starts in a row span at least the window: never 3 within one second.
+    for (let i = 2; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[i - 2] ?? 0), `starts ${JSON.stringify(runs.map((r) => r.started_at))}`).toBeGreaterThanOrEqual(1000);
+  });
+
   it('cancels an execution a cancel policy refuses, and lists the policies', async () => {
     const attune = await start();
     const first = await request(attune, 'limited.single');
@@ -67,6 +83,7 @@ describe('policies, end to end', () => {
     expect(listed.body.data.filter((p) => p.ref.startsWith('limited.'))).toEqual([
       expect.objectContaining({ ref: 'limited.one_at_a_time', action: 'limited.slow', max: 1, on_exceeded: 'enqueue', per: [] }),
       expect.objectContaining({ ref: 'limited.single', action: 'limited.single', max: 1, on_exceeded: 'cancel', per: [] }),
+      expect.objectContaining({ ref: 'limited.tick_rate', kind: 'rate', action: 'limited.tick', max: 2, window: 1 }),
     ]);
     const one = await attune.api<{ data: unknown[] }>('GET', '/api/v1/policies?action=limited.slow');
     expect(one.body.data).toHaveLength(1);

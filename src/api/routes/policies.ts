@@ -5,8 +5,8 @@ import type { Policy } from '../../domain/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
 function toPolicyDto(policy: Policy): PolicyJson {
-  const { id, ref, packRef, label, description, kind, actionRef, max, onExceeded, per, created, updated } = policy;
-  return { id, ref, pack_ref: packRef, label, description, kind, action: actionRef, max, on_exceeded: onExceeded, per: [...per], created, updated };
+  const { id, ref, packRef, label, description, kind, actionRef, max, onExceeded, per, windowSeconds, created, updated } = policy;
+  return { id, ref, pack_ref: packRef, label, description, kind, action: actionRef, max, on_exceeded: onExceeded, per: [...per], window: windowSeconds, created, updated };
 }
 
 /** `/api/v1/policies`: what limits actions' executions; reading them is reading the actions. */

@@ -3,7 +3,7 @@ import type { PolicyInput } from '../store-types.js';
 import { META, type CurrentStore } from './fixtures.contract.js';
 
 function policy(ref: string, overrides: Partial<PolicyInput> = {}): PolicyInput {
-  return { ref, packRef: 'demo', label: ref, description: '', kind: 'concurrency', actionRef: 'demo.a', max: 1, onExceeded: 'enqueue', per: [], ...overrides };
+  return { ref, packRef: 'demo', label: ref, description: '', kind: 'concurrency', actionRef: 'demo.a', max: 1, onExceeded: 'enqueue', per: [], windowSeconds: null, ...overrides };
 }
 
 /** Policies: pack components, and the per-action reads of the executor's admit pass. */
@@ -32,5 +32,22 @@ export function policiesContract(current: CurrentStore): void {
     await store.executions.transition(fourth.id, ['requested'], 'scheduling');
     expect((await store.policies.executionsOf('demo.a', ['scheduling'], 10)).map((e) => e.id)).toEqual([third.id, fourth.id]);
     expect((await store.policies.executionsOf('demo.a', ['requested', 'scheduling'], 2)).map((e) => e.id)).toEqual([first.id, third.id]);
+  });
+
+  it('lists one action’s executions started since a time, and those scheduled', async () => {
+    const store = current();
+    const pack = await store.packs.upsert(META, '/packs/demo');
+    await store.policies.replaceForPack(pack.id, [policy('demo.rate', { kind: 'rate', windowSeconds: 60 })]);
+    expect((await store.policies.forAction('demo.a'))[0]?.windowSeconds).toBe(60);
+    const before = new Date(Date.now() - 1000).toISOString();
+    const old = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
+    await store.executions.transition(old.id, ['requested'], 'running', { started: true });
+    await store.executions.transition(old.id, ['running'], 'completed', { finished: true });
+    const queued = await store.executions.create({ actionRef: 'demo.a', parameters: {} });
+    await store.executions.transition(queued.id, ['requested'], 'scheduled');
+    await store.executions.create({ actionRef: 'demo.a', parameters: {} }); // requested: neither
+    expect((await store.policies.startedSince('demo.a', before, 10)).map((e) => e.id)).toEqual([old.id, queued.id]);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect((await store.policies.startedSince('demo.a', later, 10)).map((e) => e.id)).toEqual([queued.id]);
   });
 }

@@ -21,6 +21,7 @@ export async function up(db: Kysely<unknown>, dialect: StoreDialect): Promise<vo
     .addColumn('max', 'integer', (c) => c.notNull())
     .addColumn('on_exceeded', 'varchar(16)', (c) => c.notNull())
     .addColumn('per', 'text', (c) => c.notNull())
+    .addColumn('window_seconds', 'integer')
     .execute();
   await db.schema.createIndex('policies_action_ref').on('policies').column('action_ref').execute();
 }

@@ -27,4 +27,5 @@ export * from './identities.js';
 export * from './tokens.js';
 export * from './audit.js';
 export * from './workers.js';
+export * from './policies.js';
 export * from './inquiries.js';

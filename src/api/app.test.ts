@@ -81,9 +81,9 @@ describe('the API of startAttune, route by route', () => {
   };
 
   it('lists every resource plugin’s routes', () => {
-    expect(routes).toHaveLength(58);
+    expect(routes).toHaveLength(59);
     const prefixes = new Set(routes.map((r) => (r.path.startsWith('/api/') ? r.path.split('/')[3] : r.path.split('/')[1])));
-    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries']);
+    expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries', 'policies']);
   });
 
   it('refuses a foreign Host on every route, in the one error body', async () => {

@@ -13,6 +13,7 @@ import type { ResourceRoutes } from './resource-routes.js';
 import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
 import { workerRoutes } from './routes/workers.js';
+import { policyRoutes } from './routes/policies.js';
 import { authRoutes } from './routes/auth.js';
 import { enforcementRoutes } from './routes/enforcements.js';
 import { eventRoutes } from './routes/events.js';
@@ -100,6 +101,7 @@ const RESOURCES: readonly { readonly prefix: string; readonly routes: ResourceRo
   { prefix: '/api/v1/audit', routes: auditRoutes },
   { prefix: '/api/v1/workers', routes: workerRoutes },
   { prefix: '/api/v1/inquiries', routes: inquiryRoutes },
+  { prefix: '/api/v1/policies', routes: policyRoutes },
 ];
 
 export interface ApiOptions extends RequestGuardOptions {
@@ -138,7 +140,7 @@ export async function buildApi(ctx: ApiContext, options: ApiOptions): Promise<Fa
       info: { title: 'Attune API', version: ctx.version, description: 'Event-driven automation: packs, actions, executions, triggers, sensors, rules and events.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token from POST /auth/login, or an API token (attune_it_…, attune_st_…, attune_xt_…).' } } },
       security: [{ bearer: [] }],
-      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries'].map((name) => ({ name })),
+      tags: ['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries', 'policies'].map((name) => ({ name })),
     },
   });
   installLazyDocs(app);

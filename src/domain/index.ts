@@ -11,3 +11,4 @@ export * from './permissions.js';
 export * from './keys.js';
 export * from './workflow.js';
 export * from './inquiries.js';
+export * from './policies.js';

@@ -4,6 +4,7 @@ import type { ExecutorConfig } from '../config/index.js';
 import { ACTIVE_STATUSES, type Execution, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
+import { PolicyAdmission } from './policy-admission.js';
 
 export interface ExecutorServiceOptions {
   readonly store: Store;
@@ -42,9 +43,9 @@ const SCHEDULE_PREFETCH = 64;
  * Schedules requested executions and hands them to workers, and supervises what a crash or a
  * lost message left behind. It owns every status up to `scheduled`.
  *
- * `scheduling` is the status an execution holds while a policy delays it; with no policies
- * (concurrency and rate policies are a later issue) an execution moves from `requested` to
- * `scheduled` in one compare-and-set.
+ * `scheduling` is the status an execution holds while a concurrency policy delays it (see
+ * PolicyAdmission); an action no policy names moves from `requested` to `scheduled` in one
+ * compare-and-set.
  */
 export class ExecutorService {
   readonly #store: Store;
@@ -55,6 +56,8 @@ export class ExecutorService {
   readonly #workflows: WorkflowStarter | undefined;
   readonly #inquiries: InquiryStarter | undefined;
   #consumer: Consumer | undefined;
+  #completions: Consumer | undefined;
+  readonly #admission: PolicyAdmission;
   readonly #supervisor: PeriodicTask;
   readonly #heartbeatTimeoutMs: number;
 
@@ -67,11 +70,16 @@ export class ExecutorService {
     this.#workflows = options.workflows;
     this.#inquiries = options.inquiries;
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
+    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log);
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
 
   async start(): Promise<void> {
     this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], (d) => this.#schedule(d), {
+      prefetch: SCHEDULE_PREFETCH,
+    });
+    // A finished execution frees a place under its action's policies: admit the next waiting one.
+    this.#completions = await this.#bus.consume('executor.completed', ['execution.completed'], (d) => this.#onCompleted(d), {
       prefetch: SCHEDULE_PREFETCH,
     });
     this.#supervisor.start();
@@ -80,6 +88,7 @@ export class ExecutorService {
   async stop(): Promise<void> {
     await this.#supervisor.stop();
     await this.#consumer?.cancel();
+    await this.#completions?.cancel();
   }
 
   /**
@@ -104,6 +113,16 @@ export class ExecutorService {
   async #supervise(): Promise<void> {
     await this.abandonDeadWorkers();
     await this.redrive();
+    await this.admitWaiting();
+  }
+
+  /** Runs an admit pass for every action a policy names: what a lost execution.completed left waiting goes on. */
+  async admitWaiting(): Promise<void> {
+    await this.#admission.admitAll();
+  }
+
+  async #onCompleted(delivery: Delivery<'execution.completed'>): Promise<void> {
+    if (await this.#admission.governs(delivery.body.actionRef)) await this.#admission.admit(delivery.body.actionRef);
   }
 
   async #abandonEach(find: (limit: number, afterId: number) => Promise<readonly Execution[]>, reason: string): Promise<number> {
@@ -135,15 +154,22 @@ export class ExecutorService {
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {
     const id = executionId(delivery.body.executionId);
-    if (this.#workflows || this.#inquiries) {
-      const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
-      if (actionRef !== undefined && (await this.#workflows?.isWorkflow(actionRef))) return this.#workflows?.begin(id);
-      if (actionRef !== undefined && (await this.#inquiries?.isInquiry(actionRef))) return this.#inquiries?.begin(id);
-    }
+    const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
+    if (actionRef === undefined) return; // unknown execution
+    if (await this.#workflows?.isWorkflow(actionRef)) return this.#workflows?.begin(id);
+    if (await this.#inquiries?.isInquiry(actionRef)) return this.#inquiries?.begin(id);
+    if (await this.#admission.governs(actionRef)) return this.#enqueue(id, actionRef);
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
     await this.#bus.publish('execution.dispatch', { executionId: id, actionRef: scheduled.actionRef });
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
+  }
+
+  /** An execution of an action under a policy waits in `scheduling` until an admit pass lets it go. */
+  async #enqueue(id: ExecutionId, actionRef: string): Promise<void> {
+    const waiting = await this.#store.executions.transition(id, ['requested'], 'scheduling');
+    if (waiting) await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduling', actionRef });
+    await this.#admission.admit(actionRef);
   }
 
   /**

@@ -3,11 +3,13 @@ import type { FlatSchema, ValidationIssue, WorkflowSpec } from '../domain/index.
 import { defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
 import {
   ACTION_FILE_SCHEMA,
+  POLICY_FILE_SCHEMA,
   RULE_FILE_SCHEMA,
   SENSOR_FILE_SCHEMA,
   TRIGGER_FILE_SCHEMA,
   type ActionFile,
   type ComponentFile,
+  type PolicyFile,
   type RuleFile,
   type SensorFile,
   type TriggerFile,
@@ -15,6 +17,7 @@ import {
 import {
   ACTION_DEFAULTS,
   type ActionDefinition,
+  type PolicyDefinition,
   type RuleDefinition,
   type SensorDefinition,
   type TriggerDefinition,
@@ -24,7 +27,7 @@ import { compileFileSchema } from './schema-issues.js';
 import { loadWorkflowFile } from './workflow-file.js';
 import { issueAt, type YamlSource } from './yaml-source.js';
 
-export type ComponentFolder = 'actions' | 'triggers' | 'sensors' | 'rules';
+export type ComponentFolder = 'actions' | 'triggers' | 'sensors' | 'rules' | 'policies';
 
 /** A ref one component makes to another (`trigger_ref`, an entry of `trigger_types`), with where it is. */
 export interface LocalRef {
@@ -168,5 +171,28 @@ export const RULE_KIND: ComponentKind<RuleFile, RuleDefinition> = {
     actionParams: file.action_params ?? {},
     enabled: file.enabled ?? true,
     permissionSet: file.permission_set ?? null,
+  }),
+};
+
+export const POLICY_KIND: ComponentKind<PolicyFile, PolicyDefinition> = {
+  folder: 'policies',
+  validate: compileFileSchema<PolicyFile>(POLICY_FILE_SCHEMA),
+  check(context, file) {
+    const issues = context.isClean('action') ? refFormatIssues(context.source, ['action'], file.action) : [];
+    if (context.isClean('kind') && context.isClean('window')) {
+      if (file.kind === 'rate' && file.window === undefined) issues.push({ ...issueAt(context.source, [], 'is required by kind rate'), field: 'window' });
+      if (file.kind !== 'rate' && file.window !== undefined) issues.push(issueAt(context.source, ['window'], `applies only to kind rate, not ${file.kind}`));
+    }
+    return Promise.resolve(only(issues));
+  },
+  refs: (file) => [{ kind: 'actions', ref: file.action, segments: ['action'] }],
+  build: (file, id, path) => ({
+    ...common(file, id, path),
+    kind: file.kind,
+    actionRef: file.action,
+    max: file.max,
+    onExceeded: file.on_exceeded ?? 'enqueue',
+    per: [...(file.per ?? [])],
+    windowSeconds: file.window ?? null,
   }),
 };

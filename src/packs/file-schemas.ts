@@ -4,6 +4,8 @@ import {
   PACK_REF_PATTERN,
   PARAMETER_DELIVERIES,
   PARAMETER_FORMATS,
+  POLICY_KINDS,
+  POLICY_ON_EXCEEDED,
   RUNNER_TYPES,
   type FlatSchema,
 } from '../domain/index.js';
@@ -103,6 +105,22 @@ export const RULE_FILE_SCHEMA = {
   },
 } as const;
 
+/** A policy (issue 9 item 5, docs/policies.md): `action` must name an installed action or one of this pack. */
+export const POLICY_FILE_SCHEMA = {
+  type: 'object',
+  required: ['kind', 'action', 'max'],
+  additionalProperties: false,
+  properties: {
+    ...componentKeys,
+    kind: { enum: [...POLICY_KINDS] },
+    action: text,
+    max: { type: 'integer', minimum: 1 },
+    on_exceeded: { enum: [...POLICY_ON_EXCEEDED] },
+    per: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+    window: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
 /** Fields every component file may carry; `ref` or `name` must be present. */
 export interface ComponentFile {
   readonly ref?: string;
@@ -160,4 +178,14 @@ export interface RuleFile extends ComponentFile {
   readonly action_params?: Record<string, unknown>;
   readonly enabled?: boolean;
   readonly permission_set?: string;
+}
+
+export interface PolicyFile extends ComponentFile {
+  readonly kind: (typeof POLICY_KINDS)[number];
+  readonly action: string;
+  readonly max: number;
+  readonly on_exceeded?: (typeof POLICY_ON_EXCEEDED)[number];
+  readonly per?: readonly string[];
+  /** Seconds; required by `rate`, refused otherwise (checked in code). */
+  readonly window?: number;
 }

@@ -1,18 +1,19 @@
 import { PACKS_DEFAULTS } from '../config/index.js';
 import { AppError, formatIssue, parseRef, type PackMeta, type ValidationIssue } from '../domain/index.js';
 import { resolveComponentId, type ComponentId } from './component-checks.js';
-import { ACTION_KIND, RULE_KIND, SENSOR_KIND, TRIGGER_KIND, type ComponentKind, type LocalRef } from './component-kinds.js';
+import { ACTION_KIND, POLICY_KIND, RULE_KIND, SENSOR_KIND, TRIGGER_KIND, type ComponentKind, type LocalRef } from './component-kinds.js';
 import type { ComponentFile } from './file-schemas.js';
 import { PackFiles, type PackLimits } from './pack-files.js';
 import { loadPackMeta } from './pack-meta.js';
 import type {
   ActionDefinition,
   PackDefinition,
+  PolicyDefinition,
   RuleDefinition,
   SensorDefinition,
   TriggerDefinition,
 } from './pack-definition.js';
-import { type KnownComponents, permissionSetIssues, ruleIssues, sensorIssues } from './reference-checks.js';
+import { type KnownComponents, permissionSetIssues, policyIssues, ruleIssues, sensorIssues } from './reference-checks.js';
 import { schemaIssues } from './schema-issues.js';
 import { capIssues, compareIssues, issueAt, parseYaml, type ParsedYaml, type YamlSource } from './yaml-source.js';
 
@@ -31,7 +32,7 @@ interface Loaded<D> {
 type LaterChecks<D> = (definition: D, source: YamlSource, refs: readonly LocalRef[]) => ValidationIssue[];
 
 /**
- * Reads a pack directory (pack.yaml plus actions/, triggers/, sensors/ and rules/ *.yaml, in
+ * Reads a pack directory (pack.yaml plus actions/, triggers/, sensors/, rules/ and policies/ *.yaml, in
  * sorted order), validates every file and returns the typed definition with defaults applied.
  * Pure parsing: nothing is written anywhere. Every problem in every file is collected first and
  * reported in one `ERR_PACK_INVALID` whose details are the located `ValidationIssue`s; a pack
@@ -61,6 +62,7 @@ export async function loadPack(dir: string, options: LoadPackOptions = {}): Prom
   const later = laterChecks(context, { actions, triggers }, options.known);
   const sensors = await loadComponents(context, SENSOR_KIND, later.sensor);
   const rules = await loadComponents(context, RULE_KIND, later.rule);
+  const policies = await loadComponents(context, POLICY_KIND, later.policy);
   if (issues.length > 0 || !meta) throw packInvalid(issues);
   return deepFreeze({
     path: files.root,
@@ -69,6 +71,7 @@ export async function loadPack(dir: string, options: LoadPackOptions = {}): Prom
     triggers: definitionsOf(triggers),
     sensors: definitionsOf(sensors),
     rules: definitionsOf(rules),
+    policies: definitionsOf(policies),
   });
 }
 
@@ -162,7 +165,7 @@ function laterChecks(
   context: LoadContext,
   own: { readonly actions: readonly Loaded<ActionDefinition>[]; readonly triggers: readonly Loaded<TriggerDefinition>[] },
   known: KnownComponents | undefined,
-): { readonly rule: LaterChecks<RuleDefinition>; readonly sensor: LaterChecks<SensorDefinition> } {
+): { readonly rule: LaterChecks<RuleDefinition>; readonly sensor: LaterChecks<SensorDefinition>; readonly policy: LaterChecks<PolicyDefinition> } {
   const defined = { actions: refsOf(own.actions), triggers: refsOf(own.triggers) };
   const all: KnownComponents | undefined = known && {
     triggers: new Map([...known.triggers, ...definitionsOf(own.triggers).map((t) => [t.ref, t.parameters] as const)]),
@@ -181,6 +184,10 @@ function laterChecks(
     sensor: (sensor, source, refs) => {
       const withKnown = withOwn(refs);
       return [...localIssues(source, refs), ...(withKnown ? sensorIssues(sensor, source, withKnown) : [])];
+    },
+    policy: (policy, source, refs) => {
+      const action = definitionsOf(own.actions).find((one) => one.ref === policy.actionRef);
+      return [...localIssues(source, refs), ...policyIssues(policy, source, withOwn(refs), action)];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type Action, AppError, type Pack, type Sensor, type Trigger } from '../domain/index.js';
+import { type Action, AppError, type Pack, type Policy, type Sensor, type Trigger } from '../domain/index.js';
 import type { ComponentFilter, Page, PageRequest, Store } from '../store/index.js';
 
 /**
@@ -32,6 +32,11 @@ export class PackQueries {
     const action = await this.#store.actions.findByRef(ref);
     if (!action) throw new AppError('ERR_ACTION_NOT_FOUND', `no action "${ref}"`);
     return action;
+  }
+
+  /** Every policy, or those of one action. */
+  listPolicies(actionRef?: string): Promise<readonly Policy[]> {
+    return actionRef === undefined ? this.#store.policies.list() : this.#store.policies.forAction(actionRef);
   }
 
   listTriggers(filter: ComponentFilter): Promise<Page<Trigger>> {

@@ -117,7 +117,7 @@ export class PackRegistry {
     return { triggers: new Map(triggers.map((t) => [t.ref, t.parameters])), actions: new Set(actions.map((a) => a.ref)), permissionSets };
   }
 
-  /** Writes the pack in dependency order — triggers, actions, rules, sensors — in one transaction. */
+  /** Writes the pack in dependency order — triggers, actions, rules, sensors, policies — in one transaction. */
   #write(definition: PackDefinition, known: KnownComponents): Promise<Pack> {
     const schemas = new Map([...known.triggers, ...definition.triggers.map((t) => [t.ref, t.parameters] as const)]);
     // trigger_params are stored with the trigger's defaults, as a rule saved through the API is.
@@ -133,6 +133,7 @@ export class PackRegistry {
       const rules = definition.rules.map(({ file: _f, name: _n, ...r }) => ({ ...r, triggerParams: withDefaults(r), packRef, origin: 'pack' as const }));
       await tx.rules.replaceForPack(pack.id, await this.#sealRules(tx, rules));
       await tx.triggers.replaceSensorsForPack(pack.id, definition.sensors.map(({ file: _f, name: _n, ...s }) => ({ ...s, packRef })));
+      await tx.policies.replaceForPack(pack.id, definition.policies.map(({ file: _f, name: _n, ...p }) => ({ ...p, packRef })));
       return pack;
     });
   }

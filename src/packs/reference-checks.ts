@@ -1,7 +1,7 @@
 import { isSeq } from 'yaml';
 import type { FlatSchema, ValidationIssue } from '../domain/index.js';
 import { checkRule } from '../rules/index.js';
-import type { RuleDefinition, SensorDefinition } from './pack-definition.js';
+import type { ActionDefinition, PolicyDefinition, RuleDefinition, SensorDefinition } from './pack-definition.js';
 import { issueAt, type YamlSource } from './yaml-source.js';
 
 /** Components already installed, which a pack's rules and sensors may refer to. */
@@ -44,5 +44,17 @@ export function ruleIssues(rule: RuleDefinition, source: YamlSource, known: Know
 export function sensorIssues(sensor: SensorDefinition, source: YamlSource, known: KnownComponents): ValidationIssue[] {
   return sensor.triggerTypes.flatMap((ref, index) =>
     known.triggers.has(ref) ? [] : [issueAt(source, ['trigger_types', String(index)], `no trigger "${ref}" is installed`)],
+  );
+}
+
+/**
+ * A policy's action must be installed (when `known` is given; one of this pack was checked
+ * already); when the action is in this pack, each `per` entry must be one of its parameters.
+ */
+export function policyIssues(policy: PolicyDefinition, source: YamlSource, known: KnownComponents | undefined, own: ActionDefinition | undefined): ValidationIssue[] {
+  if (known && !known.actions.has(policy.actionRef)) return [issueAt(source, ['action'], `no action "${policy.actionRef}" is installed`)];
+  if (!own) return [];
+  return policy.per.flatMap((name, index) =>
+    name in own.parameters ? [] : [issueAt(source, ['per', String(index)], `"${name}" is not a parameter of ${own.ref}`)],
   );
 }

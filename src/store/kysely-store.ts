@@ -16,6 +16,7 @@ import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { KyselyInquiryRepository } from './kysely-inquiry-repository.js';
+import { KyselyPolicyRepository } from './kysely-policy-repository.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -38,6 +39,7 @@ class KyselyRepositories implements Repositories {
   readonly inquiries: KyselyInquiryRepository;
   readonly leases: KyselyLeaseRepository;
   readonly restore: KyselyRestoreRepository;
+  readonly policies: KyselyPolicyRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect) {
     this.packs = new KyselyPackRepository(db);
@@ -56,6 +58,7 @@ class KyselyRepositories implements Repositories {
     this.inquiries = new KyselyInquiryRepository(db);
     this.leases = new KyselyLeaseRepository(db);
     this.restore = new KyselyRestoreRepository(db, dialect);
+    this.policies = new KyselyPolicyRepository(db, dialect);
   }
 }
 

@@ -10,6 +10,7 @@ import * as redriveClaims from './migrations/007-redrive-claims.js';
 import * as workers from './migrations/008-workers.js';
 import * as inquiries from './migrations/009-inquiries.js';
 import * as leases from './migrations/010-leases.js';
+import * as policies from './migrations/011-policies.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '008-workers': { up: (db) => workers.up(db) },
     '009-inquiries': { up: (db) => inquiries.up(db, dialect) },
     '010-leases': { up: (db) => leases.up(db) },
+    '011-policies': { up: (db) => policies.up(db, dialect) },
   };
 }
 

@@ -3,7 +3,7 @@ import type { PackId } from '../domain/index.js';
 import { nowIso } from './rows.js';
 import type { Database } from './schema.js';
 
-type ComponentTable = 'actions' | 'triggers' | 'sensors' | 'rules';
+type ComponentTable = 'actions' | 'triggers' | 'sensors' | 'rules' | 'policies';
 
 /** The columns every pack component row has, besides its own. */
 export interface ComponentRow {

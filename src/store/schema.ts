@@ -26,6 +26,7 @@ export interface Database {
   workflow_states: WorkflowStateTable;
   inquiries: InquiryTable;
   leases: LeaseTable;
+  policies: PolicyTable;
 }
 
 interface Timestamps {
@@ -283,4 +284,14 @@ export interface LeaseTable {
   expires_at: string;
   acquired_at: string;
   renewed_at: string;
+}
+
+export interface PolicyTable extends PackComponent {
+  kind: string;
+  action_ref: string;
+  max: number;
+  on_exceeded: string;
+  /** JSON array of parameter names. */
+  per: string;
+  window_seconds: number | null;
 }

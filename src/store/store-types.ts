@@ -24,6 +24,7 @@ import type {
   Pack,
   PermissionSet,
   Rule,
+  Policy,
   RuleId,
   Sensor,
   Trigger,
@@ -52,6 +53,7 @@ export type ActionInput = Omit<Action, 'id' | 'created' | 'updated'>;
 export type TriggerInput = Omit<Trigger, 'id' | 'created' | 'updated'>;
 export type SensorInput = Omit<Sensor, 'id' | 'created' | 'updated'>;
 export type RuleInput = Omit<Rule, 'id' | 'created' | 'updated'>;
+export type PolicyInput = Omit<Policy, 'id' | 'created' | 'updated'>;
 
 export interface RuleFilter extends ComponentFilter {
   readonly triggerRef?: string;

@@ -9,6 +9,7 @@ import { keysContract } from './contract/keys.contract.js';
 import { workersContract } from './contract/workers.contract.js';
 import { leasesContract } from './contract/leases.contract.js';
 import { restoreContract } from './contract/restore.contract.js';
+import { policiesContract } from './contract/policies.contract.js';
 import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
@@ -44,6 +45,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('inquiries', () => inquiriesContract(current));
     describe('leases', () => leasesContract(current));
     describe('restoring records (import)', () => restoreContract(current));
+    describe('policies', () => policiesContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

@@ -21,6 +21,7 @@ import type {
   PackId,
   PackMeta,
   PermissionSet,
+  Policy,
   ProcessIdentity,
   WorkerRecord,
   Rule,
@@ -56,6 +57,7 @@ import type {
   PageRequest,
   PermissionSetInput,
   RestoredRecord,
+  PolicyInput,
   RuleFilter,
   RuleInput,
   SensorInput,
@@ -97,6 +99,7 @@ export interface Repositories {
   readonly inquiries: InquiryRepository;
   readonly leases: LeaseRepository;
   readonly restore: RestoreRepository;
+  readonly policies: PolicyRepository;
 }
 
 export interface PackRepository {
@@ -387,4 +390,19 @@ export interface RestoreRepository {
   insert(record: RestoredRecord): Promise<void>;
   /** Moves every id generator past the largest id inserted, so new rows get new ids. */
   syncIdSequences(): Promise<void>;
+}
+
+/** Policies from packs (issue 9 item 5), and the reads of the executor's admit pass. */
+export interface PolicyRepository {
+  /** Every policy, by ref. */
+  list(): Promise<readonly Policy[]>;
+  /** The policies of one action; `lock` takes their rows for the transaction where the database locks rows. */
+  forAction(actionRef: string, lock?: boolean): Promise<readonly Policy[]>;
+  /** Each action some policy names, once. */
+  listActionRefs(): Promise<readonly string[]>;
+  /** Executions of `actionRef` in `statuses`, oldest (lowest id) first. */
+  executionsOf(actionRef: string, statuses: readonly ExecutionStatus[], limit: number): Promise<readonly Execution[]>;
+  /** Executions of `actionRef` that started at or after `since` (ISO time) or are `scheduled`, oldest first. */
+  startedSince(actionRef: string, since: string, limit: number): Promise<readonly Execution[]>;
+  replaceForPack(pack: PackId, inputs: readonly PolicyInput[]): Promise<void>;
 }

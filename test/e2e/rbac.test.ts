@@ -77,6 +77,7 @@ const TABLE: Readonly<Record<string, readonly Role[]>> = {
   'PUT /api/v1/keys/{name}': ['admin', 'editor', 'key_creator'],
   'DELETE /api/v1/keys/{name}': EDIT,
   'GET /api/v1/workers': READ,
+  'GET /api/v1/policies': READ,
   'GET /api/v1/inquiries': READ,
   'GET /api/v1/inquiries/{id}': READ,
   // Who may answer one inquiry is then decided by the inquiry (assignee, role, admin).

@@ -44,6 +44,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     linkExecution: true,
     listEnforcements: true,
   },
+  policies: { list: true, forAction: true, listActionRefs: true, executionsOf: true, startedSince: true, replaceForPack: true },
   executions: {
     create: true,
     get: true,

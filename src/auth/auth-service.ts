@@ -115,7 +115,8 @@ export class AuthService {
     await this.#store.identities.grant(admin.id, 'admin');
     const { token } = await this.issueApiToken({ kind: 'integration', identity: admin, label: 'local CLI' });
     await this.#audit.record({ actor: null, action: 'identity.created', target: ADMIN_LOGIN, source: 'attune', details: { first_start: true } });
-    this.#log.warn({ login: ADMIN_LOGIN }, 'first start: admin identity created');
+    // Info, not warn: the start-up message on stdout already tells the person who started it.
+    this.#log.info({ login: ADMIN_LOGIN }, 'first start: admin identity created');
     return { login: ADMIN_LOGIN, password, cliToken: token };
   }
 

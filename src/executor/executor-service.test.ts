@@ -23,6 +23,7 @@ describe('ExecutorService', () => {
   let store: Store;
   let bus: InProcessBus;
   let requests: ExecutionRequests;
+  let catalog: PackCatalog;
   let executor: ExecutorService;
   /** The processes of orphans the executor asked to end. */
   let reaped: ProcessIdentity[];
@@ -38,7 +39,7 @@ describe('ExecutorService', () => {
     });
     store = await openSqliteStore(path.join(dir, 'db.sqlite'));
     bus = new InProcessBus({ retryDelayMs: 1 });
-    const catalog = new PackCatalog({ store, bus });
+    catalog = new PackCatalog({ store, bus });
     const secrets = SecretBox.forHome(dir);
     await new PackRegistry({ store, bus, log, catalog, secrets }).register(pack);
     requests = new ExecutionRequests({ store, bus, log, catalog, secrets });
@@ -52,6 +53,7 @@ describe('ExecutorService', () => {
       bus,
       log,
       config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 },
+      catalog,
       // Says the process still ran (and is now ended) for odd pids only.
       reapOrphan: (identity) => (reaped.push(identity), identity.pid % 2 === 1),
     });

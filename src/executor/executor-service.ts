@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
 import { ACTIVE_STATUSES, type Execution, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
+import type { PackCatalog } from '../packs/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import { PolicyAdmission } from './policy-admission.js';
@@ -11,6 +12,8 @@ export interface ExecutorServiceOptions {
   readonly bus: Bus;
   readonly log: Logger;
   readonly config: ExecutorConfig;
+  /** Which actions policies name, kept in memory: scheduling and completions ask it for every execution. */
+  readonly catalog: Pick<PackCatalog, 'governedActions'>;
   /** Ends what is left of an orphan's process, if it still runs; true when it did. */
   readonly reapOrphan?: (process: ProcessIdentity) => boolean;
   /** Runs workflow actions: a requested workflow goes there instead of to a worker. */
@@ -70,7 +73,7 @@ export class ExecutorService {
     this.#workflows = options.workflows;
     this.#inquiries = options.inquiries;
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
-    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log);
+    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log, options.catalog);
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
 

@@ -71,7 +71,7 @@ class World {
     const config = { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 10 };
     this.engine = new WorkflowEngine({ store: this.store, bus: this.bus, log, catalog, requests: this.requests, config });
     this.inquiries = new InquiryService({ store: this.store, bus: this.bus, log, config });
-    this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config, workflows: this.engine, inquiries: this.inquiries });
+    this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config, catalog, workflows: this.engine, inquiries: this.inquiries });
     const builtins = new Map<string, BuiltinAction>([['echo', (params) => Promise.resolve({ stdout: String(params.msg ?? '') })]]);
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins });
     const workerConfig = { id: 'w1', concurrency: 1, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };

@@ -8,6 +8,7 @@ import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { describeEachAdapter, type TestAdapter } from '../../test/support/test-adapters.js';
 import { InProcessBus } from '../bus/index.js';
 import type { ExecutionId } from '../domain/index.js';
+import { PackCatalog } from '../packs/index.js';
 import { openStore, loadPostgresDialect, type Store } from '../store/index.js';
 import { PolicyAdmission } from './policy-admission.js';
 
@@ -66,7 +67,7 @@ describeEachAdapter('policy admission', ADAPTERS, (_name, open) => {
         await a.executions.transition(id, ['requested'], 'scheduling');
         waiting.push(id);
       }
-      const executors = [new PolicyAdmission(a, bus, log), new PolicyAdmission(b, bus, log)];
+      const executors = [a, b].map((store) => new PolicyAdmission(store, bus, log, new PackCatalog({ store, bus })));
       const race = () => Promise.all(Array.from({ length: 8 }, (_, i) => executors[i % 2]?.admit('demo.a')));
       const scheduled = async () => (await a.policies.executionsOf('demo.a', ['scheduled'], 100)).map((e) => e.id);
       await race();

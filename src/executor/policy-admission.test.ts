@@ -45,7 +45,7 @@ describe('concurrency policies', () => {
     requests = new ExecutionRequests({ store, bus, log, catalog, secrets });
     dispatched = [];
     await bus.consume('test.dispatch', ['execution.dispatch'], async (d) => void dispatched.push(d.body.executionId), { prefetch: 100 });
-    executor = new ExecutorService({ store, bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 } });
+    executor = new ExecutorService({ store, bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, catalog });
     await executor.start();
   });
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
 import { type Execution, type Policy, policyKey } from '../domain/index.js';
+import type { PackCatalog } from '../packs/index.js';
 import type { Repositories, Store } from '../store/index.js';
 
 /** Waiting executions one admit pass looks at, oldest first. */
@@ -29,20 +30,23 @@ export class PolicyAdmission {
   readonly #store: Store;
   readonly #bus: Bus;
   readonly #log: Logger;
+  readonly #catalog: Pick<PackCatalog, 'governedActions'>;
 
-  constructor(store: Store, bus: Bus, log: Logger) {
+  constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>) {
     this.#store = store;
     this.#bus = bus;
     this.#log = log;
+    this.#catalog = catalog;
   }
 
+  /** Whether some policy names the action: read from memory, not the database (every execution asks). */
   async governs(actionRef: string): Promise<boolean> {
-    return (await this.#store.policies.forAction(actionRef)).length > 0;
+    return (await this.#catalog.governedActions()).has(actionRef);
   }
 
   /** Runs an admit pass for every action a policy names (the periodic pass). */
   async admitAll(): Promise<void> {
-    for (const actionRef of await this.#store.policies.listActionRefs()) await this.admit(actionRef);
+    for (const actionRef of await this.#catalog.governedActions()) await this.admit(actionRef);
   }
 
   async admit(actionRef: string): Promise<void> {

@@ -4,8 +4,8 @@ import type { Action, Pack, Trigger } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 
 /**
- * Actions, packs and triggers by ref, read from the store once and kept until a pack is registered or
- * removed. Every execution looks its action up several times (request, dispatch, run), and
+ * Actions, packs and triggers by ref, and the actions policies name, read from the store once and
+ * kept until a pack is registered or removed. Every execution looks its action up several times (request, dispatch, run), and
  * these rows change only with a pack, so the hot path reads memory instead of the database.
  * Only rows that exist are cached: a ref registered a moment ago is never reported missing.
  */
@@ -15,6 +15,7 @@ export class PackCatalog {
   #actions = new Map<string, Promise<Action | undefined>>();
   #packs = new Map<string, Promise<Pack | undefined>>();
   #triggers = new Map<string, Promise<Trigger | undefined>>();
+  #governed: Promise<ReadonlySet<string>> | undefined;
   #consumer: Consumer | undefined;
 
   constructor(options: { readonly store: Store; readonly bus: Bus }) {
@@ -39,6 +40,7 @@ export class PackCatalog {
     this.#actions = new Map();
     this.#packs = new Map();
     this.#triggers = new Map();
+    this.#governed = undefined;
   }
 
   action(ref: string): Promise<Action | undefined> {
@@ -51,6 +53,16 @@ export class PackCatalog {
 
   trigger(ref: string): Promise<Trigger | undefined> {
     return cached(this.#triggers, ref, () => this.#store.triggers.findByRef(ref));
+  }
+
+  /** The refs of the actions some policy names (policies come and go only with their pack). */
+  governedActions(): Promise<ReadonlySet<string>> {
+    const loading = (this.#governed ??= this.#store.policies.listActionRefs().then((refs) => new Set(refs)));
+    // A failed read is not kept: the next call tries again.
+    loading.catch(() => {
+      if (this.#governed === loading) this.#governed = undefined;
+    });
+    return loading;
   }
 }
 

@@ -26,6 +26,7 @@ export async function prepareExecutorService(shared: SharedParts): Promise<Prepa
     bus,
     log,
     config: config.executor,
+    catalog,
     reapOrphan: killOrphanedProcess,
     workflows,
     inquiries,

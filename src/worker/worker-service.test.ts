@@ -74,7 +74,7 @@ class World {
     const sealing = SecretBox.forHome(path.join(this.dir, 'api'));
     await new PackRegistry({ store: this.store, bus: this.bus, log, catalog: this.catalog, secrets: sealing }).register(pack);
     this.requests = new ExecutionRequests({ store: this.store, bus: this.bus, log, catalog: this.catalog, secrets: sealing });
-    this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 } });
+    this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, catalog: this.catalog });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins: this.#builtins() });
     const secrets = SecretBox.forHome(path.join(this.dir, options.workerKeyHome ?? 'api'));
     const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };

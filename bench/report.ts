@@ -40,7 +40,18 @@ export interface BenchResults {
   readonly timer: TimerResult | undefined;
   readonly workflow?: WorkflowResult | undefined;
   /** Sensor burst → core.noop: completed executions per second over the runs, and the checks summed. */
+  readonly distributed?: readonly DistributedResult[] | undefined;
   readonly sensorBurst?: { readonly perSecond: Summary; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
+}
+
+/** One distributed run: each service its own process on PostgreSQL and RabbitMQ, `workers` workers. */
+export interface DistributedResult {
+  readonly workers: number;
+  /** `attune db migrate`, then every process started → every health check 200. */
+  readonly ready_ms: number;
+  readonly noop: PipelineResult;
+  readonly echo: PipelineResult;
+  readonly latency: LatencyResult;
 }
 
 /** The pipeline group's figures: one `attune up`, `core.noop` then `core.echo`. */
@@ -176,6 +187,16 @@ export function printReport(r: BenchResults): void {
       ['with_items of 1,000 core.noop, concurrency 50', workflow.fanout_ms, 'ms', `wall time; ended ${workflow.fanout_status}`],
     );
   }
+  for (const d of r.distributed ?? []) {
+    const where = `distributed, ${d.workers} worker${d.workers === 1 ? '' : 's'}`;
+    const checks = (p: PipelineResult) => `${p.missing} missing, ${p.duplicates} duplicates`;
+    figures.push(
+      [`${where}: processes ready`, d.ready_ms, 'ms', 'migrate, then api, executor, workers, sensor healthy'],
+      [`${where}: pipeline core.noop completed`, d.noop.completed_per_s, 'exec/s', checks(d.noop)],
+      [`${where}: pipeline core.echo completed`, d.echo.completed_per_s, 'exec/s', checks(d.echo)],
+      [`${where}: event stored → execution started`, d.latency.event_to_started_ms, 'ms', `core.noop at ${d.latency.rate_per_s}/s; ${d.latency.completed}/${d.latency.injected} completed`],
+    );
+  }
   printFigures(figures);
   process.stdout.write(
     `\n${host.cpu} ×${host.cpus}, ${host.memory_gb} GB, ${host.os}, Node ${host.node}; ` +
@@ -228,6 +249,7 @@ export function printReport(r: BenchResults): void {
       webhook_wait: webhook ?? null,
       timer: timer ?? null,
       workflow: workflow ?? null,
+      distributed: r.distributed ?? null,
     },
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);

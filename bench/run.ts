@@ -17,9 +17,11 @@ import { measureSensorBurst, registerBurstPack, type SensorBurstResult } from '.
 import { measureTimer, SENSOR_MARKER, type TimerResult } from './timer.js';
 import { measureWebhookWait, WEBHOOK_RULE, type WebhookWaitResult } from './webhook-wait.js';
 import { measureWorkflows, type WorkflowResult } from './workflow.js';
+import { serversReachable, startStack, type Servers } from './distributed-stack.js';
+import type { DistributedResult } from './report.js';
 
 /** The benchmark groups, in the order they run; `--only` and `--skip` take a comma-separated list. */
-export const GROUPS = ['start', 'cli', 'throughput', 'burst', 'pipeline', 'latency', 'webhook', 'timer', 'workflow'] as const;
+export const GROUPS = ['start', 'cli', 'throughput', 'burst', 'pipeline', 'latency', 'webhook', 'timer', 'workflow', 'distributed'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface Options {
@@ -42,6 +44,10 @@ export interface Options {
   readonly cpuProfDir: string | undefined;
   /** Events the burst sensor prints at once, per run. */
   readonly burstCount: number;
+  /** The PostgreSQL and RabbitMQ servers of the distributed group. */
+  readonly servers: Servers;
+  /** How many `attune worker` processes each distributed run has (one run per entry). */
+  readonly workerCounts: readonly number[];
 }
 
 function parseOptions(): Options {
@@ -64,6 +70,9 @@ function parseOptions(): Options {
       'webhook-requests': { type: 'string', default: '300' },
       'cpu-prof': { type: 'string' },
       burst: { type: 'string', default: '5000' },
+      'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+      'amqp-url': { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672' },
+      workers: { type: 'string', default: '1,2' },
     },
   });
   const groupList = (name: string, value: string): Group[] =>
@@ -96,6 +105,8 @@ function parseOptions(): Options {
     webhookRequests: positive('webhook-requests', values['webhook-requests']),
     cpuProfDir: values['cpu-prof'],
     burstCount: positive('burst', values.burst),
+    servers: { pgUrl: values['pg-url'], amqpUrl: values['amqp-url'] },
+    workerCounts: values.workers.split(',').map((n) => positive('workers', n.trim())),
   };
 }
 
@@ -364,6 +375,55 @@ async function benchWorkflow(options: Options, cleanup: Cleanup, http: HttpClien
   });
 }
 
+/**
+ * The pipeline and latency figures again, on PostgreSQL and RabbitMQ with each service its own
+ * process (api, executor, N workers, sensor), once per entry of `--workers`.
+ */
+async function benchDistributed(options: Options, cleanup: Cleanup): Promise<DistributedResult[]> {
+  const unreachable = await serversReachable(options.servers);
+  if (unreachable !== undefined) {
+    progress(`distributed: skipped, ${unreachable}`);
+    return [];
+  }
+  const results: DistributedResult[] = [];
+  for (const workers of options.workerCounts) {
+    collectGarbage();
+    const http = new HttpClient({ maxSockets: options.injectors + 2 });
+    const stack = await startStack(cleanup, http, options.servers, workers);
+    try {
+      const attune = stack.api;
+      progress(`distributed, ${workers} worker(s): ${stack.processes.length} processes ready in ${attune.readyMs.toFixed(0)} ms`);
+      await registerBenchPack(http, attune, cleanup);
+      const rules = [
+        { ref: 'benchpack.noop', triggerRef: 'benchpack.load_noop', actionRef: 'core.noop' },
+        { ref: 'benchpack.echo', triggerRef: 'benchpack.load_echo', actionRef: 'core.echo', actionParams: { message: 'hi' } },
+        { ref: 'benchpack.warm_noop', triggerRef: 'benchpack.warm_noop', actionRef: 'core.noop' },
+        { ref: 'benchpack.latency', triggerRef: 'benchpack.latency', actionRef: 'core.noop' },
+      ];
+      for (const rule of rules) await createRule(http, attune, rule);
+      await sleep(1000); // every service has seen the rules
+      await warmUp(http, attune, 'benchpack.warm_noop', 'benchpack.warm_noop', 300, options.injectors);
+      const [noop, echo] = [rules[0]!, rules[1]!];
+      const pipeline = async (rule: typeof noop) =>
+        measurePipeline(http, attune, { ruleRef: rule.ref, triggerRef: rule.triggerRef, actionRef: rule.actionRef, seconds: options.pipelineSeconds, injectors: options.injectors, maxBacklog: options.maxBacklog });
+      const noopResult = await pipeline(noop);
+      const echoResult = await pipeline(echo);
+      const latency = await measureLatency(http, attune, { ruleRef: 'benchpack.latency', triggerRef: 'benchpack.latency', ratePerSecond: options.latencyRate, seconds: options.latencySeconds });
+      const started = latency.event_to_started_ms;
+      progress(
+        `distributed, ${workers} worker(s): core.noop ${noopResult.completed_per_s}/s, core.echo ${echoResult.completed_per_s}/s ` +
+          `(${noopResult.missing + echoResult.missing} missing, ${noopResult.duplicates + echoResult.duplicates} duplicates); ` +
+          `event → started p50 ${started?.p50 ?? 'n/a'} / p99 ${started?.p99 ?? 'n/a'} ms`,
+      );
+      results.push({ workers, ready_ms: Math.round(attune.readyMs), noop: noopResult, echo: echoResult, latency });
+    } finally {
+      await stack.stop();
+      http.close();
+    }
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   if (!existsSync(ATTUNE_BIN)) throw new Error(`${ATTUNE_BIN} not found: run \`npm run build\` first (npm run bench does)`);
@@ -393,9 +453,10 @@ async function main(): Promise<void> {
     const webhook = run('webhook') ? await benchWebhookWait(options, cleanup) : undefined;
     const timer = run('timer') ? await benchTimer(options, cleanup, http) : undefined;
     const workflow = run('workflow') ? await benchWorkflow(options, cleanup, http) : undefined;
+    const distributed = run('distributed') ? await benchDistributed(options, cleanup) : undefined;
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(0);
 
-    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, treeRss: start?.treeRss, treeRssOthers: start?.treeRssOthers, cliRun, throughput, sensorBurst, pipeline, latency, webhook, timer, workflow });
+    printReport({ date, host, options, seconds, coldStart: start?.coldStart, idleRss: start?.idleRss, treeRss: start?.treeRss, treeRssOthers: start?.treeRssOthers, cliRun, throughput, sensorBurst, pipeline, latency, webhook, timer, workflow, distributed });
     const failed =
       (throughput === undefined ? 0 : throughput.noop.failed + throughput.echo.failed) +
       (sensorBurst === undefined ? 0 : sensorBurst.events - sensorBurst.completed + sensorBurst.duplicates) +
@@ -403,7 +464,8 @@ async function main(): Promise<void> {
       (latency === undefined ? 0 : latency.missing + latency.duplicates + (latency.injected - latency.completed)) +
       (webhook === undefined ? 0 : webhook.reduce((n, w) => n + w.failed, 0)) +
       (timer === undefined ? 0 : timer.duplicate_fires + timer.missed_fires) +
-      (workflow === undefined || workflow.fanout_status === 'completed' ? 0 : 1);
+      (workflow === undefined || workflow.fanout_status === 'completed' ? 0 : 1) +
+      (distributed ?? []).reduce((n, d) => n + [d.noop, d.echo].reduce((m, p) => m + p.missing + p.duplicates + (p.injected - p.completed), 0) + d.latency.missing + d.latency.duplicates, 0);
     if (failed > 0) process.exitCode = 1;
   } finally {
     http.close();

@@ -42,7 +42,9 @@ const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
  * Unknown body fields are rejected, never silently dropped.
  */
 function installValidators(app: FastifyInstance): void {
-  const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  // The route schemas are ours and fixed (src/api-contract): checking each against Ajv's
+  // meta-schema would compile that too, on the first request, for nothing.
+  const common = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, validateSchema: false } as const;
   const strict = new Ajv({ ...common, coerceTypes: false });
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [strict, coercing]) addFormats(ajv);

@@ -85,7 +85,9 @@ const validators = new Map<string, ValidateFunction>();
 
 function loadAjv(): AjvInstance {
   const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-  return new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  // toJsonSchema writes these schemas from flat ones the pack-file schema has checked: checking
+  // them against Ajv's meta-schema too would compile that, ~40 ms at the first start, for nothing.
+  return new Ajv({ allErrors: true, useDefaults: true, strict: false, validateSchema: false });
 }
 
 function validatorFor(flat: FlatSchema): ValidateFunction {

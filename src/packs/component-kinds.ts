@@ -1,4 +1,3 @@
-import type { ValidateFunction } from 'ajv';
 import type { FlatSchema, ValidationIssue, WorkflowSpec } from '../domain/index.js';
 import { defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
 import {
@@ -23,7 +22,7 @@ import {
   type TriggerDefinition,
 } from './pack-definition.js';
 import type { PackFiles } from './pack-files.js';
-import { compileFileSchema } from './schema-issues.js';
+import { compileFileSchema, type FileValidator } from './schema-issues.js';
 import { loadWorkflowFile } from './workflow-file.js';
 import { issueAt, type YamlSource } from './yaml-source.js';
 
@@ -52,7 +51,7 @@ export interface Checked<X> {
 /** How one folder of component files is validated and turned into definitions. */
 export interface ComponentKind<F extends ComponentFile, D, X = undefined> {
   readonly folder: ComponentFolder;
-  readonly validate: ValidateFunction<F>;
+  readonly validate: FileValidator<F>;
   check(context: CheckContext, file: F): Promise<Checked<X>>;
   /** Refs to other components this file makes (to verify those within the pack exist). */
   refs(file: F): readonly LocalRef[];

@@ -11,3 +11,4 @@ export { CORE_PACK_REF, PackRegistry, listPackDirs, type PackRegistryOptions } f
 export { PackCatalog } from './pack-catalog.js';
 export type { PackLimits } from './pack-files.js';
 export { PackQueries } from './pack-queries.js';
+export { PREBUILT_DIR, fingerprintPack, loadPrebuilt, writePrebuilt } from './prebuilt-packs.js';

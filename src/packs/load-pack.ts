@@ -1,5 +1,6 @@
 import { PACKS_DEFAULTS } from '../config/index.js';
 import { AppError, formatIssue, parseRef, type PackMeta, type ValidationIssue } from '../domain/index.js';
+import { deepFreeze } from './deep-freeze.js';
 import { resolveComponentId, type ComponentId } from './component-checks.js';
 import { ACTION_KIND, POLICY_KIND, RULE_KIND, SENSOR_KIND, TRIGGER_KIND, type ComponentKind, type LocalRef } from './component-kinds.js';
 import type { ComponentFile } from './file-schemas.js';
@@ -209,12 +210,4 @@ function refsOf<D>(loaded: readonly Loaded<D>[]): ReadonlySet<string> {
 
 function definitionsOf<D>(loaded: readonly Loaded<D>[]): D[] {
   return loaded.flatMap((one) => (one.definition === undefined ? [] : [one.definition]));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -7,6 +7,7 @@ import { sealActionParams } from '../rules/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { ActionInput, Repositories, RuleInput, Store } from '../store/index.js';
 import { loadPack } from './load-pack.js';
+import { loadPrebuilt } from './prebuilt-packs.js';
 import type { PackLimits } from './pack-files.js';
 import type { PackCatalog } from './pack-catalog.js';
 import type { ActionDefinition, PackDefinition, RuleDefinition } from './pack-definition.js';
@@ -70,7 +71,8 @@ export class PackRegistry {
   async #register(dir: string): Promise<Pack> {
     const root = path.resolve(dir);
     const known = await this.#installedOutside(root);
-    const definition = await loadPack(root, { known, ...(this.#limits ? { limits: this.#limits } : {}) });
+    // A shipped pack unchanged since the build was validated then (see prebuilt-packs.ts).
+    const definition = (await loadPrebuilt(root)) ?? (await loadPack(root, { known, ...(this.#limits ? { limits: this.#limits } : {}) }));
     const pack = await this.#write(definition, known);
     const counts = { actions: definition.actions.length, triggers: definition.triggers.length, rules: definition.rules.length, sensors: definition.sensors.length };
     this.#catalog?.invalidate();

@@ -11,13 +11,26 @@ import { fieldName, locateKey, locateValue, MAX_ISSUES_PER_FILE, type YamlSource
 // when each schema compiles, and src/packs tests compile every one.
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true, validateSchema: false, code: { optimize: false } });
 
-export function compileFileSchema<T>(schema: object): ValidateFunction<T> {
-  return ajv.compile<T>(schema);
+/** A file schema's validator, compiled on its first use: a start whose packs are all prebuilt compiles none. */
+export interface FileValidator<T> {
+  (data: unknown): data is T;
+  errors?: ValidateFunction<T>['errors'];
+}
+
+export function compileFileSchema<T>(schema: object): FileValidator<T> {
+  let compiled: ValidateFunction<T> | undefined;
+  const validate = ((data: unknown) => {
+    compiled ??= ajv.compile<T>(schema);
+    const valid = compiled(data);
+    validate.errors = compiled.errors;
+    return valid;
+  }) as FileValidator<T>;
+  return validate;
 }
 
 /** Validates `data` and maps every Ajv error to an issue located in the YAML source. */
 export function schemaIssues<T>(
-  validate: ValidateFunction<T>,
+  validate: FileValidator<T>,
   source: YamlSource,
   data: unknown,
 ): { readonly ok: boolean; readonly issues: readonly ValidationIssue[] } {

@@ -47,6 +47,8 @@ describe('ExecutorService', () => {
     dispatched = [];
     completed = [];
     await bus.consume('test.dispatch', ['execution.dispatch'], async (d) => void dispatched.push(d.body.executionId), { prefetch: 100 });
+    // The executor dispatches only to runtimes a live worker offers: this test's queue stands for one.
+    await store.workers.register({ id: 'test-worker', host: 'test', pid: process.pid, runtimes: ['builtin', 'shell'], concurrency: 100 });
     await bus.consume('test.completed', ['execution.completed'], async (d) => void completed.push(d.body), { prefetch: 100 });
     executor = new ExecutorService({
       store,

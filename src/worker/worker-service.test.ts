@@ -77,7 +77,7 @@ class World {
     this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, catalog: this.catalog });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins: this.#builtins() });
     const secrets = SecretBox.forHome(path.join(this.dir, options.workerKeyHome ?? 'api'));
-    const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };
+    const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000, runtimes: [], retention_ms: 86_400_000 };
     this.worker = new WorkerService({ store: this.store, bus: this.bus, log, config, runner, catalog: this.catalog, secrets, workerId: 'w1', apiUrl: 'http://127.0.0.1:1' });
     await this.worker.start();
     await this.executor.start();
@@ -202,7 +202,7 @@ describe('WorkerService', () => {
     const requested = await w.store.executions.create({ actionRef: 'probe.login', parameters: {} });
     await w.store.executions.transition(requested.id, ['requested'], 'scheduled');
     await w.store.executions.transition(requested.id, ['scheduled'], 'running', { workerId: 'w1', started: true, countAttempt: true });
-    await w.bus.publish('execution.dispatch', { executionId: requested.id });
+    await w.bus.publish('execution.dispatch', { executionId: requested.id, runtime: 'builtin' });
     const execution = await w.execution(requested.id);
     expect(execution.status).toBe('failed');
     expect(execution.result?.error).toContain('lost this execution');
@@ -240,9 +240,10 @@ describe('WorkerService', () => {
   it('cancels a run whose cancel comes after the claim but before the action has started', async () => {
     const w = await world();
     // Held between the claim and the start, as the worker looks up the action (after the
-    // request's own look-up, when it was validated, and the worker's check for a pure builtin).
+    // request's own look-up, when it was validated, the executor's for the runtime to dispatch
+    // to, and the worker's check for a pure builtin).
     let lookups = 0;
-    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 3);
+    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 4);
     // Released once the worker's cancel handler has read the row as canceling (the test reads
     // through its own reference): the handler notes the cancel synchronously after that read, so
     // by the next turn of the loop it has, and only then does the run start.

@@ -231,8 +231,10 @@ export class ExecutorService {
     if (await this.#admission.governs(actionRef)) return this.#enqueue(id, actionRef);
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
-    await this.#dispatcher.dispatch(id, scheduled.actionRef);
+    // `scheduled` goes out before the dispatch: the worker's `running` then follows it on every
+    // live stream, even with the worker in another process (its publish comes after ours).
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
+    await this.#dispatcher.dispatch(id, scheduled.actionRef);
   }
 
   /** An execution of an action under a policy waits in `scheduling` until an admit pass lets it go. */

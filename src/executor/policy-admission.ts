@@ -57,8 +57,9 @@ export class PolicyAdmission {
   async admit(actionRef: string): Promise<void> {
     const { admitted, cancelled } = await this.#store.transaction((tx) => decide(tx, actionRef));
     for (const execution of admitted) {
-      await this.#dispatch(execution.id, actionRef);
+      // Status first, as ExecutorService does: a stream then shows `scheduled` before the worker's `running`.
       await this.#bus.publish('execution.status.changed', { executionId: execution.id, status: 'scheduled', actionRef });
+      await this.#dispatch(execution.id, actionRef);
     }
     for (const execution of cancelled) {
       this.#log.info({ executionId: execution.id, actionRef }, 'execution cancelled by a concurrency policy');

@@ -36,17 +36,17 @@ function amqpSuite(_name: string, vhosts: () => Promise<TestVhosts>): void {
           handled.push(d.body.executionId);
           if (d.body.executionId === 3 && handled.filter((id) => id === 3).length === 1) await held;
         });
-        await bus.publish('execution.dispatch', { executionId: 1 });
-        await bus.publish('execution.dispatch', { executionId: 2 });
+        await bus.publish('execution.dispatch', { executionId: 1, runtime: 'shell' });
+        await bus.publish('execution.dispatch', { executionId: 2, runtime: 'shell' });
         // Acked and known to the broker: nothing of the queue is left, not even unacknowledged.
         await waitFor(async () => handled.length === 2 && (await queueDepths(vhost)).work === 0, 200);
-        await bus.publish('execution.dispatch', { executionId: 3 });
+        await bus.publish('execution.dispatch', { executionId: 3, runtime: 'shell' });
         await waitFor(() => handled.includes(3));
 
         await closeConnections(vhost);
         await waitFor(() => messages.includes('bus connection lost: reconnecting'));
         // Published while disconnected: each waits for the connection and resolves once confirmed.
-        const publishing = Promise.all([4, 5, 6, 7, 8].map((id) => bus.publish('execution.dispatch', { executionId: id })));
+        const publishing = Promise.all([4, 5, 6, 7, 8].map((id) => bus.publish('execution.dispatch', { executionId: id, runtime: 'shell' })));
         releaseHeld(); // its ack has no channel left: the broker delivers 3 again
         await publishing;
         expect(messages).toContain('bus connection regained');

@@ -1,9 +1,9 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { AppError, redactUrl } from '../domain/index.js';
-import { AmqpConsumer, ATTEMPT_HEADER, type ConsumerHost, type ConsumerSpec, retryQueueOf, TOPIC_HEADER } from './amqp-consumer.js';
+import { AmqpConsumer, ATTEMPT_HEADER, type ConsumerHost, type ConsumerSpec, retryQueueOf, routingKeyOf, TOPIC_HEADER } from './amqp-consumer.js';
 import type { Bus, ConsumeOptions, Consumer, DeadLetter, Handler } from './bus.js';
-import type { Topic, TopicMessages } from './topics.js';
+import { routeOf, type Topic, type TopicMessages } from './topics.js';
 
 export interface AmqpBusOptions {
   /** amqp://user:password@host:port/vhost (or amqps://). */
@@ -132,7 +132,7 @@ export class AmqpBus implements Bus, ConsumerHost {
 
   async publish<T extends Topic>(topic: T, body: TopicMessages[T]): Promise<void> {
     const content = Buffer.from(JSON.stringify(body));
-    await this.#send(EXCHANGE, topic, content, { headers: { [TOPIC_HEADER]: topic, [ATTEMPT_HEADER]: 1 } });
+    await this.#send(EXCHANGE, routingKeyOf(topic, routeOf(topic, body)), content, { headers: { [TOPIC_HEADER]: topic, [ATTEMPT_HEADER]: 1 } });
   }
 
   async consume<T extends Topic>(queue: string, topics: readonly T[], handler: Handler<T>, options: ConsumeOptions = {}): Promise<Consumer> {
@@ -144,6 +144,7 @@ export class AmqpBus implements Bus, ConsumerHost {
       handler: handler as Handler<Topic>,
       prefetch: Math.max(1, options.prefetch ?? this.#defaultPrefetch),
       isPrivate: options.isPrivate === true,
+      routes: options.routes,
     };
     const consumer = new AmqpConsumer(spec, this);
     this.#consumers.add(consumer);

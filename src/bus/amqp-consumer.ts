@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import type { Consumer, Handler } from './bus.js';
-import { type Topic, TOPICS } from './topics.js';
+import { isRouted, type Topic, TOPICS } from './topics.js';
 
 /** Headers every message carries: its topic survives a trip through the retry queue, whose routing key is the queue's. */
 export const TOPIC_HEADER = 'x-attune-topic';
@@ -20,6 +20,7 @@ export interface ConsumerSpec {
   readonly handler: Handler<Topic>;
   readonly prefetch: number;
   readonly isPrivate: boolean;
+  readonly routes: readonly string[] | undefined;
 }
 
 /** What a consumer needs from its bus: where to route failures. */
@@ -31,6 +32,19 @@ export interface ConsumerHost {
   /** A channel of this consumer closed while the connection lives: reconnect everything. */
   onChannelLost(error: unknown): void;
   forget(consumer: AmqpConsumer): void;
+}
+
+/** The routing key of a message: its topic, followed by its route for a routed topic (`execution.dispatch.shell`). */
+export function routingKeyOf(topic: Topic, route: string | undefined): string {
+  return route === undefined ? topic : `${topic}.${route}`;
+}
+
+/** The binding keys of a consumer: a routed topic binds each route it takes, or every route (`#`). */
+export function bindingKeysOf(topics: readonly Topic[], routes: readonly string[] | undefined): readonly string[] {
+  return topics.flatMap((topic) => {
+    if (!isRouted(topic)) return [topic];
+    return routes === undefined ? [`${topic}.#`] : routes.map((route) => routingKeyOf(topic, route));
+  });
 }
 
 export function retryQueueOf(queue: string): string {
@@ -56,7 +70,7 @@ export class AmqpConsumer implements Consumer {
 
   async attach(model: ChannelModel): Promise<void> {
     if (this.#cancelled) return;
-    const { queue, topics, prefetch, isPrivate } = this.#spec;
+    const { queue, topics, prefetch, isPrivate, routes } = this.#spec;
     const channel = await model.createChannel();
     channel.on('error', (error: unknown) => this.#host.log.warn({ err: error, queue }, 'bus consumer channel failed'));
     channel.on('close', () => {
@@ -71,7 +85,7 @@ export class AmqpConsumer implements Consumer {
       durable: true,
       arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue, ...expires },
     });
-    for (const topic of topics) await channel.bindQueue(queue, this.#host.exchange, topic);
+    for (const key of bindingKeysOf(topics, routes)) await channel.bindQueue(queue, this.#host.exchange, key);
     await channel.prefetch(prefetch);
     this.#channel = channel;
     const { consumerTag } = await channel.consume(queue, (message) => this.#receive(channel, message), { noAck: false });

@@ -56,9 +56,35 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
         return Promise.resolve();
       });
       await b.publish('execution.requested', { executionId: 1 });
-      await b.publish('execution.dispatch', { executionId: 2 });
+      await b.publish('execution.dispatch', { executionId: 2, runtime: 'shell' });
       await one.done;
       expect(seen).toEqual(['execution.dispatch']);
+    });
+
+    it('delivers a routed message only to the queues taking its route, and to queues taking every route', async () => {
+      const b = await open();
+      const seen = { shell: [] as number[], python: [] as number[], both: [] as number[], every: [] as number[] };
+      // shell 2 + python 1 + both 3 + every 4. A queue's order is its publish order, so a message
+      // routed wrongly (the node one, published before the last shell one) would show in the lists.
+      const all = countdown(10);
+      const record = (into: number[]) => (d: Delivery<'execution.dispatch'>) => {
+        into.push(d.body.executionId);
+        all.tick();
+        return Promise.resolve();
+      };
+      await b.consume(queue('route-shell'), ['execution.dispatch'], record(seen.shell), { routes: ['shell'] });
+      await b.consume(queue('route-python'), ['execution.dispatch'], record(seen.python), { routes: ['python'] });
+      await b.consume(queue('route-both'), ['execution.dispatch'], record(seen.both), { routes: ['shell', 'python'] });
+      await b.consume(queue('route-every'), ['execution.dispatch'], record(seen.every));
+      await b.publish('execution.dispatch', { executionId: 1, runtime: 'shell' });
+      await b.publish('execution.dispatch', { executionId: 2, runtime: 'python' });
+      await b.publish('execution.dispatch', { executionId: 3, runtime: 'node' }); // no queue takes node but `every`
+      await b.publish('execution.dispatch', { executionId: 4, runtime: 'shell' });
+      await all.done;
+      expect(seen.shell).toEqual([1, 4]);
+      expect(seen.python).toEqual([2]);
+      expect(seen.both).toEqual([1, 2, 4]);
+      expect(seen.every).toEqual([1, 2, 3, 4]);
     });
 
     it('delivers a queue’s messages to a lone consumer in the order they were published', async () => {
@@ -70,7 +96,7 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
         all.tick();
         return Promise.resolve();
       });
-      for (let i = 0; i < 10; i++) await b.publish('execution.dispatch', { executionId: i });
+      for (let i = 0; i < 10; i++) await b.publish('execution.dispatch', { executionId: i, runtime: 'shell' });
       await all.done;
       expect(seen).toEqual([...Array(10).keys()]);
     });
@@ -86,7 +112,7 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
       };
       await b.consume(queue('d'), ['execution.dispatch'], handler);
       await b.consume(queue('d'), ['execution.dispatch'], handler);
-      for (let i = 0; i < 20; i++) await b.publish('execution.dispatch', { executionId: i });
+      for (let i = 0; i < 20; i++) await b.publish('execution.dispatch', { executionId: i, runtime: 'shell' });
       await all.done;
       expect([...handled].sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
     });
@@ -112,7 +138,7 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
         const gates = new Gates();
         const limit = prefetch ?? 1;
         await b.consume(queue(`prefetch-${limit}`), ['execution.dispatch'], gates.handler, prefetch ? { prefetch } : {});
-        for (let i = 0; i < limit + 3; i++) await b.publish('execution.dispatch', { executionId: i });
+        for (let i = 0; i < limit + 3; i++) await b.publish('execution.dispatch', { executionId: i, runtime: 'shell' });
         await gates.until(() => gates.started >= limit);
         // Each release frees one slot: exactly one more message starts.
         for (let next = limit + 1; next <= limit + 3; next++) {
@@ -130,7 +156,7 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
       const gates = new Gates();
       const order: string[] = [];
       const cancelled = await b.consume(queue('cancel'), ['execution.dispatch'], gates.handler);
-      await b.publish('execution.dispatch', { executionId: 0 });
+      await b.publish('execution.dispatch', { executionId: 0, runtime: 'shell' });
       await gates.until(() => gates.started === 1);
       const cancelling = cancelled.cancel().then(() => order.push('cancel resolved'));
       await turnOfTheEventLoop();
@@ -146,7 +172,7 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
         all.tick();
         return Promise.resolve();
       });
-      for (let i = 1; i <= 3; i++) await b.publish('execution.dispatch', { executionId: i });
+      for (let i = 1; i <= 3; i++) await b.publish('execution.dispatch', { executionId: i, runtime: 'shell' });
       await all.done;
       expect(others).toEqual([1, 2, 3]);
       expect(gates.started).toBe(1);
@@ -189,8 +215,8 @@ export function describeBusContract(name: string, createBus: () => Promise<Bus>)
       const gates = new Gates();
       const order: string[] = [];
       await b.consume(queue('close'), ['execution.dispatch'], gates.handler, { prefetch: 2 });
-      await b.publish('execution.dispatch', { executionId: 1 });
-      await b.publish('execution.dispatch', { executionId: 2 });
+      await b.publish('execution.dispatch', { executionId: 1, runtime: 'shell' });
+      await b.publish('execution.dispatch', { executionId: 2, runtime: 'shell' });
       await gates.until(() => gates.started === 2);
       const closing = b.close().then(() => order.push('close resolved'));
       await turnOfTheEventLoop();

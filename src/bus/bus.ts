@@ -10,6 +10,12 @@ export interface ConsumeOptions {
    * unused (RabbitMQ `x-expires`), while a short disconnection loses none of its messages.
    */
   readonly isPrivate?: boolean;
+  /**
+   * For the routed topics among those consumed (topics.ts ROUTES): the routes this queue takes,
+   * e.g. the runtimes a worker offers. Unset, the queue takes every route. Messages of a route no
+   * queue is bound to reach no one (the database keeps the row; a re-drive publishes it again).
+   */
+  readonly routes?: readonly string[];
 }
 
 export type Handler<T extends Topic> = (delivery: Delivery<T>) => Promise<void>;

@@ -1,5 +1,5 @@
 import type { Bus, ConsumeOptions, Consumer, DeadLetter, Handler } from './bus.js';
-import type { Delivery, Message, Topic, TopicMessages } from './topics.js';
+import { type Delivery, type Message, type Topic, type TopicMessages, isRouted, routeOf } from './topics.js';
 
 export interface InProcessBusOptions {
   /** Deliveries of one message before it is dead-lettered. */
@@ -19,7 +19,8 @@ interface QueueConsumer {
 
 /** A named queue: a FIFO buffer shared by competing consumers. */
 class Queue {
-  readonly topics = new Set<Topic>();
+  /** Each bound topic, with the routes taken (`all` for every route, as an unrouted topic). */
+  readonly bindings = new Map<Topic, Set<string> | 'all'>();
   readonly consumers: QueueConsumer[] = [];
   #buffer: Delivery[] = [];
   #head = 0;
@@ -29,6 +30,18 @@ class Queue {
     readonly name: string,
     private readonly bus: InProcessBus,
   ) {}
+
+  bind(topic: Topic, routes: readonly string[] | undefined): void {
+    const bound = this.bindings.get(topic);
+    if (bound === 'all') return;
+    if (routes === undefined || !isRouted(topic)) this.bindings.set(topic, 'all');
+    else this.bindings.set(topic, new Set([...(bound ?? []), ...routes]));
+  }
+
+  takes(topic: Topic, route: string | undefined): boolean {
+    const bound = this.bindings.get(topic);
+    return bound === 'all' || (bound !== undefined && route !== undefined && bound.has(route));
+  }
 
   push(delivery: Delivery): void {
     this.#buffer.push(delivery);
@@ -95,8 +108,9 @@ export class InProcessBus implements Bus {
   publish<T extends Topic>(topic: T, body: TopicMessages[T]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('bus is closed'));
     const message = { topic, body } as Message;
+    const route = routeOf(topic, body);
     for (const queue of this.#queues.values()) {
-      if (queue.topics.has(topic)) queue.push({ ...message, attempt: 1 });
+      if (queue.takes(topic, route)) queue.push({ ...message, attempt: 1 });
     }
     return Promise.resolve();
   }
@@ -107,7 +121,7 @@ export class InProcessBus implements Bus {
       queue = new Queue(queueName, this);
       this.#queues.set(queueName, queue);
     }
-    for (const topic of topics) queue.topics.add(topic);
+    for (const topic of topics) queue.bind(topic, options.routes);
     const consumer: QueueConsumer = {
       // The queue only holds messages of the topics it is bound to, so the handler's narrower type holds.
       handler: handler as Handler<Topic>,

@@ -1,4 +1,4 @@
-import type { ExecutionStatus, InquiryStatus, TerminalStatus } from '../domain/index.js';
+import type { ExecutionStatus, InquiryStatus, RunnerType, TerminalStatus } from '../domain/index.js';
 
 /** Every routing key, the same on both buses (DESIGN §2). */
 export const TOPICS = [
@@ -40,8 +40,11 @@ export interface TopicMessages {
   'enforcement.created': { readonly enforcementId: number };
   /** `actionRef` lets the executor tell a workflow from a plain action without reading the row (optional: older senders). */
   'execution.requested': { readonly executionId: number; readonly actionRef?: string };
-  /** `actionRef` (optional: older senders) lets a worker see a pure builtin without reading the row first. */
-  'execution.dispatch': { readonly executionId: number; readonly actionRef?: string };
+  /**
+   * Routed by `runtime` (see ROUTES): only workers that offer the action's runtime receive it.
+   * `actionRef` (optional: older senders) lets a worker see a pure builtin without reading the row first.
+   */
+  'execution.dispatch': { readonly executionId: number; readonly runtime: RunnerType; readonly actionRef?: string };
   'execution.status.changed': { readonly executionId: number; readonly status: ExecutionStatus; readonly actionRef: string };
   /**
    * `parentId` (optional: older senders) lets the workflow engine skip reading the row of an
@@ -68,3 +71,23 @@ export type Message<T extends Topic = Topic> = {
 
 /** A message as a consumer receives it: which delivery attempt this is (1 = first). */
 export type Delivery<T extends Topic = Topic> = Message<T> & { readonly attempt: number };
+
+/**
+ * Topics whose messages are routed by a word of their body (DESIGN §2: `execution.dispatch` per
+ * runtime). Such a message travels with the routing key `<topic>.<route>`; a queue bound to the
+ * topic takes every route unless its consumer names the routes it wants (ConsumeOptions.routes).
+ */
+const ROUTES: { readonly [T in Topic]?: (body: TopicMessages[T]) => string } = {
+  'execution.dispatch': (body) => body.runtime,
+};
+
+/** The route of a message of a routed topic; undefined for every other topic. */
+export function routeOf<T extends Topic>(topic: T, body: TopicMessages[T]): string | undefined {
+  const route = ROUTES[topic] as ((body: TopicMessages[T]) => string) | undefined;
+  return route?.(body);
+}
+
+/** Whether messages of `topic` carry a route (a consumer may then take only some routes). */
+export function isRouted(topic: Topic): boolean {
+  return ROUTES[topic] !== undefined;
+}

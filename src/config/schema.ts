@@ -76,6 +76,17 @@ export const ConfigSchema = Type.Object(
           default: 30_000,
           description: 'A worker silent this long is dead: an executor abandons (or retries) the executions it was running.',
         }),
+        // The runner types of domain/entities.ts RUNNER_TYPES (config stays free of domain imports; a test checks they match).
+        runtimes: Type.Array(Type.Union([Type.Literal('shell'), Type.Literal('node'), Type.Literal('python'), Type.Literal('native'), Type.Literal('builtin')]), {
+          default: [],
+          uniqueItems: true,
+          description: 'The runtimes this worker offers; empty: every one it can run here. A runtime whose interpreter is missing (python3, bash) is never offered.',
+        }),
+        retention_ms: Type.Integer({
+          minimum: 60_000,
+          default: 86_400_000,
+          description: 'How long the row of a dead or stopped worker stays in the workers table (attune worker list) before an executor removes it.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -83,10 +83,10 @@ export interface ExecutionResult {
   readonly responded_by?: string;
 }
 
-/** What one failed attempt of a retried execution left behind. */
+/** What one failed attempt of a retried execution left behind (`abandoned`: its worker died during it). */
 export interface AttemptSummary {
   readonly attempt: number;
-  readonly status: 'failed' | 'timeout';
+  readonly status: 'failed' | 'timeout' | 'abandoned';
   readonly exit_code?: number | null;
   readonly error?: string;
   readonly duration_ms?: number;

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
-import { ACTIVE_STATUSES, type Execution, type ExecutionId, type ProcessIdentity, executionId } from '../domain/index.js';
+import { ACTIVE_STATUSES, type AttemptSummary, type Execution, type ExecutionId, type ProcessIdentity, type RunnerType, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
+import { Dispatcher } from './dispatcher.js';
+import { LiveWorkers } from './live-workers.js';
 import { PolicyAdmission } from './policy-admission.js';
 
 export interface ExecutorServiceOptions {
@@ -12,14 +14,18 @@ export interface ExecutorServiceOptions {
   readonly bus: Bus;
   readonly log: Logger;
   readonly config: ExecutorConfig;
-  /** Which actions policies name, kept in memory: scheduling and completions ask it for every execution. */
-  readonly catalog: Pick<PackCatalog, 'governedActions'>;
+  /** Actions and which of them policies name, kept in memory: scheduling and completions ask it for every execution. */
+  readonly catalog: Pick<PackCatalog, 'governedActions' | 'action'>;
   /** Ends what is left of an orphan's process, if it still runs; true when it did. */
   readonly reapOrphan?: (process: ProcessIdentity) => boolean;
   /** Runs workflow actions: a requested workflow goes there instead of to a worker. */
   readonly workflows?: WorkflowStarter;
   /** A worker silent this long is dead (config worker.heartbeat_timeout_ms); default 30 s. */
   readonly heartbeatTimeoutMs?: number;
+  /** How often workers heart-beat (config worker.heartbeat_ms): the view of live workers is read again as often. Default 5 s. */
+  readonly heartbeatMs?: number;
+  /** How long the row of a dead or stopped worker is kept (config worker.retention_ms); default 24 h. */
+  readonly workerRetentionMs?: number;
   /** Opens inquiries: a requested `core.ask` goes there instead of to a worker. */
   readonly inquiries?: InquiryStarter;
 }
@@ -37,6 +43,9 @@ export interface WorkflowStarter {
   isWorkflow(actionRef: string): Promise<boolean>;
   begin(id: ExecutionId): Promise<void>;
 }
+
+/** Dead workers' rows are purged at most this often (a DELETE each supervisor pass would be waste). */
+const PURGE_EVERY_MS = 60_000;
 
 /** Rows re-driven per supervisor pass, so a backlog never floods the bus at once. */
 const REDRIVE_BATCH = 200;
@@ -63,6 +72,13 @@ export class ExecutorService {
   readonly #admission: PolicyAdmission;
   readonly #supervisor: PeriodicTask;
   readonly #heartbeatTimeoutMs: number;
+  readonly #workerRetentionMs: number;
+  readonly #catalog: Pick<PackCatalog, 'governedActions' | 'action'>;
+  readonly #workers: LiveWorkers;
+  readonly #dispatcher: Dispatcher;
+  #purgedAt = 0;
+  /** Set once consuming: before that, the re-drive at start (services/executor-service.ts) dispatches what waits. */
+  #isStarted = false;
 
   constructor(options: ExecutorServiceOptions) {
     this.#store = options.store;
@@ -73,11 +89,22 @@ export class ExecutorService {
     this.#workflows = options.workflows;
     this.#inquiries = options.inquiries;
     this.#heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
-    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log, options.catalog);
+    this.#workerRetentionMs = options.workerRetentionMs ?? 86_400_000;
+    this.#catalog = options.catalog;
+    this.#workers = new LiveWorkers({
+      workers: this.#store.workers,
+      log: this.#log,
+      refreshMs: options.heartbeatMs ?? 5000,
+      heartbeatTimeoutMs: this.#heartbeatTimeoutMs,
+      onGained: (runtimes) => this.#onRuntimesGained(runtimes),
+    });
+    this.#dispatcher = new Dispatcher({ store: this.#store, bus: this.#bus, log: this.#log, catalog: options.catalog, workers: this.#workers });
+    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log, options.catalog, (id, actionRef) => this.#dispatcher.dispatch(id, actionRef));
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
 
   async start(): Promise<void> {
+    await this.#workers.start();
     this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], (d) => this.#schedule(d), {
       prefetch: SCHEDULE_PREFETCH,
     });
@@ -86,10 +113,13 @@ export class ExecutorService {
       prefetch: SCHEDULE_PREFETCH,
     });
     this.#supervisor.start();
+    this.#isStarted = true;
   }
 
   async stop(): Promise<void> {
+    this.#isStarted = false;
     await this.#supervisor.stop();
+    await this.#workers.stop();
     await this.#consumer?.cancel();
     await this.#completions?.cancel();
   }
@@ -115,8 +145,23 @@ export class ExecutorService {
 
   async #supervise(): Promise<void> {
     await this.abandonDeadWorkers();
+    if (Date.now() - this.#purgedAt >= PURGE_EVERY_MS) await this.purgeGoneWorkers();
     await this.redrive();
     await this.admitWaiting();
+  }
+
+  /** Removes the rows of workers dead or stopped for longer than the retention, so `attune worker list` stays short. */
+  async purgeGoneWorkers(): Promise<number> {
+    this.#purgedAt = Date.now();
+    const purged = await this.#store.workers.purge(new Date(Date.now() - this.#workerRetentionMs).toISOString());
+    if (purged > 0) this.#log.info({ count: purged, retentionMs: this.#workerRetentionMs }, 'rows of long-gone workers removed');
+    return purged;
+  }
+
+  /** Live workers offer runtimes none offered before: what waited for them in `scheduled` goes now. */
+  async #onRuntimesGained(runtimes: readonly RunnerType[]): Promise<void> {
+    this.#dispatcher.served(runtimes);
+    if (this.#isStarted) await this.redrive(0);
   }
 
   /** Runs an admit pass for every action a policy names: what a lost execution.completed left waiting goes on. */
@@ -145,6 +190,7 @@ export class ExecutorService {
   async #abandon(orphan: Execution, reason: string): Promise<boolean> {
     const reaped = orphan.process !== null && (this.#reapOrphan?.(orphan.process) ?? false);
     const error = reaped ? `${reason}; its process was still running and has been killed` : reason;
+    if (await this.#retryAbandoned(orphan, error)) return true;
     const moved = await this.#store.executions.transition(orphan.id, ACTIVE_STATUSES, 'abandoned', {
       finished: true,
       result: { ...orphan.result, error },
@@ -152,6 +198,27 @@ export class ExecutorService {
     if (!moved) return false;
     this.#log.warn({ executionId: orphan.id, actionRef: orphan.actionRef, workerId: orphan.workerId }, 'execution abandoned');
     await this.#publishFinished(orphan.id, orphan.actionRef);
+    return true;
+  }
+
+  /**
+   * An execution whose worker died runs again, on whichever worker takes it, while its attempts
+   * stay within the action's `max_retries` (as a failed run does): back to `scheduled` with a
+   * summary of the lost attempt; the next claim counts the attempt. A `canceling` one is not:
+   * it was meant to stop. The compare-and-set on `running` makes a second executor's try a no-op,
+   * and a worker declared dead records nothing over it (its writes need it to hold the row).
+   */
+  async #retryAbandoned(orphan: Execution, error: string): Promise<boolean> {
+    if (orphan.status !== 'running') return false;
+    const action = await this.#catalog.action(orphan.actionRef);
+    if (!action || orphan.attempt > action.maxRetries) return false;
+    const summary: AttemptSummary = { attempt: orphan.attempt, status: 'abandoned', error };
+    const previous = [...(orphan.result?.previous_attempts ?? []), summary];
+    const again = await this.#store.executions.transition(orphan.id, ['running'], 'scheduled', { result: { previous_attempts: previous } });
+    if (!again) return false;
+    this.#log.warn({ executionId: orphan.id, actionRef: orphan.actionRef, workerId: orphan.workerId, attempt: orphan.attempt }, 'execution of a dead worker retried');
+    await this.#bus.publish('execution.status.changed', { executionId: orphan.id, status: 'scheduled', actionRef: orphan.actionRef });
+    await this.#dispatcher.dispatch(orphan.id, orphan.actionRef);
     return true;
   }
 
@@ -164,8 +231,10 @@ export class ExecutorService {
     if (await this.#admission.governs(actionRef)) return this.#enqueue(id, actionRef);
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
-    await this.#bus.publish('execution.dispatch', { executionId: id, actionRef: scheduled.actionRef });
+    // `scheduled` goes out before the dispatch: the worker's `running` then follows it on every
+    // live stream, even with the worker in another process (its publish comes after ours).
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
+    await this.#dispatcher.dispatch(id, scheduled.actionRef);
   }
 
   /** An execution of an action under a policy waits in `scheduling` until an admit pass lets it go. */
@@ -188,7 +257,7 @@ export class ExecutorService {
       const stale = await this.#store.executions.claimStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
       for (const execution of stale) {
         if (execution.status === 'requested') await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
-        else await this.#bus.publish('execution.dispatch', { executionId: execution.id, actionRef: execution.actionRef });
+        else await this.#dispatcher.dispatch(execution.id, execution.actionRef);
         afterId = execution.id;
       }
       count += stale.length;

@@ -67,7 +67,7 @@ describeEachAdapter('policy admission', ADAPTERS, (_name, open) => {
         await a.executions.transition(id, ['requested'], 'scheduling');
         waiting.push(id);
       }
-      const executors = [a, b].map((store) => new PolicyAdmission(store, bus, log, new PackCatalog({ store, bus })));
+      const executors = [a, b].map((store) => new PolicyAdmission(store, bus, log, new PackCatalog({ store, bus }), () => Promise.resolve()));
       const race = () => Promise.all(Array.from({ length: 8 }, (_, i) => executors[i % 2]?.admit('demo.a')));
       const scheduled = async () => (await a.policies.executionsOf('demo.a', ['scheduled'], 100)).map((e) => e.id);
       await race();

@@ -45,6 +45,8 @@ describe('concurrency policies', () => {
     requests = new ExecutionRequests({ store, bus, log, catalog, secrets });
     dispatched = [];
     await bus.consume('test.dispatch', ['execution.dispatch'], async (d) => void dispatched.push(d.body.executionId), { prefetch: 100 });
+    // The executor dispatches only to runtimes a live worker offers: this test's queue stands for one.
+    await store.workers.register({ id: 'test-worker', host: 'test', pid: process.pid, runtimes: ['builtin', 'shell'], concurrency: 100 });
     executor = new ExecutorService({ store, bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, catalog });
     await executor.start();
   });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { type Execution, type Policy, policyKey } from '../domain/index.js';
+import { type Execution, type ExecutionId, type Policy, policyKey } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { Repositories, Store } from '../store/index.js';
 
@@ -9,6 +9,8 @@ const ADMIT_BATCH = 500;
 /** Active executions one pass counts; far above any sensible `max`. */
 const ACTIVE_LIMIT = 10_000;
 const HELD = ['scheduled', 'running', 'canceling'] as const;
+
+export type Dispatch = (id: ExecutionId, actionRef: string) => Promise<unknown>;
 
 interface Verdicts {
   readonly admitted: Execution[];
@@ -31,12 +33,15 @@ export class PolicyAdmission {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #catalog: Pick<PackCatalog, 'governedActions'>;
+  readonly #dispatch: Dispatch;
 
-  constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>) {
+  /** `dispatch` hands an admitted execution to the workers of its runtime (the executor's Dispatcher). */
+  constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>, dispatch: Dispatch) {
     this.#store = store;
     this.#bus = bus;
     this.#log = log;
     this.#catalog = catalog;
+    this.#dispatch = dispatch;
   }
 
   /** Whether some policy names the action: read from memory, not the database (every execution asks). */
@@ -52,8 +57,9 @@ export class PolicyAdmission {
   async admit(actionRef: string): Promise<void> {
     const { admitted, cancelled } = await this.#store.transaction((tx) => decide(tx, actionRef));
     for (const execution of admitted) {
-      await this.#bus.publish('execution.dispatch', { executionId: execution.id, actionRef });
+      // Status first, as ExecutorService does: a stream then shows `scheduled` before the worker's `running`.
       await this.#bus.publish('execution.status.changed', { executionId: execution.id, status: 'scheduled', actionRef });
+      await this.#dispatch(execution.id, actionRef);
     }
     for (const execution of cancelled) {
       this.#log.info({ executionId: execution.id, actionRef }, 'execution cancelled by a concurrency policy');

@@ -124,7 +124,7 @@ class World {
     this.engine = new WorkflowEngine({ store: this.store, bus: this.bus, log, catalog, requests: this.requests, config });
     this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config, catalog, workflows: this.engine });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins: this.#builtins() });
-    const workerConfig = { id: 'w1', concurrency: 8, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };
+    const workerConfig = { id: 'w1', concurrency: 8, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000, runtimes: [], retention_ms: 86_400_000 };
     this.worker = new WorkerService({ store: this.store, bus: this.bus, log, config: workerConfig, runner, catalog, secrets, workerId: 'w1', apiUrl: 'http://127.0.0.1:1' });
     await this.worker.start();
     await this.executor.start();

@@ -31,6 +31,8 @@ export async function prepareExecutorService(shared: SharedParts): Promise<Prepa
     workflows,
     inquiries,
     heartbeatTimeoutMs: config.worker.heartbeat_timeout_ms,
+    heartbeatMs: config.worker.heartbeat_ms,
+    workerRetentionMs: config.worker.retention_ms,
   });
   // On SQLite this process is the only one (exclusive lock): whatever runs is an orphan. Elsewhere
   // other workers may be running theirs; only executions of dead workers are abandoned.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { ActionRunner, Spawner, WorkerService, sweepParameterFiles } from '../worker/index.js';
+import { ActionRunner, Spawner, WorkerService, offeredRuntimes, sweepParameterFiles } from '../worker/index.js';
 import type { RunningService, SharedParts } from './service-kit.js';
 
 /** The worker service: runs dispatched actions; `apiUrl` is what they get as ATTUNE_API_URL. */
@@ -20,7 +20,10 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
     containment: shared.containment(),
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl, catalog, secrets, credentials: shared.serviceTokens });
+  // A runtime this host cannot run is not offered: its actions go to another worker, or wait for one.
+  const { offered, missing } = await offeredRuntimes(config.worker.runtimes, options.baseEnv.PATH);
+  for (const { runtime, reason } of missing) log.warn({ runtime, reason }, 'runtime not offered by this worker');
+  const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl, catalog, secrets, credentials: shared.serviceTokens, runtimes: offered });
   await worker.start();
   const stop = async () => {
     await worker.stop();

@@ -129,6 +129,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
       .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
       .where('id', '=', id)
       .where('status', 'in', from)
+      .$if(patch.heldBy !== undefined, (qb) => qb.where('worker_id', '=', patch.heldBy as string))
       .returningAll()
       .executeTakeFirst();
     return row && toExecution(row);

@@ -45,8 +45,24 @@ export class KyselyWorkerRepository implements WorkerRepository {
   }
 
   async heartbeat(id: string): Promise<boolean> {
-    const result = await this.#db.updateTable('workers').set({ heartbeat_at: nowIso(), status: 'live' }).where('id', '=', id).executeTakeFirst();
+    // Only a live row: a worker declared dead must learn it (its executions were abandoned or
+    // given to another worker) and register again, not quietly become live under them.
+    const result = await this.#db
+      .updateTable('workers')
+      .set({ heartbeat_at: nowIso() })
+      .where('id', '=', id)
+      .where('status', '=', 'live')
+      .executeTakeFirst();
     return result.numUpdatedRows > 0n;
+  }
+
+  async purge(heartbeatBefore: string): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('workers')
+      .where('status', 'in', ['dead', 'stopped'])
+      .where('heartbeat_at', '<', heartbeatBefore)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async markStopped(id: string): Promise<void> {

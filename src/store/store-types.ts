@@ -120,6 +120,11 @@ export interface TransitionPatch {
   readonly finished?: boolean;
   /** Adds one to `attempt`, in the same write as the move (the attempt counts at claim time). */
   readonly countAttempt?: boolean;
+  /**
+   * Moves only while this worker holds the execution: a worker declared dead must not record
+   * the outcome of a run that was since given to another worker.
+   */
+  readonly heldBy?: string;
 }
 
 export const ERROR_PREVIEW_CHARS = 1000;

@@ -237,7 +237,11 @@ export type NewWorker = Omit<WorkerRecord, 'started' | 'heartbeatAt' | 'status'>
 export interface WorkerRepository {
   /** Records the worker as `live`, started and heart-beating now (a restart under the same id starts afresh). */
   register(worker: NewWorker): Promise<WorkerRecord>;
-  /** Records a heart-beat (the worker is `live` again if it had been declared dead); false when it is not registered. */
+  /**
+   * Records a heart-beat of a `live` worker; false when it is not registered or not live — declared
+   * dead by an executor, which abandoned or re-dispatched what it ran: the worker then stops those
+   * runs and registers again.
+   */
   heartbeat(id: string): Promise<boolean>;
   /** The worker stopped on purpose: it runs nothing any more. */
   markStopped(id: string): Promise<void>;
@@ -245,6 +249,8 @@ export interface WorkerRepository {
   markDead(heartbeatBefore: string): Promise<readonly WorkerRecord[]>;
   /** Every registered worker, live ones first, then by id. */
   list(): Promise<readonly WorkerRecord[]>;
+  /** Removes `dead` and `stopped` workers whose last heart-beat was before `heartbeatBefore`; how many. */
+  purge(heartbeatBefore: string): Promise<number>;
 }
 
 /**

@@ -18,3 +18,4 @@ export { WorkerService, type WorkerServiceOptions } from './worker-service.js';
 export { Spawner, type SpawnerOptions } from './spawner/spawner-client.js';
 export { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';
 export { WorkerQueries } from './worker-queries.js';
+export { offeredRuntimes, type OfferedRuntimes } from './offered-runtimes.js';

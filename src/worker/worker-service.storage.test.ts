@@ -39,7 +39,7 @@ describe('WorkerService', () => {
     const runner = new ActionRunner({ maxOutputBytes: 1_048_576, killGraceMs: 100, baseEnv: {}, builtins });
     worker = new WorkerService({
       store, bus, log, runner, catalog,
-      config: { id: 'w1', concurrency: 4, max_output_bytes: 1_048_576, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 },
+      config: { id: 'w1', concurrency: 4, max_output_bytes: 1_048_576, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000, runtimes: [], retention_ms: 86_400_000 },
       secrets: SecretBox.forHome(dir),
       workerId: 'w1',
       apiUrl: 'http://127.0.0.1:1',
@@ -61,7 +61,7 @@ describe('WorkerService', () => {
     const { store } = limited;
     const created = await store.executions.create({ actionRef: 'core.noop', parameters: {} });
     await store.executions.transition(created.id, ['requested'], 'scheduled');
-    await bus.publish('execution.dispatch', { executionId: created.id });
+    await bus.publish('execution.dispatch', { executionId: created.id, runtime: 'builtin' });
     const get = () => store.executions.get(created.id as ExecutionId);
     await until(get, (e) => e?.status === 'running');
 

@@ -7,7 +7,7 @@ import { writePack } from '../../test/support/packs.js';
 import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { until } from '../../test/support/wait.js';
 import { InProcessBus } from '../bus/index.js';
-import { type Execution, type ExecutionId, executionId, isTerminal } from '../domain/index.js';
+import { type Execution, type ExecutionId, type RunnerType, executionId, isTerminal } from '../domain/index.js';
 import { ExecutionRequests, ExecutorService } from '../executor/index.js';
 import { PackCatalog, PackRegistry } from '../packs/index.js';
 import { SecretBox } from '../secrets/index.js';
@@ -50,6 +50,12 @@ class Held {
   }
 }
 
+interface WorldOptions {
+  readonly workerKeyHome?: string;
+  readonly heartbeatMs?: number;
+  readonly runtimes?: readonly RunnerType[];
+}
+
 /** The store, bus, executor and one worker of `attune up`, on SQLite and the in-process bus. */
 class World {
   readonly attempts = new Map<number, number>();
@@ -64,7 +70,7 @@ class World {
   worker!: WorkerService;
 
   /** `workerKeyHome`: where the worker's key lives; another home than the API's cannot open sealed parameters. */
-  async open(options: { readonly workerKeyHome?: string } = {}): Promise<this> {
+  async open(options: WorldOptions = {}): Promise<this> {
     this.dir = mkdtempSync(path.join(tmpdir(), 'attune-worker-'));
     const pack = writePack(path.join(this.dir, 'probe'), PROBE_PACK);
     this.store = await openSqliteStore(path.join(this.dir, 'db.sqlite'));
@@ -77,11 +83,23 @@ class World {
     this.executor = new ExecutorService({ store: this.store, bus: this.bus, log, config: { redrive_after_ms: 60_000, supervisor_interval_ms: 60_000, workflow_tick_ms: 60_000 }, catalog: this.catalog });
     const runner = new ActionRunner({ maxOutputBytes: 4096, killGraceMs: 100, baseEnv: {}, builtins: this.#builtins() });
     const secrets = SecretBox.forHome(path.join(this.dir, options.workerKeyHome ?? 'api'));
-    const config = { id: 'w1', concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms: 60_000, heartbeat_timeout_ms: 120_000 };
-    this.worker = new WorkerService({ store: this.store, bus: this.bus, log, config, runner, catalog: this.catalog, secrets, workerId: 'w1', apiUrl: 'http://127.0.0.1:1' });
+    this.runner = runner;
+    this.secrets = secrets;
+    this.worker = this.makeWorker('w1', options);
     await this.worker.start();
     await this.executor.start();
     return this;
+  }
+
+  runner!: ActionRunner;
+  secrets!: SecretBox;
+
+  /** A worker on this world's store and bus; `open` starts the first, `w1`. */
+  makeWorker(workerId: string, options: WorldOptions = {}): WorkerService {
+    const heartbeat_ms = options.heartbeatMs ?? 60_000;
+    const config = { id: workerId, concurrency: 2, max_output_bytes: 4096, kill_grace_ms: 100, heartbeat_ms, heartbeat_timeout_ms: 120_000, runtimes: [], retention_ms: 86_400_000 };
+    const { store, bus, catalog, runner, secrets } = this;
+    return new WorkerService({ store, bus, log, config, runner, catalog, secrets, workerId, apiUrl: 'http://127.0.0.1:1', ...(options.runtimes ? { runtimes: options.runtimes } : {}) });
   }
 
   #builtins(): Map<string, BuiltinAction> {
@@ -142,7 +160,7 @@ function holdCall<T extends object, K extends keyof T>(object: T, method: K, whe
 
 describe('WorkerService', () => {
   const worlds: World[] = [];
-  const world = async (options?: { readonly workerKeyHome?: string }) => {
+  const world = async (options?: WorldOptions) => {
     const opened = await new World().open(options);
     worlds.push(opened);
     return opened;
@@ -202,7 +220,7 @@ describe('WorkerService', () => {
     const requested = await w.store.executions.create({ actionRef: 'probe.login', parameters: {} });
     await w.store.executions.transition(requested.id, ['requested'], 'scheduled');
     await w.store.executions.transition(requested.id, ['scheduled'], 'running', { workerId: 'w1', started: true, countAttempt: true });
-    await w.bus.publish('execution.dispatch', { executionId: requested.id });
+    await w.bus.publish('execution.dispatch', { executionId: requested.id, runtime: 'builtin' });
     const execution = await w.execution(requested.id);
     expect(execution.status).toBe('failed');
     expect(execution.result?.error).toContain('lost this execution');
@@ -240,9 +258,10 @@ describe('WorkerService', () => {
   it('cancels a run whose cancel comes after the claim but before the action has started', async () => {
     const w = await world();
     // Held between the claim and the start, as the worker looks up the action (after the
-    // request's own look-up, when it was validated, and the worker's check for a pure builtin).
+    // request's own look-up, when it was validated, the executor's for the runtime to dispatch
+    // to, and the worker's check for a pure builtin).
     let lookups = 0;
-    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 3);
+    const lookup = holdCall(w.catalog, 'action', (ref) => ref === 'probe.quick' && ++lookups === 4);
     // Released once the worker's cancel handler has read the row as canceling (the test reads
     // through its own reference): the handler notes the cancel synchronously after that read, so
     // by the next turn of the loop it has, and only then does the run start.
@@ -269,5 +288,34 @@ describe('WorkerService', () => {
     const execution = await w.execution(requested.id);
     expect(execution.status).toBe('abandoned');
     expect(execution.result?.error).toBe('stopped: Attune shut down while the action ran');
+  });
+  it('takes only the runtimes it offers: another worker runs the rest', async () => {
+    const w = await world({ runtimes: ['shell'] });
+    // A live worker somewhere offers builtin, so the executor dispatches; w1 must leave it alone.
+    await w.store.workers.register({ id: 'w2', host: 'test', pid: process.pid, runtimes: ['builtin'], concurrency: 2 });
+    const requested = await w.requests.request({ actionRef: 'probe.quick' });
+    expect((await w.execution(requested.id, (e) => e.status === 'scheduled')).workerId).toBeNull();
+    const w2 = w.makeWorker('w2', { runtimes: ['builtin'] });
+    await w2.start();
+    try {
+      const execution = await w.execution(requested.id);
+      expect([execution.status, execution.workerId]).toEqual(['completed', 'w2']);
+      expect((await w.store.workers.list()).find((row) => row.id === 'w1')?.runtimes).toEqual(['shell']);
+    } finally {
+      await w2.stop();
+    }
+  });
+
+  it('stops its runs once declared dead, records them abandoned, and registers again', async () => {
+    const w = await world({ heartbeatMs: 100 });
+    const requested = await w.requests.request({ actionRef: 'probe.held' });
+    await until(() => w.held.started, (started) => started.includes(requested.id), 10);
+    // An executor found w1 silent (it stalled, say) and declared it dead.
+    expect((await w.store.workers.markDead(new Date(Date.now() + 60_000).toISOString())).map((row) => row.id)).toEqual(['w1']);
+    const execution = await w.execution(requested.id);
+    expect([execution.status, execution.result?.error]).toEqual(['abandoned', expect.stringContaining('declared dead')]);
+    // Not retried by the worker: an executor decides that for the executions of dead workers.
+    expect(w.held.started).toEqual([requested.id]);
+    await until(() => w.store.workers.list(), (rows) => rows.some((row) => row.id === 'w1' && row.status === 'live'), 10);
   });
 });

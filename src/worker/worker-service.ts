@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus, Consumer, Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
-import { type Action, type AttemptSummary, RUNNER_TYPES, type Execution, type ExecutionId, type ProcessCell, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
+import { type Action, type AttemptSummary, RUNNER_TYPES, type Execution, type ExecutionId, type ProcessCell, type RunnerType, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import { isStorageError, type Store } from '../store/index.js';
@@ -12,6 +12,7 @@ import { PeriodicTask } from '../supervisor/index.js';
 import { hostname } from 'node:os';
 import type { RunningAction, RunOutcome } from './run-request.js';
 import { type ExecutionCredentials, executionPermissionSet } from './execution-credentials.js';
+import { Slots } from './slots.js';
 
 /** Pauses between tries to record an outcome the database refused (a full disk): doubling, capped. */
 const RECORD_RETRY_FIRST_MS = 500;
@@ -31,7 +32,13 @@ export interface WorkerServiceOptions {
   readonly apiUrl: string;
   /** Issues the ATTUNE_API_TOKEN of actions with `api_access`; without it they get none. */
   readonly credentials?: ExecutionCredentials;
+  /** The runtimes this worker offers (see offeredRuntimes); default every one. */
+  readonly runtimes?: readonly RunnerType[];
 }
+
+/** Why a run stopped by the worker itself ends `abandoned` rather than `cancelled`. */
+const SHUTDOWN_REASON = 'stopped: Attune shut down while the action ran';
+const DISOWNED_REASON = 'abandoned: its worker was declared dead (no heart-beat within the timeout) while it ran';
 
 /**
  * Runs dispatched executions, up to `concurrency` at once. A worker claims an execution with a
@@ -51,9 +58,16 @@ export class WorkerService {
   readonly #stopSignal = new AbortController();
   #stopping = false;
   readonly #heartbeat: PeriodicTask;
+  readonly #runtimes: readonly RunnerType[];
+  /** Bounds the runs of every runtime's queue together to `concurrency`. */
+  readonly #slots: Slots;
+  /** Runs stopped because an executor declared this worker dead: they end `abandoned`. */
+  readonly #disowned = new Set<ExecutionId>();
 
   constructor(options: WorkerServiceOptions) {
     this.#options = options;
+    this.#runtimes = options.runtimes ?? RUNNER_TYPES;
+    this.#slots = new Slots(options.config.concurrency);
     this.#log = options.log.child({ svc: 'worker', workerId: options.workerId });
     this.#heartbeat = new PeriodicTask('worker.heartbeat', options.config.heartbeat_ms, () => this.#beat(), this.#log);
   }
@@ -63,16 +77,23 @@ export class WorkerService {
   }
 
   /**
-   * Registers in the workers table with every runtime this build runs, heart-beats from then
-   * on, and takes dispatched executions.
+   * Registers in the workers table with the runtimes it offers, heart-beats from then on, and
+   * takes the dispatches of those runtimes: one queue per runtime, shared by every worker that
+   * offers it (DESIGN §2), so an action only ever reaches a worker that can run it.
    */
   async start(): Promise<void> {
-    const { bus, config, workerId, store } = this.#options;
-    await store.workers.register({ id: workerId, host: hostname(), pid: process.pid, runtimes: RUNNER_TYPES, concurrency: config.concurrency });
+    const { bus, config, workerId } = this.#options;
+    await this.#register();
     this.#heartbeat.start();
-    this.#log.info({ runtimes: RUNNER_TYPES, concurrency: config.concurrency }, 'worker registered');
+    this.#log.info({ runtimes: this.#runtimes, concurrency: config.concurrency }, 'worker registered');
+    for (const runtime of this.#runtimes) {
+      const consumer = await bus.consume(`worker.dispatch.${runtime}`, ['execution.dispatch'], (d) => this.#slots.run(() => this.#run(d)), {
+        prefetch: config.concurrency,
+        routes: [runtime],
+      });
+      this.#consumers.push(consumer);
+    }
     this.#consumers.push(
-      await bus.consume('worker.dispatch', ['execution.dispatch'], (d) => this.#run(d), { prefetch: config.concurrency }),
       // Every worker gets every cancel on its own queue; only the one running the execution acts.
       await bus.consume(`worker.${workerId}.cancel`, ['execution.cancel'], (d) => this.#cancel(d), { prefetch: 16, isPrivate: true }),
     );
@@ -93,12 +114,22 @@ export class WorkerService {
     await this.#options.store.workers.markStopped(this.#options.workerId);
   }
 
-  async #beat(): Promise<void> {
+  async #register(): Promise<void> {
     const { store, workerId, config } = this.#options;
-    // A row lost to an operator's clean-up is made again: a live worker is always listed.
-    if (!(await store.workers.heartbeat(workerId))) {
-      await store.workers.register({ id: workerId, host: hostname(), pid: process.pid, runtimes: RUNNER_TYPES, concurrency: config.concurrency });
+    await store.workers.register({ id: workerId, host: hostname(), pid: process.pid, runtimes: this.#runtimes, concurrency: config.concurrency });
+  }
+
+  async #beat(): Promise<void> {
+    if (await this.#options.store.workers.heartbeat(this.#options.workerId)) return;
+    // Declared dead (we were cut off or stalled past the timeout), or our row was purged. What we
+    // run has been abandoned or handed to another worker: stop it, so nothing runs twice at once.
+    if (this.#running.size > 0) this.#log.warn({ executions: [...this.#running.keys()] }, 'worker was declared dead: stopping what it ran');
+    for (const [id, running] of this.#running) {
+      this.#disowned.add(id);
+      running.cancel();
     }
+    // A live worker is always listed: it registers again and takes new work.
+    await this.#register();
   }
 
   async #run(delivery: Delivery<'execution.dispatch'>): Promise<void> {
@@ -191,19 +222,23 @@ export class WorkerService {
    * of this attempt. A cancelled run, or one stopped by a shutdown, is never retried.
    */
   async #retry(execution: Execution, outcome: RunOutcome): Promise<boolean> {
-    if (this.#stopping || (outcome.status !== 'failed' && outcome.status !== 'timeout')) return false;
+    if (this.#stopping || this.#disowned.has(execution.id) || (outcome.status !== 'failed' && outcome.status !== 'timeout')) return false;
     const action = await this.#options.catalog.action(execution.actionRef);
     if (!action || execution.attempt > action.maxRetries) return false;
     const { exit_code, error, duration_ms } = outcome.result;
     const summary: AttemptSummary = { attempt: execution.attempt, status: outcome.status, exit_code, error, duration_ms };
     const previous = [...(execution.result?.previous_attempts ?? []), summary];
+    if (action.runnerType === 'workflow') return false; // a workflow is the executor's, never a worker's
     const again = await this.#record(execution.id, () =>
-      this.#options.store.executions.transition(execution.id, ['running'], 'scheduled', { result: { previous_attempts: previous } }),
+      this.#options.store.executions.transition(execution.id, ['running'], 'scheduled', {
+        result: { previous_attempts: previous },
+        heldBy: this.#options.workerId,
+      }),
     );
     if (!again) return false; // a cancel arrived meanwhile: finish it instead
     this.#log.info({ executionId: execution.id, attempt: execution.attempt, status: outcome.status }, 'execution retried');
     await this.#publishStatus(again, 'scheduled');
-    await this.#options.bus.publish('execution.dispatch', { executionId: execution.id, actionRef: execution.actionRef });
+    await this.#options.bus.publish('execution.dispatch', { executionId: execution.id, runtime: action.runnerType, actionRef: execution.actionRef });
     return true;
   }
 
@@ -263,11 +298,15 @@ export class WorkerService {
 
   async #finish(execution: Execution, outcome: RunOutcome): Promise<void> {
     const { store } = this.#options;
-    // A run stopped because Attune is shutting down did not fail on its own: it was abandoned.
-    const status: TerminalStatus = this.#stopping && outcome.status === 'cancelled' ? 'abandoned' : outcome.status;
-    const result = status === 'abandoned' ? { ...outcome.result, error: 'stopped: Attune shut down while the action ran' } : outcome.result;
+    // A run stopped because Attune is shutting down, or because this worker was declared dead,
+    // did not fail on its own: it was abandoned.
+    const disowned = this.#disowned.delete(execution.id);
+    const stoppedHere = (this.#stopping || disowned) && outcome.status === 'cancelled';
+    const status: TerminalStatus = stoppedHere ? 'abandoned' : outcome.status;
+    const result = stoppedHere ? { ...outcome.result, error: disowned ? DISOWNED_REASON : SHUTDOWN_REASON } : outcome.result;
+    // Held by this worker only: once declared dead, the row may belong to another worker's run.
     const finished = await this.#record(execution.id, () =>
-      store.executions.transition(execution.id, ['running', 'canceling'], status, { result, finished: true }),
+      store.executions.transition(execution.id, ['running', 'canceling'], status, { result, finished: true, heldBy: this.#options.workerId }),
     );
     if (!finished) {
       this.#log.warn({ executionId: execution.id }, 'execution was finished by someone else');

@@ -74,7 +74,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   audit: { append: true, list: true },
   keys: { get: true, put: true, delete: true, list: true, listValues: true },
   workflows: { create: true, get: true, update: true, findDue: true, findStale: true },
-  workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true },
+  workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true, purge: true },
   inquiries: { create: true, get: true, findByExecution: true, list: true, settle: true, findDue: true },
   leases: { acquire: true, renew: true, release: true, get: true },
   restore: { isEmpty: true, insert: true, syncIdSequences: true },

@@ -24,7 +24,9 @@ export function executionsContract(current: CurrentStore): void {
     expect(running).toMatchObject({ status: 'running', workerId: 'w1', attempt: 1 });
     expect(running?.startedAt).not.toBeNull();
     expect(await store.executions.transition(execution.id, ['scheduled'], 'running')).toBeUndefined();
-    const done = await store.executions.transition(execution.id, ['running'], 'completed', { result: { exit_code: 0 }, finished: true });
+    // Held by w1: another worker (one declared dead, say) cannot finish it.
+    expect(await store.executions.transition(execution.id, ['running'], 'failed', { heldBy: 'w2', finished: true })).toBeUndefined();
+    const done = await store.executions.transition(execution.id, ['running'], 'completed', { result: { exit_code: 0 }, finished: true, heldBy: 'w1' });
     expect(done?.result).toEqual({ exit_code: 0 });
     expect(done?.parameters).toEqual({ x: 1 });
     expect(await store.executions.get(execution.id)).toEqual(done);

@@ -32,9 +32,27 @@ export function workersContract(current: CurrentStore): void {
     const [a, b] = await Promise.all([store.workers.markDead('2025-01-01T00:00:10.000Z'), store.workers.markDead('2025-01-01T00:00:10.000Z')]);
     expect([...(a ?? []), ...(b ?? [])].map((w) => w.id)).toEqual(['old']);
     expect((await store.workers.list()).map((w) => `${w.id}:${w.status}`)).toEqual(['fresh:live', 'gone:stopped', 'old:dead']);
-    // A dead worker that heart-beats again (it was cut off, not gone) is live again.
-    expect(await store.workers.heartbeat('old')).toBe(true);
+    // A dead worker that heart-beats again (it was cut off, not gone) learns it was declared dead…
+    expect(await store.workers.heartbeat('old')).toBe(false);
+    expect(await store.workers.heartbeat('gone')).toBe(false);
+    // …and is live again once it registers afresh.
+    await store.workers.register({ id: 'old', ...WORKER });
     expect((await store.workers.list()).filter((w) => w.status === 'live').map((w) => w.id)).toEqual(['fresh', 'old']);
+  });
+
+  it('purges dead and stopped workers silent since before the retention, never live ones', async () => {
+    const store = current();
+    setClock('2025-01-01T00:00:00.000Z');
+    for (const id of ['dead-old', 'stopped-old', 'live-old']) await store.workers.register({ id, ...WORKER });
+    await store.workers.markDead('2025-01-01T00:00:01.000Z'); // every one of them: all silent
+    await store.workers.register({ id: 'live-old', ...WORKER });
+    await store.workers.markStopped('stopped-old');
+    setClock('2025-01-02T00:00:00.000Z');
+    await store.workers.register({ id: 'stopped-new', ...WORKER });
+    await store.workers.markStopped('stopped-new');
+    // A live row is never purged, however old its heart-beat: declaring it dead is the executor's call.
+    expect(await store.workers.purge('2025-01-01T12:00:00.000Z')).toBe(2);
+    expect((await store.workers.list()).map((w) => `${w.id}:${w.status}`)).toEqual(['live-old:live', 'stopped-new:stopped']);
   });
 
   it('finds active executions of workers that are not live, and of unknown workers', async () => {

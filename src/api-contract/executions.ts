@@ -15,6 +15,8 @@ const ExecutionFields = {
   event_id: NullableInt,
   parent_id: NullableInt,
   task_name: Type.Union([Type.String({ description: 'The workflow task a child execution runs.' }), Type.Null()]),
+  task_index: Type.Union([Type.Integer({ description: 'The with_items item a child execution runs (from 0).' }), Type.Null()]),
+  rerun_of: Type.Union([Type.Integer({ description: 'The workflow execution this one re-runs (POST /executions/{id}/rerun).' }), Type.Null()]),
   worker_id: NullableString,
   attempt: Type.Integer(),
   created: Timestamp,

@@ -101,6 +101,10 @@ export interface NewExecution {
   readonly secretParameters?: readonly string[];
   /** The workflow task a child execution runs. */
   readonly taskName?: string | null;
+  /** The with_items item a child execution runs. */
+  readonly taskIndex?: number | null;
+  /** The workflow execution this one re-runs. */
+  readonly rerunOf?: ExecutionId | null;
 }
 
 export interface ExecutionFilter extends PageRequest {

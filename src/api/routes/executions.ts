@@ -41,6 +41,8 @@ function executionFields(execution: Omit<Execution, 'result' | 'process'>, actio
     event_id: execution.eventId,
     parent_id: execution.parentId,
     task_name: execution.taskName,
+    task_index: execution.taskIndex,
+    rerun_of: execution.rerunOf,
     worker_id: execution.workerId,
     attempt: execution.attempt,
     created: execution.created,

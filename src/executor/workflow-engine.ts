@@ -212,10 +212,18 @@ export class WorkflowEngine {
   /**
    * Renders and checks each launch's parameters. One that cannot start fails at once (its task
    * may retry or take its failed() branch), which may launch others: repeated until all can start.
+   * A with_items task whose items all ended gets their results read from its children here.
    */
   async #prepare(step: WorkflowStep, parent: Execution): Promise<{ launch: Launch; parameters: Record<string, unknown> }[]> {
     const ready: { launch: Launch; parameters: Record<string, unknown> }[] = [];
-    for (let launch = step.launches.shift(); launch !== undefined; launch = step.launches.shift()) {
+    for (;;) {
+      const launch = step.launches.shift();
+      if (launch === undefined) {
+        const collection = step.collections.shift();
+        if (collection === undefined) return ready;
+        step.collect(collection, await this.#itemResults(parent.id, collection.task, step.doc.tasks[collection.task]?.firstChild));
+        continue;
+      }
       const task = step.doc.tasks[launch.task];
       const spec = await this.#spec(parent.actionRef);
       const action = spec?.tasks.find((t) => t.name === launch?.task)?.action ?? '';
@@ -231,7 +239,16 @@ export class WorkflowEngine {
       if (problem === undefined) ready.push({ launch, parameters });
       else if (task) step.settle(launch.task, { executionId: 0, index: launch.index, attempt: launch.attempt }, 'failed', { error: problem });
     }
-    return ready;
+  }
+
+  /** The result of each item of one run of a with_items task (its last attempt), by index. */
+  async #itemResults(parent: ExecutionId, task: string, firstChild: number | null | undefined): Promise<Map<number, unknown>> {
+    const results = new Map<number, unknown>();
+    if (firstChild === null || firstChild === undefined) return results; // no item got a child
+    for (const child of await this.#store.executions.listTaskItems(parent, task, firstChild)) {
+      if (child.taskIndex !== null) results.set(child.taskIndex, child.result);
+    }
+    return results;
   }
 
   async #createChildren(
@@ -252,10 +269,12 @@ export class WorkflowEngine {
         timeoutSeconds: task.timeout,
         parentId: parent.id,
         taskName: task.name,
+        taskIndex: launch.index,
         ruleId: parent.ruleId,
         ruleRef: parent.ruleRef,
       });
       state.runs.push({ executionId: child.id, index: launch.index, attempt: launch.attempt });
+      if (launch.index !== null) state.firstChild ??= child.id;
       created.requested.push({ id: child.id, actionRef: child.actionRef });
     }
     return created;

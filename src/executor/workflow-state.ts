@@ -37,8 +37,15 @@ export interface TaskState {
   status: TaskStatus;
   /** with_items: the rendered list; null for a plain task. */
   items: unknown[] | null;
-  /** Per item (a plain task has one), in item order. */
+  /**
+   * Per item (a plain task has one), in item order. A with_items task's list is filled once, when
+   * its last item ends, from its children (WorkflowStep.collect): an item's end writes nothing here.
+   */
   results: unknown[];
+  /** with_items: the first child of this run of the task (the children read at the end start there). */
+  firstChild?: number | null;
+  /** with_items: the results of items that ended without a child (their input could not be rendered), by index. */
+  itemErrors?: Record<string, unknown>;
   nextItem: number;
   done: number;
   failedItems: number;
@@ -70,6 +77,12 @@ export interface Launch {
   readonly attempt: number;
 }
 
+/** A with_items task whose items all ended: the engine reads their results and hands them to `collect`. */
+export interface Collection {
+  readonly task: string;
+  readonly status: TaskStatus;
+}
+
 /** What a finished workflow records. */
 export interface WorkflowOutcome {
   readonly status: Extract<TerminalStatus, 'completed' | 'failed' | 'cancelled'>;
@@ -78,6 +91,7 @@ export interface WorkflowOutcome {
 
 export class WorkflowStep {
   readonly launches: Launch[] = [];
+  readonly collections: Collection[] = [];
   readonly #spec: WorkflowSpec;
   readonly #doc: WorkflowDoc;
   readonly #now: Date;
@@ -139,20 +153,39 @@ export class WorkflowStep {
     const state = this.#doc.tasks[name];
     if (!task || !state) return;
     if ((status === 'failed' || status === 'timed_out') && this.#retries(task, state, run, status, result)) return;
-    state.results[run.index ?? 0] = result;
     state.done += 1;
     if (status !== 'succeeded') state.failedItems += 1;
-    if (state.items === null) return this.#finish(task, state, status);
+    if (state.items === null) {
+      state.results[0] = result;
+      return this.#finish(task, state, status);
+    }
+    // An item's result stays in its child execution; only one that has none is kept here.
+    if (run.executionId === 0) state.itemErrors = { ...state.itemErrors, [String(run.index ?? 0)]: result };
     this.#launchItems(task, state);
     if (state.runs.length > 0 || this.#doc.waiting.some((w) => w.task === name)) return;
     if (state.done < state.items.length && state.failedItems === 0 && !this.#doc.canceling) return;
-    this.#finish(task, state, state.failedItems > 0 ? 'failed' : this.#doc.canceling ? 'cancelled' : 'succeeded');
+    this.collections.push({ task: name, status: state.failedItems > 0 ? 'failed' : this.#doc.canceling ? 'cancelled' : 'succeeded' });
+  }
+
+  /**
+   * A with_items task's items all ended: `childResults` are its children's results by item index
+   * (the final attempt of each), and the task finishes with them, in item order.
+   */
+  collect(collection: Collection, childResults: ReadonlyMap<number, unknown>): void {
+    const task = this.#task(collection.task);
+    const state = this.#doc.tasks[collection.task];
+    if (!task || !state) return;
+    const results: unknown[] = [];
+    for (const [index, result] of childResults) results[index] = result;
+    for (const [index, result] of Object.entries(state.itemErrors ?? {})) results[Number(index)] = result;
+    state.results = Array.from(results, (r) => r ?? null);
+    this.#finish(task, state, collection.status);
   }
 
   /** Set when nothing runs or waits any more. */
   outcome(): WorkflowOutcome | undefined {
     const busy = this.#doc.waiting.length > 0 || Object.values(this.#doc.tasks).some((s) => s.runs.length > 0);
-    if (busy || this.launches.length > 0) return undefined;
+    if (busy || this.launches.length > 0 || this.collections.length > 0) return undefined;
     if (this.#doc.canceling) return { status: 'cancelled', result: { error: 'the workflow was cancelled' } };
     if (this.#doc.failure !== null) return { status: 'failed', result: { error: this.#doc.failure } };
     const output = this.#render('output_map', this.#spec.outputMap, {});
@@ -227,6 +260,7 @@ export class WorkflowStep {
       done: 0,
       failedItems: 0,
       runs: [],
+      firstChild: null,
       runCount: 0,
       transitions: [],
       startedAt: this.#now.toISOString(),

@@ -88,23 +88,33 @@ export class WorkflowEngine {
 
   /**
    * Starts a requested workflow execution: it moves to `running` and gets its state row in one
-   * transaction, so a second request message finds it started and does nothing.
+   * transaction, so a second request message finds it started and does nothing. A rerun has its
+   * (inactive) state row already, written with the execution: it resumes from it.
    */
   async begin(id: ExecutionId): Promise<void> {
     const execution = await this.#store.executions.get(id);
     const spec = execution && (await this.#spec(execution.actionRef));
     if (!execution || execution.status !== 'requested' || !spec) return;
-    const step = new WorkflowStep(spec, newWorkflowDoc({ ...execution.parameters }), new Date(), this.#system(execution));
-    step.begin();
+    const rerun = await this.#store.workflows.get(id);
+    if (rerun?.active) return; // started already
+    const doc = rerun ? (structuredClone(rerun.state) as WorkflowDoc) : newWorkflowDoc({ ...execution.parameters });
+    const step = new WorkflowStep(spec, doc, new Date(), this.#system(execution));
+    if (rerun) step.resume();
+    else step.begin();
     const launches = await this.#prepare(step, execution);
     const done = await this.#store.transaction(async (tx) => {
       const started = await tx.executions.transition(id, ['requested'], 'running', { started: true });
       if (!started) return undefined;
       const created = await this.#createChildren(tx, started, step, launches);
       const outcome = step.outcome();
-      await tx.workflows.create({ executionId: id, actionRef: execution.actionRef, state: step.doc, dueAt: dueAtOf(step.doc) });
       const finished = outcome ? await this.#finishParent(tx, id, outcome) : undefined;
-      if (finished) await tx.workflows.update(id, 1, { state: step.doc, active: false, dueAt: null });
+      const state = { state: step.doc, active: !finished, dueAt: finished ? null : dueAtOf(step.doc) };
+      if (rerun) {
+        if (!(await tx.workflows.update(id, rerun.version, state))) throw new AppError('ERR_INTERNAL', `the rerun state of workflow ${id} changed while it started`);
+      } else {
+        await tx.workflows.create({ executionId: id, actionRef: execution.actionRef, state: step.doc, dueAt: dueAtOf(step.doc) });
+        if (finished) await tx.workflows.update(id, 1, state);
+      }
       return { created, finished, started };
     });
     if (!done) return;

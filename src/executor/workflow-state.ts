@@ -68,6 +68,25 @@ export interface WorkflowDoc {
   /** Why the workflow fails (an unhandled task failure, a bad expression): no task starts after it. */
   failure: string | null;
   canceling: boolean;
+  /** The variables as `vars` first rendered them (a rerun replays the kept tasks' publishes onto them). */
+  initialVars?: Record<string, unknown>;
+  /** Every publish so far, in order, with the task that made it. */
+  published?: Publish[];
+  /** Set by a rerun (workflow-rewind.ts) until the rerun execution starts: what `resume` starts. */
+  rerun?: Rerun | null;
+}
+
+/** One variable a task's transition published. */
+export interface Publish {
+  readonly task: string;
+  readonly name: string;
+  readonly value: unknown;
+}
+
+/** What a rerun starts: its tasks again, and the transitions the original's failure cut short. */
+export interface Rerun {
+  readonly tasks: readonly string[];
+  readonly reenter: readonly { readonly from: string; readonly to: string }[];
 }
 
 /** A child execution the engine must create now. */
@@ -112,7 +131,18 @@ export class WorkflowStep {
   begin(): void {
     const vars = this.#render('vars', this.#spec.vars, {});
     if (vars !== undefined) this.#doc.vars = vars as Record<string, unknown>;
+    this.#doc.initialVars = { ...this.#doc.vars };
+    this.#doc.published = [];
     for (const name of startTasks(this.#spec)) this.#enter(name, null);
+  }
+
+  /** The start of a rerun: the rewound document's tasks start again (a task's `delay` is waited again). */
+  resume(): void {
+    const rerun = this.#doc.rerun;
+    this.#doc.rerun = null;
+    if (!rerun) return;
+    for (const { from, to } of rerun.reenter) this.#enter(to, from);
+    for (const name of rerun.tasks) this.#enter(name, null);
   }
 
   /** A child ended; false when this completion was applied already (a redelivery) or is unknown. */
@@ -312,7 +342,9 @@ export class WorkflowStep {
       if (transition.when !== null) handled = true;
       for (const entry of transition.publish) {
         const value = this.#render(`${field}.publish.${entry.name}`, entry.value, { task: viewOf(task.name, state) });
-        if (value !== undefined) this.#doc.vars[entry.name] = value;
+        if (value === undefined) continue;
+        this.#doc.vars[entry.name] = value;
+        this.#doc.published?.push({ task: task.name, name: entry.name, value });
       }
       state.transitions.push(...transition.do);
       for (const target of transition.do) this.#enter(target, task.name);

@@ -229,6 +229,8 @@ export interface NewWorkflowState {
   readonly actionRef: string;
   readonly state: unknown;
   readonly dueAt?: string | null;
+  /** False: the row waits for its execution to start (a rerun); true when omitted. */
+  readonly active?: boolean;
 }
 
 export interface WorkflowStatePatch {

@@ -38,6 +38,8 @@ export function workflowsContract(current: CurrentStore): void {
     expect(other.taskName).toBe('other');
     const rerun = await store.executions.create({ actionRef: 'demo.flow', parameters: {}, rerunOf: parent.id });
     expect(await store.executions.get(rerun.id)).toMatchObject({ rerunOf: parent.id, taskIndex: null });
+    expect(await store.workflows.create({ executionId: rerun.id, actionRef: 'demo.flow', state: {}, active: false })).toBe(true);
+    expect(await store.workflows.get(rerun.id)).toMatchObject({ active: false, version: 1 });
   });
 
   it('finds active workflows whose delayed start is due, and those not updated for a while', async () => {

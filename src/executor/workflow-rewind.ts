@@ -52,7 +52,11 @@ function reachability(spec: WorkflowSpec): Map<string, Set<string>> {
     const seen = new Set<string>([task.name]);
     const queue = [task.name];
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      for (const next of edges.get(name) ?? []) if (!seen.has(next)) (seen.add(next), queue.push(next));
+      for (const next of edges.get(name) ?? []) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
     }
     reach.set(task.name, seen);
   }

@@ -91,3 +91,14 @@ export const ExecutionCreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const TaskName = Type.String({ minLength: 1, maxLength: 255 });
+
+export const ExecutionRerunBody = Type.Object(
+  {
+    from_task: Type.Union([TaskName, Type.Array(TaskName, { minItems: 1, maxItems: 100 })], {
+      description: 'The task (or tasks) to re-run from: they and every task after them run again; the tasks before keep their results.',
+    }),
+  },
+  { additionalProperties: false },
+);

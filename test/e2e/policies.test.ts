@@ -87,5 +87,10 @@ describe('policies, end to end', () => {
     ]);
     const one = await attune.api<{ data: unknown[] }>('GET', '/api/v1/policies?action=limited.slow');
     expect(one.body.data).toHaveLength(1);
+    const table = await attune.cli(['policy', 'list', '--action', 'limited.tick']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/limited\.tick_rate +rate +limited\.tick +2 +1s +- +enqueue/);
+    const help = await attune.cli(['policy', 'list', '--help']);
+    expect(help.stdout).toContain('--action <ref>');
   });
 });

@@ -14,6 +14,7 @@ import type { PackCatalog } from '../packs/index.js';
 import type { Repositories, Store, WorkflowStateRow } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import type { ExecutionRequests } from './execution-requests.js';
+import { ASK_ACTION } from './inquiry-service.js';
 import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome, WorkflowStep } from './workflow-state.js';
 
 export interface WorkflowEngineOptions {
@@ -236,7 +237,7 @@ export class WorkflowEngine {
       }
       const task = step.doc.tasks[launch.task];
       const spec = await this.#spec(parent.actionRef);
-      const action = spec?.tasks.find((t) => t.name === launch?.task)?.action ?? '';
+      const action = launch.gate ? ASK_ACTION : (spec?.tasks.find((t) => t.name === launch?.task)?.action ?? '');
       const rendered = step.input(launch);
       let problem = typeof rendered === 'string' ? rendered : undefined;
       let parameters: Record<string, unknown> = {};
@@ -247,7 +248,7 @@ export class WorkflowEngine {
         });
       }
       if (problem === undefined) ready.push({ launch, parameters });
-      else if (task) step.settle(launch.task, { executionId: 0, index: launch.index, attempt: launch.attempt }, 'failed', { error: problem });
+      else if (task) step.settle(launch.task, { executionId: 0, index: launch.index, attempt: launch.attempt, gate: launch.gate }, 'failed', { error: problem });
     }
   }
 
@@ -274,16 +275,17 @@ export class WorkflowEngine {
       const state = step.doc.tasks[launch.task];
       if (!task || !state) continue;
       const child = await tx.executions.create({
-        actionRef: task.action,
+        actionRef: launch.gate ? ASK_ACTION : task.action,
         parameters,
-        timeoutSeconds: task.timeout,
+        // A wait_for inquiry waits its own `timeout` (core.ask's default when none); the task's is its action's.
+        timeoutSeconds: launch.gate ? null : task.timeout,
         parentId: parent.id,
         taskName: task.name,
         taskIndex: launch.index,
         ruleId: parent.ruleId,
         ruleRef: parent.ruleRef,
       });
-      state.runs.push({ executionId: child.id, index: launch.index, attempt: launch.attempt });
+      state.runs.push({ executionId: child.id, index: launch.index, attempt: launch.attempt, ...(launch.gate ? { gate: true } : {}) });
       if (launch.index !== null) state.firstChild ??= child.id;
       created.requested.push({ id: child.id, actionRef: child.actionRef });
     }

@@ -22,6 +22,8 @@ export interface Run {
   readonly executionId: number;
   readonly index: number | null;
   readonly attempt: number;
+  /** The task's `wait_for` inquiry (a `core.ask`), before its action. */
+  readonly gate?: boolean;
 }
 
 /** A start that waits for its due time in the database: a task's `delay`, or a retry's backoff. */
@@ -94,6 +96,8 @@ export interface Launch {
   readonly task: string;
   readonly index: number | null;
   readonly attempt: number;
+  /** The task's `wait_for` inquiry: a `core.ask` of its rendered `wait_for`. */
+  readonly gate?: boolean;
 }
 
 /** A with_items task whose items all ended: the engine reads their results and hands them to `collect`. */
@@ -182,6 +186,7 @@ export class WorkflowStep {
     const task = this.#task(name);
     const state = this.#doc.tasks[name];
     if (!task || !state) return;
+    if (run.gate) return this.#gateEnded(task, state, status, result);
     if ((status === 'failed' || status === 'timed_out') && this.#retries(task, state, run, status, result)) return;
     state.done += 1;
     if (status !== 'succeeded') state.failedItems += 1;
@@ -235,7 +240,8 @@ export class WorkflowStep {
     const state = this.#doc.tasks[launch.task];
     if (!task || !state) return `no task "${launch.task}"`;
     const item = launch.index === null ? {} : { item: state.items?.[launch.index], index: launch.index };
-    const compiled = compileWorkflowValue(`${task.name}.input`, task.input);
+    const [field, input] = launch.gate ? ['wait_for', task.waitFor ?? {}] : ['input', task.input];
+    const compiled = compileWorkflowValue(`${task.name}.${field}`, input);
     if (!compiled.ok) return compiled.issues.map((i) => i.message).join('; ');
     try {
       return compiled.compiled.render(this.context({ task: viewOf(task.name, state), ...item })) as Record<string, unknown>;
@@ -297,6 +303,28 @@ export class WorkflowStep {
       finishedAt: null,
     };
     this.#doc.tasks[name] = state;
+    if (task.waitFor) {
+      state.runCount += 1;
+      this.launches.push({ task: name, index: null, attempt: 1, gate: true });
+      return;
+    }
+    this.#run(task, state);
+  }
+
+  /**
+   * The `wait_for` inquiry ended. Answered: the action runs, its input seeing the answer as
+   * `task.result.response`. Timed out, cancelled or failed: the task ends so, without running
+   * its action, and takes the transitions that handle that (`timed_out()`, …); no retry.
+   */
+  #gateEnded(task: WorkflowTask, state: TaskState, status: TaskStatus, result: unknown): void {
+    state.results[0] = result;
+    if (status !== 'succeeded' || this.#doc.canceling) return this.#finish(task, state, this.#doc.canceling ? 'cancelled' : status);
+    this.#run(task, state);
+  }
+
+  /** The task's action: one run, or its items. */
+  #run(task: WorkflowTask, state: TaskState): void {
+    const name = task.name;
     if (task.withItems === null) return this.#launch(name, null, 1);
     const items = this.#render(`${name}.with_items`, task.withItems, { task: viewOf(name, state) });
     if (items === undefined) return this.#finish(task, state, 'failed');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/index.js';
-import { type Execution, type Policy, policyKey } from '../domain/index.js';
+import { type Execution, type ExecutionId, type Policy, policyKey } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { Repositories, Store } from '../store/index.js';
 
@@ -9,6 +9,9 @@ const ADMIT_BATCH = 500;
 /** Active executions one pass counts; far above any sensible `max`. */
 const ACTIVE_LIMIT = 10_000;
 const HELD = ['scheduled', 'running', 'canceling'] as const;
+
+/** Starts an execution in the executor itself (no worker); false when it is a worker's to run. */
+export type StartHere = (id: ExecutionId, actionRef: string) => Promise<boolean>;
 
 interface Verdicts {
   readonly admitted: Execution[];
@@ -31,12 +34,18 @@ export class PolicyAdmission {
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #catalog: Pick<PackCatalog, 'governedActions'>;
+  readonly #startHere: StartHere;
 
-  constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>) {
+  /**
+   * `startHere` starts an admitted execution that no worker runs (a workflow, a `core.ask`) and
+   * says whether it did; the others are dispatched to workers.
+   */
+  constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>, startHere: StartHere = () => Promise.resolve(false)) {
     this.#store = store;
     this.#bus = bus;
     this.#log = log;
     this.#catalog = catalog;
+    this.#startHere = startHere;
   }
 
   /** Whether some policy names the action: read from memory, not the database (every execution asks). */
@@ -52,8 +61,8 @@ export class PolicyAdmission {
   async admit(actionRef: string): Promise<void> {
     const { admitted, cancelled } = await this.#store.transaction((tx) => decide(tx, actionRef));
     for (const execution of admitted) {
-      await this.#bus.publish('execution.dispatch', { executionId: execution.id, actionRef });
       await this.#bus.publish('execution.status.changed', { executionId: execution.id, status: 'scheduled', actionRef });
+      if (!(await this.#startHere(execution.id, actionRef))) await this.#bus.publish('execution.dispatch', { executionId: execution.id, actionRef });
     }
     for (const execution of cancelled) {
       this.#log.info({ executionId: execution.id, actionRef }, 'execution cancelled by a concurrency policy');

@@ -15,6 +15,7 @@ import type { Repositories, Store, WorkflowStateRow } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import type { ExecutionRequests } from './execution-requests.js';
 import { ASK_ACTION } from './inquiry-service.js';
+import { STARTABLE, isStartable } from './startable.js';
 import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome, WorkflowStep } from './workflow-state.js';
 
 export interface WorkflowEngineOptions {
@@ -95,7 +96,7 @@ export class WorkflowEngine {
   async begin(id: ExecutionId): Promise<void> {
     const execution = await this.#store.executions.get(id);
     const spec = execution && (await this.#spec(execution.actionRef));
-    if (!execution || execution.status !== 'requested' || !spec) return;
+    if (!execution || !isStartable(execution.status) || !spec) return;
     const rerun = await this.#store.workflows.get(id);
     if (rerun?.active) return; // started already
     const doc = rerun ? (structuredClone(rerun.state) as WorkflowDoc) : newWorkflowDoc({ ...execution.parameters });
@@ -104,7 +105,7 @@ export class WorkflowEngine {
     else step.begin();
     const launches = await this.#prepare(step, execution);
     const done = await this.#store.transaction(async (tx) => {
-      const started = await tx.executions.transition(id, ['requested'], 'running', { started: true });
+      const started = await tx.executions.transition(id, STARTABLE, 'running', { started: true });
       if (!started) return undefined;
       const created = await this.#createChildren(tx, started, step, launches);
       const outcome = step.outcome();

@@ -79,6 +79,18 @@ function writeFlowPack(home: string): void {
       'output_map: {report: "{{ task(\'report\').result.stdout }}"}',
       '',
     ].join('\n'),
+    'actions/sturdy.yaml': workflowAction('sturdy', 'parameters:\n  items: {type: array, required: true}\n'),
+    'actions/workflows/sturdy.yaml': [
+      'tasks:',
+      '  - name: each',
+      '    action: core.shell',
+      '    with_items: "{{ parameters.items }}"',
+      '    concurrency: 4',
+      '    retry: {count: 2}',
+      '    input: {cmd: "sleep 0.2; echo item-{{ item }}"}',
+      'output_map: {out: "{{ task(\'each\').result.map(r, r.stdout.trim()) }}"}',
+      '',
+    ].join('\n'),
     'actions/stubborn.yaml': workflowAction('stubborn', 'parameters:\n  file: {type: string, required: true}\n'),
     'actions/workflows/stubborn.yaml': [
       'tasks:',
@@ -199,6 +211,22 @@ describe('workflows, end to end', () => {
     const show = await attune.cli(['execution', 'show', String(done.id)]);
     expect(show.stdout).toMatch(/prep {2}succeeded/);
     expect(show.stdout).toMatch(/check {2}succeeded/);
+  });
+
+  it('gathers every with_items result in item order across a kill -9 in the middle of the fan-out', async () => {
+    const attune = await start();
+    const items = Array.from({ length: 24 }, (_, i) => i);
+    const created = await attune.api<{ data: Workflow }>('POST', '/api/v1/executions', { action_ref: 'wf.sturdy', parameters: { items } });
+    const id = created.body.data.id;
+    await until(() => children(attune, id), (list) => list.filter((c) => c.status === 'completed').length >= 6, 20);
+    await attune.stop('SIGKILL');
+    await attune.start();
+    // The items running at the kill were abandoned and are retried; the others are not run again.
+    const done = (await attune.waitForExecution(id, (e) => ['completed', 'failed'].includes(e.status))) as Workflow;
+    expect(done.status, JSON.stringify(done.result)).toBe('completed');
+    expect(done.result?.output?.out).toEqual(items.map((i) => `item-${i}`));
+    const runs = await children(attune, id);
+    expect(runs.filter((c) => c.status === 'completed')).toHaveLength(24);
   });
 
   it('keeps a retry backoff in the database across kill -9: the task runs exactly 1 + count times', async () => {

@@ -16,7 +16,8 @@ import { PeriodicTask } from '../supervisor/index.js';
 import type { ExecutionRequests } from './execution-requests.js';
 import { ASK_ACTION } from './inquiry-service.js';
 import { STARTABLE, isStartable } from './startable.js';
-import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome, WorkflowStep } from './workflow-state.js';
+import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome } from './workflow-doc.js';
+import { WorkflowStep } from './workflow-state.js';
 
 export interface WorkflowEngineOptions {
   readonly store: Store;

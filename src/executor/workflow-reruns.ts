@@ -1,7 +1,7 @@
 import { AppError, type Execution, type ExecutionId, isTerminal } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
 import type { Store } from '../store/index.js';
-import type { WorkflowDoc } from './workflow-state.js';
+import type { WorkflowDoc } from './workflow-doc.js';
 import { rewindWorkflow } from './workflow-rewind.js';
 
 export interface RerunRequest {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkflowSpec, WorkflowTask } from '../domain/index.js';
 import { rewindWorkflow } from './workflow-rewind.js';
-import { type TaskState, type WorkflowDoc, newWorkflowDoc } from './workflow-state.js';
+import { type TaskState, type WorkflowDoc, newWorkflowDoc } from './workflow-doc.js';
 
 const task = (name: string, next: string[] = [], extra: Partial<WorkflowTask> = {}): WorkflowTask => ({
   name,

@@ -1,5 +1,5 @@
 import type { WorkflowSpec } from '../domain/index.js';
-import type { Rerun, TaskState, WorkflowDoc } from './workflow-state.js';
+import type { Rerun, TaskState, WorkflowDoc } from './workflow-doc.js';
 
 /**
  * The state a rerun of a finished workflow starts from (`attune execution rerun <id> --from

@@ -15,6 +15,8 @@ const ExecutionFields = {
   event_id: NullableInt,
   parent_id: NullableInt,
   task_name: Type.Union([Type.String({ description: 'The workflow task a child execution runs.' }), Type.Null()]),
+  task_index: Type.Union([Type.Integer({ description: 'The with_items item a child execution runs (from 0).' }), Type.Null()]),
+  rerun_of: Type.Union([Type.Integer({ description: 'The workflow execution this one re-runs (POST /executions/{id}/rerun).' }), Type.Null()]),
   worker_id: NullableString,
   attempt: Type.Integer(),
   created: Timestamp,
@@ -86,6 +88,17 @@ export const ExecutionCreateBody = Type.Object(
     action_ref: Type.String({ minLength: 1, maxLength: 255 }),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { default: {} })),
     timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+);
+
+const TaskName = Type.String({ minLength: 1, maxLength: 255 });
+
+export const ExecutionRerunBody = Type.Object(
+  {
+    from_task: Type.Union([TaskName, Type.Array(TaskName, { minItems: 1, maxItems: 100 })], {
+      description: 'The task (or tasks) to re-run from: they and every task after them run again; the tasks before keep their results.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import { type Attune, startAttune } from '../main.js';
 const BODIES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/packs/register': { path: '/nonexistent' },
   'POST /api/v1/executions': { action_ref: 'core.noop' },
+  'POST /api/v1/executions/{id}/rerun': { from_task: 'start' },
   'POST /api/v1/rules': { ref: 'core.x', trigger_ref: 'core.webhook', action_ref: 'core.noop' },
   'PATCH /api/v1/rules/{ref}': {},
   'POST /api/v1/events': { trigger_ref: 'core.webhook' },
@@ -81,7 +82,7 @@ describe('the API of startAttune, route by route', () => {
   };
 
   it('lists every resource plugin’s routes', () => {
-    expect(routes).toHaveLength(59);
+    expect(routes).toHaveLength(60);
     const prefixes = new Set(routes.map((r) => (r.path.startsWith('/api/') ? r.path.split('/')[3] : r.path.split('/')[1])));
     expect([...prefixes]).toEqual(['auth', 'health', 'packs', 'actions', 'executions', 'triggers', 'sensors', 'rules', 'events', 'enforcements', 'webhooks', 'stream', 'keys', 'identities', 'permission-sets', 'tokens', 'audit', 'workers', 'inquiries', 'policies']);
   });

@@ -11,6 +11,7 @@ import { registerInquiryCommands } from './commands/inquiry.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerPackCommands } from './commands/pack.js';
 import { registerPermissionSetCommands } from './commands/permission-set.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { registerRuleCommands } from './commands/rule.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSensorCommands } from './commands/sensor.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerTriggerCommands(program);
   registerEventCommands(program);
   registerSensorCommands(program);
+  registerPolicyCommands(program);
   // One service per process (DESIGN §2); `worker` and `sensor` are command groups as well.
   registerServiceCommand(program, 'api');
   registerServiceCommand(program, 'executor');

@@ -128,6 +128,10 @@ export interface Execution {
   readonly parentId: ExecutionId | null;
   /** The workflow task this child execution runs (null: not a workflow's child). */
   readonly taskName: string | null;
+  /** The with_items item this child execution runs (null: not an item). */
+  readonly taskIndex: number | null;
+  /** The workflow execution this one re-runs (`attune execution rerun`; null: none). */
+  readonly rerunOf: ExecutionId | null;
   readonly workerId: string | null;
   /** The running action's process, while a worker runs it as one. */
   readonly process: ProcessIdentity | null;

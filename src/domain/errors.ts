@@ -63,6 +63,9 @@ export const ERROR_CATALOGUE = {
   ERR_INQUIRY_NOT_PENDING: { httpStatus: 409, summary: 'The inquiry was already answered, timed out or cancelled.' },
   ERR_INQUIRY_NOT_ASSIGNEE: { httpStatus: 403, summary: 'The caller may not answer this inquiry: not its assignee (nor an admin), or the identity that started the workflow.' },
   ERR_INQUIRY_RESPONSE_INVALID: { httpStatus: 400, summary: "The response does not match the inquiry's schema." },
+  ERR_EXECUTION_NOT_WORKFLOW: { httpStatus: 400, summary: 'Only a workflow execution (not one of its tasks) can be re-run from a task.' },
+  ERR_EXECUTION_NOT_FINISHED: { httpStatus: 409, summary: 'The workflow execution has not ended yet: a rerun needs a finished one.' },
+  ERR_WORKFLOW_TASK_NOT_FOUND: { httpStatus: 400, summary: 'The workflow has no such task, or the task did not run in that execution.' },
 } as const satisfies Record<string, { readonly httpStatus: number; readonly summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

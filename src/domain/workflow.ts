@@ -45,6 +45,12 @@ export interface WorkflowTask {
   readonly timeout: number | null;
   /** Seconds to wait before the task starts. */
   readonly delay: number | null;
+  /**
+   * `wait_for`: the input of a `core.ask` (prompt, schema, assignee, role, timeout,
+   * forbid_requester; templates allowed) whose inquiry must be answered before the task's action
+   * runs. Absent or null: the task runs at once (a graph registered before wait_for has none).
+   */
+  readonly waitFor?: Readonly<Record<string, unknown>> | null;
 }
 
 export interface WorkflowSpec {

@@ -1,6 +1,6 @@
 import { AppError, type Execution, type ExecutionId } from '../domain/index.js';
 import type { ExecutionFilter, ExecutionSummary, Page, Store } from '../store/index.js';
-import type { WorkflowDoc } from './workflow-state.js';
+import type { WorkflowDoc } from './workflow-doc.js';
 
 /** One task of a workflow execution as the API shows it. */
 export interface WorkflowTaskSummary {

@@ -13,6 +13,7 @@ import {
 import type { PackCatalog } from '../packs/index.js';
 import type { SecretBox } from '../secrets/index.js';
 import type { NewExecution, Store } from '../store/index.js';
+import { createRerun, type RerunRequest } from './workflow-reruns.js';
 
 export interface ExecutionRequest extends Omit<NewExecution, 'parameters' | 'actionRef'> {
   readonly actionRef: string;
@@ -75,6 +76,14 @@ export class ExecutionRequests {
     const parameters = await this.validateParameters(request.actionRef, request.parameters);
     const execution = await this.#store.executions.create({ ...request, parameters });
     this.#log.debug({ executionId: execution.id, actionRef: execution.actionRef }, 'execution requested');
+    await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
+    return execution;
+  }
+
+  /** Re-runs a finished workflow from one or more of its tasks, as a new execution (workflow-reruns.ts). */
+  async rerun(request: RerunRequest): Promise<Execution> {
+    const execution = await createRerun(this.#store, this.#catalog, request);
+    this.#log.info({ executionId: execution.id, rerunOf: request.executionId, fromTasks: request.fromTasks }, 'workflow rerun requested');
     await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
     return execution;
   }

@@ -99,7 +99,7 @@ export class ExecutorService {
       onGained: (runtimes) => this.#onRuntimesGained(runtimes),
     });
     this.#dispatcher = new Dispatcher({ store: this.#store, bus: this.#bus, log: this.#log, catalog: options.catalog, workers: this.#workers });
-    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log, options.catalog, (id, actionRef) => this.#dispatcher.dispatch(id, actionRef));
+    this.#admission = new PolicyAdmission(this.#store, this.#bus, this.#log, options.catalog, (id, actionRef) => this.#startOrDispatch(id, actionRef));
     this.#supervisor = new PeriodicTask('executor.redrive', this.#config.supervisor_interval_ms, () => this.#supervise(), this.#log);
   }
 
@@ -226,15 +226,36 @@ export class ExecutorService {
     const id = executionId(delivery.body.executionId);
     const actionRef = delivery.body.actionRef ?? (await this.#store.executions.get(id))?.actionRef;
     if (actionRef === undefined) return; // unknown execution
-    if (await this.#workflows?.isWorkflow(actionRef)) return this.#workflows?.begin(id);
-    if (await this.#inquiries?.isInquiry(actionRef)) return this.#inquiries?.begin(id);
+    // Policies first: a workflow or a core.ask a policy names waits its turn like any action.
     if (await this.#admission.governs(actionRef)) return this.#enqueue(id, actionRef);
+    if (await this.#startHere(id, actionRef)) return;
     const scheduled = await this.#store.executions.transition(id, ['requested'], 'scheduled');
     if (!scheduled) return; // already scheduled, cancelled, or unknown: nothing to do
     // `scheduled` goes out before the dispatch: the worker's `running` then follows it on every
     // live stream, even with the worker in another process (its publish comes after ours).
     await this.#bus.publish('execution.status.changed', { executionId: id, status: 'scheduled', actionRef: scheduled.actionRef });
     await this.#dispatcher.dispatch(id, scheduled.actionRef);
+  }
+
+  /**
+   * Starts a workflow or a `core.ask` here (they run in the executor, without a worker slot), from
+   * `requested` or, once a policy admitted it, `scheduled`; false for any other action.
+   */
+  async #startHere(id: ExecutionId, actionRef: string): Promise<boolean> {
+    if (this.#workflows && (await this.#workflows.isWorkflow(actionRef))) {
+      await this.#workflows.begin(id);
+      return true;
+    }
+    if (this.#inquiries && (await this.#inquiries.isInquiry(actionRef))) {
+      await this.#inquiries.begin(id);
+      return true;
+    }
+    return false;
+  }
+
+  /** An admitted execution: started here when it is a workflow or a `core.ask`, else dispatched to a worker. */
+  async #startOrDispatch(id: ExecutionId, actionRef: string): Promise<void> {
+    if (!(await this.#startHere(id, actionRef))) await this.#dispatcher.dispatch(id, actionRef);
   }
 
   /** An execution of an action under a policy waits in `scheduling` until an admit pass lets it go. */
@@ -257,7 +278,7 @@ export class ExecutorService {
       const stale = await this.#store.executions.claimStale(['requested', 'scheduled'], before, REDRIVE_BATCH, afterId);
       for (const execution of stale) {
         if (execution.status === 'requested') await this.#bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
-        else await this.#dispatcher.dispatch(execution.id, execution.actionRef);
+        else if (!(await this.#startHere(execution.id, execution.actionRef))) await this.#dispatcher.dispatch(execution.id, execution.actionRef);
         afterId = execution.id;
       }
       count += stale.length;

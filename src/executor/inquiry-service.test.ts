@@ -44,6 +44,23 @@ tasks:
 output_map:
   ran: "{{ task('deploy').status == 'succeeded' ? 'deploy' : 'expired' }}"
 `,
+  'actions/waits.yaml': 'name: waits\nworkflow_file: workflows/waits.yaml\nparameters:\n  timeout: {type: integer, default: 3600}\n',
+  'actions/workflows/waits.yaml': `
+tasks:
+  - name: deploy
+    action: ok.echo
+    wait_for:
+      prompt: "Deploy {{ parameters.timeout }}?"
+      schema: {note: {type: string, required: true}}
+      assignee: alice
+      timeout: "{{ parameters.timeout }}"
+    input: {msg: "deployed: {{ task.result.response.note }}"}
+    next:
+      - {when: "{{ timed_out() }}", do: [expired]}
+  - {name: expired, action: ok.echo, input: {msg: expired}}
+output_map:
+  said: "{{ task('deploy').status == 'succeeded' ? task('deploy').result.stdout : task('expired').result.stdout }}"
+`,
 };
 
 const alice = { login: 'alice', permissionSets: ['viewer'], isAdmin: false };
@@ -153,6 +170,23 @@ describe('InquiryService', () => {
     expect((await world.inquiries.get(inquiry.id)).status).toBe('timed_out');
     expect((await world.store.executions.get(inquiry.executionId))?.status).toBe('timeout');
     expect(await refusal(world.inquiries.respond(inquiry.id, alice, { approved: true }))).toBe('ERR_INQUIRY_NOT_PENDING');
+  });
+
+  it("opens a task's wait_for inquiry before its action, which then runs with the answer; a timeout takes timed_out()", async () => {
+    const flow = await world.run('ok.waits');
+    const inquiry = await world.pending();
+    expect(inquiry).toMatchObject({ prompt: 'Deploy 3600?', assignee: 'alice' });
+    const ask = await world.store.executions.get(inquiry.executionId);
+    expect(ask).toMatchObject({ actionRef: 'core.ask', parentId: flow.id, taskName: 'deploy' });
+    await world.inquiries.respond(inquiry.id, alice, { note: 'go' });
+    expect(await world.done(flow.id)).toMatchObject({ status: 'completed', result: { output: { said: 'deployed: go' } } });
+    const tasks = (await world.store.executions.list({ parentId: flow.id, limit: 10, offset: 0 })).items.map((e) => [e.taskName, e.actionRef]);
+    expect(tasks.reverse()).toEqual([['deploy', 'core.ask'], ['deploy', 'ok.echo']]);
+
+    const late = await world.run('ok.waits', { timeout: 1 });
+    expect(await world.done(late.id)).toMatchObject({ status: 'completed', result: { output: { said: 'expired' } } });
+    const ran = (await world.store.executions.list({ parentId: late.id, limit: 10, offset: 0 })).items.map((e) => e.actionRef);
+    expect(ran.reverse()).toEqual(['core.ask', 'ok.echo']); // the ask, then the expired branch: never deploy's action
   });
 
   it('is cancelled with its workflow', async () => {

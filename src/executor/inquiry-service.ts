@@ -15,6 +15,7 @@ import {
 } from '../domain/index.js';
 import type { InquiryFilter, Page, Repositories, Store } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
+import { STARTABLE, isStartable } from './startable.js';
 
 /** The core action that asks a person; the executor hands its executions here, never to a worker. */
 export const ASK_ACTION = 'core.ask';
@@ -86,13 +87,13 @@ export class InquiryService {
   /** Opens the inquiry of a requested `core.ask` execution; a second request message finds it running and does nothing. */
   async begin(id: ExecutionId): Promise<void> {
     const execution = await this.#store.executions.get(id);
-    if (!execution || execution.status !== 'requested') return;
+    if (!execution || !isStartable(execution.status)) return;
     const ask = askParametersOf(execution);
     if (typeof ask === 'string') return this.#failAtOnce(execution, ask);
     const requestedBy = await this.#requesterOf(execution);
     const dueAt = new Date(Date.now() + ask.timeoutSeconds * 1000).toISOString();
     const opened = await this.#store.transaction(async (tx) => {
-      const started = await tx.executions.transition(id, ['requested'], 'running', { started: true });
+      const started = await tx.executions.transition(id, STARTABLE, 'running', { started: true });
       if (!started) return undefined;
       const { timeoutSeconds: _, ...fields } = ask;
       return tx.inquiries.create({ executionId: id, ...fields, requestedBy, dueAt });
@@ -171,7 +172,7 @@ export class InquiryService {
   }
 
   async #failAtOnce(execution: Execution, error: string): Promise<void> {
-    const failed = await this.#store.executions.transition(execution.id, ['requested'], 'failed', { started: true, finished: true, result: { error } });
+    const failed = await this.#store.executions.transition(execution.id, STARTABLE, 'failed', { started: true, finished: true, result: { error } });
     if (!failed) return;
     const summary = { executionId: failed.id, actionRef: failed.actionRef };
     await this.#bus.publish('execution.status.changed', { ...summary, status: 'failed' });

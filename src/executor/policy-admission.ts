@@ -35,7 +35,10 @@ export class PolicyAdmission {
   readonly #catalog: Pick<PackCatalog, 'governedActions'>;
   readonly #dispatch: Dispatch;
 
-  /** `dispatch` hands an admitted execution to the workers of its runtime (the executor's Dispatcher). */
+  /**
+   * `dispatch` starts an admitted execution: a workflow or a `core.ask` in the executor, any other
+   * action on the workers of its runtime (the executor's Dispatcher).
+   */
   constructor(store: Store, bus: Bus, log: Logger, catalog: Pick<PackCatalog, 'governedActions'>, dispatch: Dispatch) {
     this.#store = store;
     this.#bus = bus;

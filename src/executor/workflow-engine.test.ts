@@ -87,6 +87,15 @@ output_map: {results: "{{ task('fan').result.map(r, r.stdout) }}"}
 tasks:
   - {name: flaky, action: flow.flaky, retry: {count: 3, delay: 0.01, backoff: exponential}}
 `,
+  'actions/rerun.yaml': workflow('rerun'),
+  'actions/workflows/rerun.yaml': `
+vars: {n: 0}
+tasks:
+  - {name: first, action: flow.echo, input: {msg: one}, next: [{when: "{{ succeeded() }}", publish: [{n: 1}], do: [second]}]}
+  - {name: second, action: flow.flaky, next: [{when: "{{ succeeded() }}", publish: [{n: "{{ workflow.n + 10 }}"}], do: [third]}]}
+  - {name: third, action: flow.echo, input: {msg: "n={{ workflow.n }}"}}
+output_map: {n: "{{ workflow.n }}", first: "{{ task('first').result.stdout }}", third: "{{ task('third').result.stdout }}"}
+`,
   'actions/nested.yaml': workflow('nested'),
   'actions/workflows/nested.yaml': `
 tasks:
@@ -209,9 +218,16 @@ describe('WorkflowEngine', () => {
       expect(world.running).toBeLessThanOrEqual(2);
       // Release the newest first, so items finish out of order.
       world.releases.pop()?.();
+      if (released === 3) {
+        // An item's end does not grow the state row: results stay in the children until the last one.
+        type Doc = { tasks: Record<string, { results: unknown[]; done: number }> };
+        const fan = async () => ((await world.store.workflows.get(id))?.state as Doc).tasks.fan;
+        expect(await until(fan, (task) => task?.done === 4, 10)).toMatchObject({ results: [] });
+      }
     }
     expect(await world.done(id)).toMatchObject({ status: 'completed', result: { output: { results: ['item-1', 'item-2', 'item-3', 'item-4', 'item-5'] } } });
     expect(world.maxRunning).toBe(2);
+    expect((await world.children(id)).map((c) => c.taskIndex).sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('retries a failing task from the database until it succeeds', async () => {
@@ -235,6 +251,46 @@ describe('WorkflowEngine', () => {
     await world.bus.publish('execution.completed', { executionId: first.id, status: 'completed', actionRef: first.actionRef });
     await world.engine.sweep(0);
     expect((await world.children(id)).map((c) => c.taskName)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('re-runs a failed workflow from a task as a new execution, keeping the earlier tasks and their variables', async () => {
+    const failed = await world.done((await world.run('flow.rerun')).id);
+    expect(failed).toMatchObject({ status: 'failed', result: { error: 'task "second" failed and no transition handles it' } });
+    const rerun = async (id: ExecutionId, from: string) => world.done((await world.requests.rerun({ executionId: id, fromTasks: [from], requestedBy: 'ann' })).id);
+    const again = await rerun(failed.id, 'second'); // flaky fails twice
+    expect(again).toMatchObject({ status: 'failed', rerunOf: failed.id, requestedBy: 'ann' });
+    const fixed = await rerun(again.id, 'second');
+    expect(fixed).toMatchObject({ status: 'completed', rerunOf: again.id, result: { output: { n: 11, first: 'one', third: 'n=11' } } });
+    expect((await world.children(fixed.id)).map((c) => c.taskName)).toEqual(['second', 'third']);
+    // From the last task: the variables are those the kept tasks published, the rest untouched.
+    const last = await rerun(fixed.id, 'third');
+    expect(last).toMatchObject({ status: 'completed', result: { output: { n: 11, third: 'n=11' } } });
+    expect((await world.children(last.id)).map((c) => c.taskName)).toEqual(['third']);
+    expect((await world.children(failed.id)).map((c) => c.taskName)).toEqual(['first', 'second']);
+  });
+
+  it('re-runs one branch and the join after it, counting the kept branch as arrived', async () => {
+    const done = await world.done((await world.run('flow.par')).id);
+    const rerun = await world.done((await world.requests.rerun({ executionId: done.id, fromTasks: ['left'], requestedBy: null })).id);
+    expect(rerun).toMatchObject({ status: 'completed', result: { output: { both: 'lr' } } });
+    expect((await world.children(rerun.id)).map((c) => c.taskName)).toEqual(['left', 'both']);
+  });
+
+  it('refuses a rerun of what is not a finished workflow, or from a task it does not have or did not run', async () => {
+    const failed = await world.done((await world.run('flow.rerun')).id);
+    const code = (from: string, id: ExecutionId = failed.id) =>
+      world.requests.rerun({ executionId: id, fromTasks: [from], requestedBy: null }).then(() => 'ok', (e: { code: string }) => e.code);
+    expect(await code('nope')).toBe('ERR_WORKFLOW_TASK_NOT_FOUND');
+    expect(await code('third')).toBe('ERR_WORKFLOW_TASK_NOT_FOUND');
+    const [child] = await world.children(failed.id);
+    expect(await code('first', child?.id)).toBe('ERR_EXECUTION_NOT_WORKFLOW');
+    const plain = await world.done((await world.run('flow.echo', { msg: 'x' })).id);
+    expect(await code('first', plain.id)).toBe('ERR_EXECUTION_NOT_WORKFLOW');
+    const running = await world.run('flow.items', { items: [1] });
+    await until(() => world.running, (n) => n === 1, 10);
+    expect(await code('fan', running.id)).toBe('ERR_EXECUTION_NOT_FINISHED');
+    world.releases.pop()?.();
+    await world.done(running.id);
   });
 
   it('cancels the running children of a cancelled workflow, then ends cancelled', async () => {

@@ -14,7 +14,10 @@ import type { PackCatalog } from '../packs/index.js';
 import type { Repositories, Store, WorkflowStateRow } from '../store/index.js';
 import { PeriodicTask } from '../supervisor/index.js';
 import type { ExecutionRequests } from './execution-requests.js';
-import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome, WorkflowStep } from './workflow-state.js';
+import { ASK_ACTION } from './inquiry-service.js';
+import { STARTABLE, isStartable } from './startable.js';
+import { dueAtOf, type Launch, newWorkflowDoc, type WorkflowDoc, type WorkflowOutcome } from './workflow-doc.js';
+import { WorkflowStep } from './workflow-state.js';
 
 export interface WorkflowEngineOptions {
   readonly store: Store;
@@ -88,23 +91,33 @@ export class WorkflowEngine {
 
   /**
    * Starts a requested workflow execution: it moves to `running` and gets its state row in one
-   * transaction, so a second request message finds it started and does nothing.
+   * transaction, so a second request message finds it started and does nothing. A rerun has its
+   * (inactive) state row already, written with the execution: it resumes from it.
    */
   async begin(id: ExecutionId): Promise<void> {
     const execution = await this.#store.executions.get(id);
     const spec = execution && (await this.#spec(execution.actionRef));
-    if (!execution || execution.status !== 'requested' || !spec) return;
-    const step = new WorkflowStep(spec, newWorkflowDoc({ ...execution.parameters }), new Date(), this.#system(execution));
-    step.begin();
+    if (!execution || !isStartable(execution.status) || !spec) return;
+    const rerun = await this.#store.workflows.get(id);
+    if (rerun?.active) return; // started already
+    const doc = rerun ? (structuredClone(rerun.state) as WorkflowDoc) : newWorkflowDoc({ ...execution.parameters });
+    const step = new WorkflowStep(spec, doc, new Date(), this.#system(execution));
+    if (rerun) step.resume();
+    else step.begin();
     const launches = await this.#prepare(step, execution);
     const done = await this.#store.transaction(async (tx) => {
-      const started = await tx.executions.transition(id, ['requested'], 'running', { started: true });
+      const started = await tx.executions.transition(id, STARTABLE, 'running', { started: true });
       if (!started) return undefined;
       const created = await this.#createChildren(tx, started, step, launches);
       const outcome = step.outcome();
-      await tx.workflows.create({ executionId: id, actionRef: execution.actionRef, state: step.doc, dueAt: dueAtOf(step.doc) });
       const finished = outcome ? await this.#finishParent(tx, id, outcome) : undefined;
-      if (finished) await tx.workflows.update(id, 1, { state: step.doc, active: false, dueAt: null });
+      const state = { state: step.doc, active: !finished, dueAt: finished ? null : dueAtOf(step.doc) };
+      if (rerun) {
+        if (!(await tx.workflows.update(id, rerun.version, state))) throw new AppError('ERR_INTERNAL', `the rerun state of workflow ${id} changed while it started`);
+      } else {
+        await tx.workflows.create({ executionId: id, actionRef: execution.actionRef, state: step.doc, dueAt: dueAtOf(step.doc) });
+        if (finished) await tx.workflows.update(id, 1, state);
+      }
       return { created, finished, started };
     });
     if (!done) return;
@@ -212,13 +225,21 @@ export class WorkflowEngine {
   /**
    * Renders and checks each launch's parameters. One that cannot start fails at once (its task
    * may retry or take its failed() branch), which may launch others: repeated until all can start.
+   * A with_items task whose items all ended gets their results read from its children here.
    */
   async #prepare(step: WorkflowStep, parent: Execution): Promise<{ launch: Launch; parameters: Record<string, unknown> }[]> {
     const ready: { launch: Launch; parameters: Record<string, unknown> }[] = [];
-    for (let launch = step.launches.shift(); launch !== undefined; launch = step.launches.shift()) {
+    for (;;) {
+      const launch = step.launches.shift();
+      if (launch === undefined) {
+        const collection = step.collections.shift();
+        if (collection === undefined) return ready;
+        step.collect(collection, await this.#itemResults(parent.id, collection.task, step.doc.tasks[collection.task]?.firstChild));
+        continue;
+      }
       const task = step.doc.tasks[launch.task];
       const spec = await this.#spec(parent.actionRef);
-      const action = spec?.tasks.find((t) => t.name === launch?.task)?.action ?? '';
+      const action = launch.gate ? ASK_ACTION : (spec?.tasks.find((t) => t.name === launch?.task)?.action ?? '');
       const rendered = step.input(launch);
       let problem = typeof rendered === 'string' ? rendered : undefined;
       let parameters: Record<string, unknown> = {};
@@ -229,9 +250,18 @@ export class WorkflowEngine {
         });
       }
       if (problem === undefined) ready.push({ launch, parameters });
-      else if (task) step.settle(launch.task, { executionId: 0, index: launch.index, attempt: launch.attempt }, 'failed', { error: problem });
+      else if (task) step.settle(launch.task, { executionId: 0, index: launch.index, attempt: launch.attempt, gate: launch.gate }, 'failed', { error: problem });
     }
-    return ready;
+  }
+
+  /** The result of each item of one run of a with_items task (its last attempt), by index. */
+  async #itemResults(parent: ExecutionId, task: string, firstChild: number | null | undefined): Promise<Map<number, unknown>> {
+    const results = new Map<number, unknown>();
+    if (firstChild === null || firstChild === undefined) return results; // no item got a child
+    for (const child of await this.#store.executions.listTaskItems(parent, task, firstChild)) {
+      if (child.taskIndex !== null) results.set(child.taskIndex, child.result);
+    }
+    return results;
   }
 
   async #createChildren(
@@ -247,15 +277,18 @@ export class WorkflowEngine {
       const state = step.doc.tasks[launch.task];
       if (!task || !state) continue;
       const child = await tx.executions.create({
-        actionRef: task.action,
+        actionRef: launch.gate ? ASK_ACTION : task.action,
         parameters,
-        timeoutSeconds: task.timeout,
+        // A wait_for inquiry waits its own `timeout` (core.ask's default when none); the task's is its action's.
+        timeoutSeconds: launch.gate ? null : task.timeout,
         parentId: parent.id,
         taskName: task.name,
+        taskIndex: launch.index,
         ruleId: parent.ruleId,
         ruleRef: parent.ruleRef,
       });
-      state.runs.push({ executionId: child.id, index: launch.index, attempt: launch.attempt });
+      state.runs.push({ executionId: child.id, index: launch.index, attempt: launch.attempt, ...(launch.gate ? { gate: true } : {}) });
+      if (launch.index !== null) state.firstChild ??= child.id;
       created.requested.push({ id: child.id, actionRef: child.actionRef });
     }
     return created;

@@ -1,5 +1,4 @@
 import {
-  type ExecutionResult,
   type TerminalStatus,
   type WorkflowSpec,
   type WorkflowTask,
@@ -9,75 +8,16 @@ import {
   startTasks,
 } from '../domain/index.js';
 import { compileWorkflowCondition, compileWorkflowValue, type WorkflowContext, type WorkflowTaskView } from '../rules/index.js';
+import type { Collection, Launch, Run, TaskState, TaskStatus, WorkflowDoc, WorkflowOutcome } from './workflow-doc.js';
 
 /**
- * A workflow's state document and the pure steps that advance it (issue 9). The engine loads the
+ * The pure steps that advance a workflow's state document (workflow-doc.ts). The engine loads the
  * document from its database row, applies one step to a copy, and writes it back by
  * compare-and-set; nothing here does I/O or keeps anything between calls.
  */
-export type TaskStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
-
-/** A child execution in flight for a task (one item of a with_items, or the task itself). */
-export interface Run {
-  readonly executionId: number;
-  readonly index: number | null;
-  readonly attempt: number;
-}
-
-/** A start that waits for its due time in the database: a task's `delay`, or a retry's backoff. */
-export interface Waiting {
-  readonly kind: 'delay' | 'retry';
-  readonly task: string;
-  readonly index: number | null;
-  readonly attempt: number;
-  readonly dueAt: string;
-}
-
-export interface TaskState {
-  status: TaskStatus;
-  /** with_items: the rendered list; null for a plain task. */
-  items: unknown[] | null;
-  /** Per item (a plain task has one), in item order. */
-  results: unknown[];
-  nextItem: number;
-  done: number;
-  failedItems: number;
-  runs: Run[];
-  /** Runs started so far, retries included. */
-  runCount: number;
-  /** The tasks its transitions led to. */
-  transitions: string[];
-  startedAt: string;
-  finishedAt: string | null;
-}
-
-export interface WorkflowDoc {
-  parameters: Record<string, unknown>;
-  vars: Record<string, unknown>;
-  tasks: Record<string, TaskState>;
-  /** Join tasks: the inbound tasks that arrived so far. */
-  arrivals: Record<string, string[]>;
-  waiting: Waiting[];
-  /** Why the workflow fails (an unhandled task failure, a bad expression): no task starts after it. */
-  failure: string | null;
-  canceling: boolean;
-}
-
-/** A child execution the engine must create now. */
-export interface Launch {
-  readonly task: string;
-  readonly index: number | null;
-  readonly attempt: number;
-}
-
-/** What a finished workflow records. */
-export interface WorkflowOutcome {
-  readonly status: Extract<TerminalStatus, 'completed' | 'failed' | 'cancelled'>;
-  readonly result: ExecutionResult;
-}
-
 export class WorkflowStep {
   readonly launches: Launch[] = [];
+  readonly collections: Collection[] = [];
   readonly #spec: WorkflowSpec;
   readonly #doc: WorkflowDoc;
   readonly #now: Date;
@@ -98,7 +38,18 @@ export class WorkflowStep {
   begin(): void {
     const vars = this.#render('vars', this.#spec.vars, {});
     if (vars !== undefined) this.#doc.vars = vars as Record<string, unknown>;
+    this.#doc.initialVars = { ...this.#doc.vars };
+    this.#doc.published = [];
     for (const name of startTasks(this.#spec)) this.#enter(name, null);
+  }
+
+  /** The start of a rerun: the rewound document's tasks start again (a task's `delay` is waited again). */
+  resume(): void {
+    const rerun = this.#doc.rerun;
+    this.#doc.rerun = null;
+    if (!rerun) return;
+    for (const { from, to } of rerun.reenter) this.#enter(to, from);
+    for (const name of rerun.tasks) this.#enter(name, null);
   }
 
   /** A child ended; false when this completion was applied already (a redelivery) or is unknown. */
@@ -138,21 +89,41 @@ export class WorkflowStep {
     const task = this.#task(name);
     const state = this.#doc.tasks[name];
     if (!task || !state) return;
+    if (run.gate) return this.#gateEnded(task, state, status, result);
     if ((status === 'failed' || status === 'timed_out') && this.#retries(task, state, run, status, result)) return;
-    state.results[run.index ?? 0] = result;
     state.done += 1;
     if (status !== 'succeeded') state.failedItems += 1;
-    if (state.items === null) return this.#finish(task, state, status);
+    if (state.items === null) {
+      state.results[0] = result;
+      return this.#finish(task, state, status);
+    }
+    // An item's result stays in its child execution; only one that has none is kept here.
+    if (run.executionId === 0) state.itemErrors = { ...state.itemErrors, [String(run.index ?? 0)]: result };
     this.#launchItems(task, state);
     if (state.runs.length > 0 || this.#doc.waiting.some((w) => w.task === name)) return;
     if (state.done < state.items.length && state.failedItems === 0 && !this.#doc.canceling) return;
-    this.#finish(task, state, state.failedItems > 0 ? 'failed' : this.#doc.canceling ? 'cancelled' : 'succeeded');
+    this.collections.push({ task: name, status: state.failedItems > 0 ? 'failed' : this.#doc.canceling ? 'cancelled' : 'succeeded' });
+  }
+
+  /**
+   * A with_items task's items all ended: `childResults` are its children's results by item index
+   * (the final attempt of each), and the task finishes with them, in item order.
+   */
+  collect(collection: Collection, childResults: ReadonlyMap<number, unknown>): void {
+    const task = this.#task(collection.task);
+    const state = this.#doc.tasks[collection.task];
+    if (!task || !state) return;
+    const results: unknown[] = [];
+    for (const [index, result] of childResults) results[index] = result;
+    for (const [index, result] of Object.entries(state.itemErrors ?? {})) results[Number(index)] = result;
+    state.results = Array.from(results, (r) => r ?? null);
+    this.#finish(task, state, collection.status);
   }
 
   /** Set when nothing runs or waits any more. */
   outcome(): WorkflowOutcome | undefined {
     const busy = this.#doc.waiting.length > 0 || Object.values(this.#doc.tasks).some((s) => s.runs.length > 0);
-    if (busy || this.launches.length > 0) return undefined;
+    if (busy || this.launches.length > 0 || this.collections.length > 0) return undefined;
     if (this.#doc.canceling) return { status: 'cancelled', result: { error: 'the workflow was cancelled' } };
     if (this.#doc.failure !== null) return { status: 'failed', result: { error: this.#doc.failure } };
     const output = this.#render('output_map', this.#spec.outputMap, {});
@@ -172,7 +143,8 @@ export class WorkflowStep {
     const state = this.#doc.tasks[launch.task];
     if (!task || !state) return `no task "${launch.task}"`;
     const item = launch.index === null ? {} : { item: state.items?.[launch.index], index: launch.index };
-    const compiled = compileWorkflowValue(`${task.name}.input`, task.input);
+    const [field, input] = launch.gate ? ['wait_for', task.waitFor ?? {}] : ['input', task.input];
+    const compiled = compileWorkflowValue(`${task.name}.${field}`, input);
     if (!compiled.ok) return compiled.issues.map((i) => i.message).join('; ');
     try {
       return compiled.compiled.render(this.context({ task: viewOf(task.name, state), ...item })) as Record<string, unknown>;
@@ -227,12 +199,35 @@ export class WorkflowStep {
       done: 0,
       failedItems: 0,
       runs: [],
+      firstChild: null,
       runCount: 0,
       transitions: [],
       startedAt: this.#now.toISOString(),
       finishedAt: null,
     };
     this.#doc.tasks[name] = state;
+    if (task.waitFor) {
+      state.runCount += 1;
+      this.launches.push({ task: name, index: null, attempt: 1, gate: true });
+      return;
+    }
+    this.#run(task, state);
+  }
+
+  /**
+   * The `wait_for` inquiry ended. Answered: the action runs, its input seeing the answer as
+   * `task.result.response`. Timed out, cancelled or failed: the task ends so, without running
+   * its action, and takes the transitions that handle that (`timed_out()`, …); no retry.
+   */
+  #gateEnded(task: WorkflowTask, state: TaskState, status: TaskStatus, result: unknown): void {
+    state.results[0] = result;
+    if (status !== 'succeeded' || this.#doc.canceling) return this.#finish(task, state, this.#doc.canceling ? 'cancelled' : status);
+    this.#run(task, state);
+  }
+
+  /** The task's action: one run, or its items. */
+  #run(task: WorkflowTask, state: TaskState): void {
+    const name = task.name;
     if (task.withItems === null) return this.#launch(name, null, 1);
     const items = this.#render(`${name}.with_items`, task.withItems, { task: viewOf(name, state) });
     if (items === undefined) return this.#finish(task, state, 'failed');
@@ -278,7 +273,9 @@ export class WorkflowStep {
       if (transition.when !== null) handled = true;
       for (const entry of transition.publish) {
         const value = this.#render(`${field}.publish.${entry.name}`, entry.value, { task: viewOf(task.name, state) });
-        if (value !== undefined) this.#doc.vars[entry.name] = value;
+        if (value === undefined) continue;
+        this.#doc.vars[entry.name] = value;
+        this.#doc.published?.push({ task: task.name, name: entry.name, value });
       }
       state.transitions.push(...transition.do);
       for (const target of transition.do) this.#enter(target, task.name);
@@ -308,15 +305,6 @@ export class WorkflowStep {
     }
     return undefined;
   }
-}
-
-export function newWorkflowDoc(parameters: Record<string, unknown>): WorkflowDoc {
-  return { parameters, vars: {}, tasks: {}, arrivals: {}, waiting: [], failure: null, canceling: false };
-}
-
-/** The earliest start the workflow waits for, or null. */
-export function dueAtOf(doc: WorkflowDoc): string | null {
-  return doc.waiting.reduce<string | null>((min, w) => (min === null || w.dueAt < min ? w.dueAt : min), null);
 }
 
 function viewOf(name: string, state: TaskState): WorkflowTaskView {

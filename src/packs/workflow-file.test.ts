@@ -100,6 +100,15 @@ describe('workflow files', () => {
     expect(issues[1]?.message).toBe('must be a list, or one {{ }} template that yields a list');
   });
 
+  it('loads a wait_for and checks its keys and templates', async () => {
+    const pack = await loadPack(packWith('tasks: [{name: a, action: core.noop, wait_for: {prompt: "Go {{ parameters.x }}?", assignee: ann, timeout: 60}}]\n'));
+    expect(pack.actions[0]?.workflow?.tasks[0]?.waitFor).toEqual({ prompt: 'Go {{ parameters.x }}?', assignee: 'ann', timeout: 60 });
+    const issues = await issuesOf(packWith('tasks: [{name: a, action: core.noop, wait_for: {assignee: ann, who: x}}]\n'));
+    expect(issues.map((i) => i.field)).toEqual(['tasks.0.wait_for.prompt', 'tasks.0.wait_for.who']);
+    const template = await issuesOf(packWith('tasks: [{name: a, action: core.noop, wait_for: {prompt: "{{ nope( }}"}}]\n'));
+    expect(template.map((i) => i.field)).toEqual(['tasks.0.wait_for.prompt']);
+  });
+
   it('needs runner_type and entry_point without workflow_file, and refuses them with it', async () => {
     const plain = await issuesOf(packWith('tasks: [{name: a, action: core.noop}]\n', 'name: flow\n'));
     expect(plain.map((i) => i.field)).toEqual(['runner_type', 'entry_point']);

@@ -69,6 +69,19 @@ export const WORKFLOW_FILE_SCHEMA = {
           },
           timeout: { type: 'integer', minimum: 1 },
           delay: seconds,
+          wait_for: {
+            type: 'object',
+            required: ['prompt'],
+            additionalProperties: false,
+            properties: {
+              prompt: { type: 'string' },
+              schema: { type: 'object' },
+              assignee: { type: 'string' },
+              role: { type: 'string' },
+              timeout: { type: ['integer', 'string'] },
+              forbid_requester: { type: ['boolean', 'string'] },
+            },
+          },
           on_success: names,
           on_failure: names,
           on_complete: names,
@@ -92,6 +105,7 @@ interface TaskFile {
   readonly retry?: { count: number; delay?: number; backoff?: WorkflowRetry['backoff']; max_delay?: number; when?: string };
   readonly timeout?: number;
   readonly delay?: number;
+  readonly wait_for?: Record<string, unknown>;
   readonly on_success?: Names;
   readonly on_failure?: Names;
   readonly on_complete?: Names;
@@ -151,6 +165,7 @@ function toTask(task: TaskFile, transitions: readonly WorkflowTransition[]): Wor
       : null,
     timeout: task.timeout ?? null,
     delay: task.delay ?? null,
+    waitFor: task.wait_for ?? null,
   };
 }
 
@@ -260,6 +275,7 @@ function expressionIssues(source: YamlSource, workflow: WorkflowSpec): Validatio
     const at = ['tasks', String(i)];
     Object.entries(task.input).forEach(([name, v]) => value([...at, 'input', name], v));
     if (task.withItems !== null) value([...at, 'with_items'], task.withItems);
+    Object.entries(task.waitFor ?? {}).forEach(([name, v]) => value([...at, 'wait_for', name], v));
     condition([...at, 'retry', 'when'], task.retry?.when ?? null);
     task.next.forEach((transition, j) => {
       const next = [...at, 'next', String(j)];

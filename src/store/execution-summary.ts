@@ -14,7 +14,7 @@ export function selectSummaries<O>(query: SelectQueryBuilder<Database, 'executio
   const field = <T extends JsonFieldType>(key: keyof ExecutionResult & string, type: T) => dialect.jsonField('result', key, type);
   return query.select([
     'id', 'action_ref', 'status', 'parameters', 'timeout_seconds', 'rule_id', 'rule_ref', 'enforcement_id',
-    'event_id', 'parent_id', 'task_name', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by', 'secret_parameters',
+    'event_id', 'parent_id', 'task_name', 'task_index', 'rerun_of', 'worker_id', 'attempt', 'created', 'updated', 'started_at', 'finished_at', 'requested_by', 'secret_parameters',
     sql<number | null>`octet_length(result)`.as('result_bytes'),
     field('exit_code', 'number').as('result_exit_code'),
     field('signal', 'text').as('result_signal'),
@@ -37,6 +37,8 @@ interface SummaryRow {
   readonly event_id: number | null;
   readonly parent_id: number | null;
   readonly task_name: string | null;
+  readonly task_index: number | null;
+  readonly rerun_of: number | null;
   readonly worker_id: string | null;
   readonly attempt: number;
   readonly created: string;
@@ -66,6 +68,8 @@ export function toExecutionSummary(row: SummaryRow): ExecutionSummary {
     eventId: row.event_id === null ? null : eventId(row.event_id),
     parentId: row.parent_id === null ? null : executionId(row.parent_id),
     taskName: row.task_name,
+    taskIndex: row.task_index,
+    rerunOf: row.rerun_of === null ? null : executionId(row.rerun_of),
     workerId: row.worker_id,
     attempt: row.attempt,
     created: row.created,

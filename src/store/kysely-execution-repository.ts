@@ -33,6 +33,8 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
     eventId: nullable(row.event_id, eventId),
     parentId: nullable(row.parent_id, executionId),
     taskName: row.task_name ?? null,
+    taskIndex: row.task_index ?? null,
+    rerunOf: nullable(row.rerun_of ?? null, executionId),
     workerId: row.worker_id,
     process: fromJson(row.process),
     attempt: row.attempt,
@@ -70,6 +72,8 @@ export class KyselyExecutionRepository implements ExecutionRepository {
         event_id: input.eventId ?? null,
         parent_id: input.parentId ?? null,
         task_name: input.taskName ?? null,
+        task_index: input.taskIndex ?? null,
+        rerun_of: input.rerunOf ?? null,
         worker_id: null,
         process: null,
         attempt: 0,
@@ -83,6 +87,20 @@ export class KyselyExecutionRepository implements ExecutionRepository {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toExecution(row);
+  }
+
+  async listTaskItems(parentId: ExecutionId, taskName: string, fromId: number): Promise<readonly Execution[]> {
+    const rows = await this.#db
+      .selectFrom('executions')
+      .selectAll()
+      .where('parent_id', '=', parentId)
+      .where('task_name', '=', taskName)
+      .where('task_index', 'is not', null)
+      .where('id', '>=', fromId)
+      .orderBy('task_index')
+      .orderBy('id')
+      .execute();
+    return rows.map(toExecution);
   }
 
   async get(id: ExecutionId): Promise<Execution | undefined> {

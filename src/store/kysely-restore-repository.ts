@@ -168,6 +168,8 @@ function executionRow(execution: Restored<'execution'>): Insertable<Database['ex
     event_id: execution.eventId,
     parent_id: execution.parentId,
     task_name: execution.taskName,
+    task_index: execution.taskIndex,
+    rerun_of: execution.rerunOf,
     worker_id: execution.workerId,
     process: execution.process === null ? null : toJson(execution.process),
     started_at: execution.startedAt,

@@ -34,7 +34,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
         action_ref: input.actionRef,
         state: toJson(input.state),
         version: 1,
-        active: 1,
+        active: input.active === false ? 0 : 1,
         due_at: input.dueAt ?? null,
         created: now,
         updated: now,

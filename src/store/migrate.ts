@@ -11,6 +11,7 @@ import * as workers from './migrations/008-workers.js';
 import * as inquiries from './migrations/009-inquiries.js';
 import * as leases from './migrations/010-leases.js';
 import * as policies from './migrations/011-policies.js';
+import * as workflowReruns from './migrations/012-workflow-reruns.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '009-inquiries': { up: (db) => inquiries.up(db, dialect) },
     '010-leases': { up: (db) => leases.up(db) },
     '011-policies': { up: (db) => policies.up(db, dialect) },
+    '012-workflow-reruns': { up: (db) => workflowReruns.up(db) },
   };
 }
 

@@ -153,6 +153,10 @@ export interface ExecutionTable {
   secret_parameters: Defaulted<string>;
   /** The workflow task a child execution runs. */
   task_name: Defaulted<string | null>;
+  /** The with_items item a child execution runs (migration 012). */
+  task_index: Defaulted<number | null>;
+  /** The workflow execution this one re-runs (migration 012). */
+  rerun_of: Defaulted<number | null>;
 }
 
 export interface IdentityTable {

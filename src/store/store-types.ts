@@ -101,6 +101,10 @@ export interface NewExecution {
   readonly secretParameters?: readonly string[];
   /** The workflow task a child execution runs. */
   readonly taskName?: string | null;
+  /** The with_items item a child execution runs. */
+  readonly taskIndex?: number | null;
+  /** The workflow execution this one re-runs. */
+  readonly rerunOf?: ExecutionId | null;
 }
 
 export interface ExecutionFilter extends PageRequest {
@@ -230,6 +234,8 @@ export interface NewWorkflowState {
   readonly actionRef: string;
   readonly state: unknown;
   readonly dueAt?: string | null;
+  /** False: the row waits for its execution to start (a rerun); true when omitted. */
+  readonly active?: boolean;
 }
 
 export interface WorkflowStatePatch {

@@ -221,6 +221,11 @@ export interface ExecutionRepository {
    * by id after `afterId`, marking them claimed now, as EventRepository.claimUnprocessed.
    */
   claimStale(statuses: readonly ExecutionStatus[], updatedBefore: string, limit: number, afterId?: number): Promise<readonly Execution[]>;
+  /**
+   * The with_items children of one task of workflow `parentId` with an id of at least `fromId`
+   * (one run of the task), by item index then id: the last of an index is its final attempt.
+   */
+  listTaskItems(parentId: ExecutionId, taskName: string, fromId: number): Promise<readonly Execution[]>;
   /** Executions in `statuses`, oldest first, by id after `afterId` (what a crash left behind, found at start). */
   findByStatus(statuses: readonly ExecutionStatus[], limit: number, afterId?: number): Promise<readonly Execution[]>;
   /** Executions in `statuses` held by a worker that is not `live` (or was never registered), by id after `afterId`. */

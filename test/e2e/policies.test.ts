@@ -19,6 +19,10 @@ function writeLimitedPack(home: string): void {
     'actions/tick.sh': 'true\n',
     'policies/tick-rate.yaml': 'name: tick_rate\nkind: rate\naction: limited.tick\nmax: 2\nwindow: 1\n',
     'policies/single.yaml': 'name: single\nkind: concurrency\naction: limited.single\nmax: 1\non_exceeded: cancel\n',
+    'actions/flow.yaml': 'name: flow\nworkflow_file: workflows/flow.yaml\nparameters:\n  n: {type: integer}\n',
+    'actions/workflows/flow.yaml': 'tasks:\n  - {name: a, action: core.shell, input: {cmd: "sleep 0.2"}, next: [{do: [b]}]}\n  - {name: b, action: core.noop}\n',
+    'policies/one-flow.yaml': 'name: one_flow\nkind: concurrency\naction: limited.flow\nmax: 1\non_exceeded: enqueue\n',
+    'policies/one-question.yaml': 'name: one_question\nkind: concurrency\naction: core.ask\nmax: 1\non_exceeded: cancel\n',
   });
 }
 
@@ -71,6 +75,24 @@ describe('policies, end to end', () => {
     for (let i = 2; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[i - 2] ?? 0), `starts ${JSON.stringify(runs.map((r) => r.started_at))}`).toBeGreaterThanOrEqual(1000);
   });
 
+  it('limits workflows and core.ask too: one workflow at a time in request order, a second open question refused', async () => {
+    const attune = await start();
+    const ids: number[] = [];
+    for (let n = 0; n < 4; n++) ids.push(await request(attune, 'limited.flow', { n }));
+    const runs: Run[] = [];
+    for (const id of ids) runs.push((await attune.waitForExecution(id, isTerminal)) as Run);
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    for (let i = 1; i < runs.length; i++) {
+      // Each workflow starts only once the one requested before it has finished.
+      expect(Date.parse(runs[i]?.started_at ?? '')).toBeGreaterThanOrEqual(Date.parse(runs[i - 1]?.finished_at ?? ''));
+    }
+    const open = await request(attune, 'core.ask', { prompt: 'first?' });
+    await attune.waitForExecution(open, (e) => e.status === 'running');
+    const refused = await attune.waitForExecution(await request(attune, 'core.ask', { prompt: 'second?' }), isTerminal);
+    expect(refused).toMatchObject({ status: 'cancelled', result: { error: 'cancelled by policy limited.one_question: 1 of core.ask already active' } });
+    expect((await attune.api<{ data: ExecutionBody }>('POST', `/api/v1/executions/${open}/cancel`)).status).toBe(200);
+  });
+
   it('cancels an execution a cancel policy refuses, and lists the policies', async () => {
     const attune = await start();
     const first = await request(attune, 'limited.single');
@@ -80,12 +102,17 @@ describe('policies, end to end', () => {
     expect(await attune.waitForExecution(first, isTerminal)).toMatchObject({ status: 'completed' });
     const listed = await attune.api<{ data: { ref: string; action: string; max: number; on_exceeded: string; per: string[] }[] }>('GET', '/api/v1/policies');
     expect(listed.status).toBe(200);
-    expect(listed.body.data.filter((p) => p.ref.startsWith('limited.'))).toEqual([
+    expect(listed.body.data.filter((p) => p.ref.startsWith('limited.') && !['limited.one_flow', 'limited.one_question'].includes(p.ref))).toEqual([
       expect.objectContaining({ ref: 'limited.one_at_a_time', action: 'limited.slow', max: 1, on_exceeded: 'enqueue', per: [] }),
       expect.objectContaining({ ref: 'limited.single', action: 'limited.single', max: 1, on_exceeded: 'cancel', per: [] }),
       expect.objectContaining({ ref: 'limited.tick_rate', kind: 'rate', action: 'limited.tick', max: 2, window: 1 }),
     ]);
     const one = await attune.api<{ data: unknown[] }>('GET', '/api/v1/policies?action=limited.slow');
     expect(one.body.data).toHaveLength(1);
+    const table = await attune.cli(['policy', 'list', '--action', 'limited.tick']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/limited\.tick_rate +rate +limited\.tick +2 +1s +- +enqueue/);
+    const help = await attune.cli(['policy', 'list', '--help']);
+    expect(help.stdout).toContain('--action <ref>');
   });
 });

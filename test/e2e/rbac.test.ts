@@ -34,6 +34,7 @@ const TABLE: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/v1/executions': READ,
   'GET /api/v1/executions/{id}': READ,
   'POST /api/v1/executions/{id}/cancel': RUN,
+  'POST /api/v1/executions/{id}/rerun': RUN,
   'GET /api/v1/triggers': READ,
   'GET /api/v1/triggers/{ref}': READ,
   'GET /api/v1/sensors': READ,

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttuneProcess, type ExecutionBody, makeHome, until, writePack } from './harness.js';
@@ -60,6 +60,34 @@ function writeFlowPack(home: string): void {
       '    with_items: "{{ parameters.items }}"',
       '    concurrency: 5',
       '    input: {cmd: "sleep 0.05; echo item-{{ item }}-{{ index }}"}',
+      'output_map: {out: "{{ task(\'each\').result.map(r, r.stdout.trim()) }}"}',
+      '',
+    ].join('\n'),
+    'actions/fixable.yaml': workflowAction('fixable', 'parameters:\n  dir: {type: string, required: true}\n'),
+    'actions/workflows/fixable.yaml': [
+      'vars: {prepared: no}',
+      'tasks:',
+      '  - name: prep',
+      '    action: core.shell',
+      '    input: {cmd: "echo run >> {{ parameters.dir }}/prep.txt; echo ready"}',
+      '    next: [{when: "{{ succeeded() }}", publish: [{prepared: "{{ result().stdout.trim() }}"}], do: [check]}]',
+      '  - name: check',
+      '    action: core.shell',
+      '    input: {cmd: "cat {{ parameters.dir }}/flag"}',
+      '    next: [{when: "{{ succeeded() }}", publish: [{flag: "{{ result().stdout.trim() }}"}], do: [report]}]',
+      '  - {name: report, action: core.echo, input: {message: "{{ workflow.prepared }} {{ workflow.flag }}"}}',
+      'output_map: {report: "{{ task(\'report\').result.stdout }}"}',
+      '',
+    ].join('\n'),
+    'actions/sturdy.yaml': workflowAction('sturdy', 'parameters:\n  items: {type: array, required: true}\n'),
+    'actions/workflows/sturdy.yaml': [
+      'tasks:',
+      '  - name: each',
+      '    action: core.shell',
+      '    with_items: "{{ parameters.items }}"',
+      '    concurrency: 4',
+      '    retry: {count: 2}',
+      '    input: {cmd: "sleep 0.2; echo item-{{ item }}"}',
       'output_map: {out: "{{ task(\'each\').result.map(r, r.stdout.trim()) }}"}',
       '',
     ].join('\n'),
@@ -158,6 +186,47 @@ describe('workflows, end to end', () => {
     for (const edge of edges) most = Math.max(most, (running += edge.delta));
     expect(most).toBeLessThanOrEqual(5);
     expect(most).toBeGreaterThan(1);
+  });
+
+  it('re-runs a failed workflow from its failed task through the CLI, keeping the earlier task and its variables', async () => {
+    const attune = await start();
+    const dir = attune.home;
+    const failed = await runWorkflow(attune, 'wf.fixable', { dir });
+    expect(failed).toMatchObject({ status: 'failed', result: { error: 'task "check" failed and no transition handles it' } });
+    const refused = await attune.cli(['execution', 'rerun', String(failed.id), '--from', 'nope']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('ERR_WORKFLOW_TASK_NOT_FOUND');
+    const child = (await children(attune, failed.id))[0];
+    const notWorkflow = await attune.cli(['execution', 'rerun', String(child?.id), '--from', 'prep']);
+    expect(notWorkflow.stderr).toContain('ERR_EXECUTION_NOT_WORKFLOW');
+
+    writeFileSync(path.join(dir, 'flag'), 'fixed\n');
+    const rerun = await attune.cli(['execution', 'rerun', String(failed.id), '--from', 'check', '--wait', '-o', 'json']);
+    expect(rerun.code, rerun.stderr + rerun.stdout).toBe(0);
+    const done = JSON.parse(rerun.stdout) as Workflow & { rerun_of: number };
+    expect(done).toMatchObject({ status: 'completed', rerun_of: failed.id, result: { output: { report: 'ready fixed\n' } } });
+    expect((await children(attune, done.id)).map((c) => [c.task_name, c.status])).toEqual([['check', 'completed'], ['report', 'completed']]);
+    expect(readFileSync(path.join(dir, 'prep.txt'), 'utf8')).toBe('run\n'); // prep ran once, in the original
+    expect((await attune.api<{ data: Workflow }>('GET', `/api/v1/executions/${failed.id}`)).body.data.status).toBe('failed');
+    const show = await attune.cli(['execution', 'show', String(done.id)]);
+    expect(show.stdout).toMatch(/prep {2}succeeded/);
+    expect(show.stdout).toMatch(/check {2}succeeded/);
+  });
+
+  it('gathers every with_items result in item order across a kill -9 in the middle of the fan-out', async () => {
+    const attune = await start();
+    const items = Array.from({ length: 24 }, (_, i) => i);
+    const created = await attune.api<{ data: Workflow }>('POST', '/api/v1/executions', { action_ref: 'wf.sturdy', parameters: { items } });
+    const id = created.body.data.id;
+    await until(() => children(attune, id), (list) => list.filter((c) => c.status === 'completed').length >= 6, 20);
+    await attune.stop('SIGKILL');
+    await attune.start();
+    // The items running at the kill were abandoned and are retried; the others are not run again.
+    const done = (await attune.waitForExecution(id, (e) => ['completed', 'failed'].includes(e.status))) as Workflow;
+    expect(done.status, JSON.stringify(done.result)).toBe('completed');
+    expect(done.result?.output?.out).toEqual(items.map((i) => `item-${i}`));
+    const runs = await children(attune, id);
+    expect(runs.filter((c) => c.status === 'completed')).toHaveLength(24);
   });
 
   it('keeps a retry backoff in the database across kill -9: the task runs exactly 1 + count times', async () => {

@@ -5,6 +5,7 @@ import {
   ExecutionDto,
   type ExecutionJson,
   ExecutionListQuery as ListQuery,
+  ExecutionRerunBody as RerunBody,
   ExecutionSummaryDto,
   type ExecutionSummaryJson,
   IdParams,
@@ -41,6 +42,8 @@ function executionFields(execution: Omit<Execution, 'result' | 'process'>, actio
     event_id: execution.eventId,
     parent_id: execution.parentId,
     task_name: execution.taskName,
+    task_index: execution.taskIndex,
+    rerun_of: execution.rerunOf,
     worker_id: execution.workerId,
     attempt: execution.attempt,
     created: execution.created,
@@ -148,5 +151,30 @@ export const executionRoutes: ResourceRoutes<'catalog' | 'executions' | 'executi
       },
     },
     async (request) => ({ data: await present(ctx, await ctx.executions.cancel(executionId(request.params.id))) }),
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RerunBody> }>(
+    '/:id/rerun',
+    {
+      config: { permission: 'actions:execute' },
+      schema: {
+        tags: ['executions'],
+        summary: 'Re-run a finished workflow from a task',
+        description:
+          'Starts a new workflow execution (rerun_of the original, which stays as it ended) from the original state: the tasks before from_task keep their results and published variables; from_task and every task after it run again. See docs/workflows.md.',
+        params: IdParams,
+        body: RerunBody,
+        response: { 201: dataOf(ExecutionDto), 400: ErrorDto, 404: ErrorDto, 409: ErrorDto },
+      },
+    },
+    async (request, reply) => {
+      const { from_task } = request.body;
+      const execution = await ctx.executions.rerun({
+        executionId: executionId(request.params.id),
+        fromTasks: typeof from_task === 'string' ? [from_task] : from_task,
+        requestedBy: principalOf(request).identity.login,
+      });
+      return reply.status(201).send({ data: await present(ctx, execution) });
+    },
   );
 };

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { ExecutionJson, ExecutionSummaryJson } from '../../api-contract/index.js';
 import { EXECUTION_STATUSES } from '../../domain/index.js';
 import { createContext, parsePositiveInteger } from '../context.js';
-import { printResultOutput, resultString } from '../execute.js';
+import { printResultOutput, reportFinished, resultString, waitForExecution } from '../execute.js';
 import { watchExecution, watchExecutions } from './execution-watch.js';
 import { type Column, formatDuration, formatScalar, formatTimestamp, writeErr, writeOut } from '../output.js';
 import { printDocument, printList } from '../print.js';
@@ -101,6 +101,27 @@ export function registerExecutionCommands(program: Command): void {
       const error = resultString(found, 'error');
       if (stderr) writeErr(stderr);
       if (error) writeErr(`error: ${error}`);
+    });
+
+  execution
+    .command('rerun')
+    .description('re-run a finished workflow from a task, as a new execution; the tasks before it keep their results')
+    .argument('<id>', 'the workflow execution')
+    .requiredOption('--from <task...>', 'the task to re-run from (repeat, or list several, to re-run several branches)')
+    .option('--wait', 'follow the new execution to its end and report like `attune run`')
+    .addHelpText(
+      'after',
+      '\nThe task and every task after it run again; the earlier tasks keep their results and published variables.\n' +
+        'The new execution shows rerun_of <id>. See docs/workflows.md.\n\nExamples:\n  $ attune execution rerun 42 --from deploy\n  $ attune execution rerun 42 --from left right --wait',
+    )
+    .action(async (id: string, options: { from: string[]; wait?: boolean }, command: Command) => {
+      const context = createContext(command);
+      const client = await context.client();
+      const from = options.from.flatMap((task) => task.split(',')).filter((task) => task !== '');
+      const created = await client.post<ExecutionJson>(`/executions/${executionId(id)}/rerun`, { from_task: from });
+      if (options.wait) return reportFinished(context, await waitForExecution(client, created));
+      if (context.mode === 'table') writeOut(`execution ${created.id}: ${created.status} (rerun of ${created.rerun_of ?? id} from ${from.join(', ')})`);
+      else await printDocument(context, created);
     });
 
   execution

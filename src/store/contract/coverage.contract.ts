@@ -55,6 +55,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     claimStale: true,
     findByStatus: true,
     findOfGoneWorkers: true,
+    listTaskItems: true,
   },
   identities: {
     create: true,

@@ -40,6 +40,8 @@ const RECORDS: readonly RestoredRecord[] = [
       eventId: eventId(90),
       parentId: null,
       taskName: null,
+      taskIndex: null,
+      rerunOf: null,
       workerId: 'w1',
       process: null,
       attempt: 1,

@@ -24,6 +24,24 @@ export function workflowsContract(current: CurrentStore): void {
     expect(await store.workflows.get(executionId(999_999))).toBeUndefined();
   });
 
+  it("lists one task's with_items children from an id on, by item index then id, and records a rerun's origin", async () => {
+    const store = current();
+    const parent = await store.executions.create({ actionRef: 'demo.flow', parameters: {} });
+    const item = (taskName: string, taskIndex: number) =>
+      store.executions.create({ actionRef: 'demo.a', parameters: {}, parentId: parent.id, taskName, taskIndex });
+    const old = await item('fan', 0); // an earlier run of the task: before fromId
+    const [b1, a, other, b2] = [await item('fan', 1), await item('fan', 0), await item('other', 0), await item('fan', 1)];
+    await store.executions.create({ actionRef: 'demo.a', parameters: {}, parentId: parent.id, taskName: 'fan' }); // not an item
+    const listed = await store.executions.listTaskItems(parent.id, 'fan', b1.id);
+    expect(listed.map((e) => [e.taskIndex, e.id])).toEqual([[0, a.id], [1, b1.id], [1, b2.id]]);
+    expect(old.taskIndex).toBe(0);
+    expect(other.taskName).toBe('other');
+    const rerun = await store.executions.create({ actionRef: 'demo.flow', parameters: {}, rerunOf: parent.id });
+    expect(await store.executions.get(rerun.id)).toMatchObject({ rerunOf: parent.id, taskIndex: null });
+    expect(await store.workflows.create({ executionId: rerun.id, actionRef: 'demo.flow', state: {}, active: false })).toBe(true);
+    expect(await store.workflows.get(rerun.id)).toMatchObject({ active: false, version: 1 });
+  });
+
   it('finds active workflows whose delayed start is due, and those not updated for a while', async () => {
     const store = current();
     const ids = [];

@@ -1,0 +1,118 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TestDatabases, dropDatabase } from '../support/postgres.js';
+import { TestVhosts, deleteVhost } from '../support/rabbitmq.js';
+import { runCli } from './cli.js';
+import { type AttuneRunner, SingleProcess, type StartOptions } from './single-process.js';
+
+/** The services besides the API, each started as its own process with a data dir of its own. */
+const BACKGROUND_SERVICES = ['executor', 'worker', 'sensor'] as const;
+
+/** What a stack made outside its data dir, kept in it so a stack started again on it finds them. */
+interface StackState {
+  /** ATTUNE__DATABASE__URL and ATTUNE__BUS__URL of every process. */
+  readonly database: string;
+  readonly bus: string;
+  readonly vhost: string;
+}
+
+/**
+ * The distributed counterpart of one `attune up` (ATTUNE_E2E_MODE=distributed): a fresh
+ * PostgreSQL database and RabbitMQ vhost, `attune db migrate`, then `attune api` in `home` (so
+ * the CLI finds its api.json and cli-token there) and `attune executor`, `worker` and `sensor`
+ * in `<home>/stack/<service>`, with the API's secret key, as docs/deploy.md says hosts share it.
+ * Packs written under `home` are on the same paths for every process (one machine).
+ * Started again on the same `home` (a restart in a test), it reuses the database and vhost;
+ * `dispose` drops them.
+ */
+export class AttuneStack implements AttuneRunner {
+  readonly #home: string;
+  readonly #env: Record<string, string>;
+  #api: SingleProcess | undefined;
+  readonly #services: SingleProcess[] = [];
+
+  constructor(home: string, env: Record<string, string>) {
+    this.#home = home;
+    this.#env = env;
+  }
+
+  get url(): string {
+    return this.#api?.url ?? '';
+  }
+
+  get pid(): number | undefined {
+    return this.#api?.pid;
+  }
+
+  get output(): string {
+    const parts = [this.#api?.output ?? '', ...this.#services.map((s, i) => `\n--- attune ${BACKGROUND_SERVICES[i]} ---\n${s.output}`)];
+    return parts.join('');
+  }
+
+  async start(options: StartOptions): Promise<void> {
+    const state = await this.#prepare();
+    const adapters = { ATTUNE__DATABASE__URL: state.database, ATTUNE__BUS__URL: state.bus };
+    const api = new SingleProcess(this.#home, { ...this.#env, ...adapters }, ['api']);
+    this.#api = api;
+    this.#services.length = 0;
+    await api.start(options);
+    const key = path.join(this.#home, 'secrets', 'parameters.key');
+    // Only the API listens where a test says (server.port); the others' health checks take any port.
+    const env = { ...this.#env, ...adapters, ATTUNE__SERVER__API_URL: api.url, ATTUNE__SERVER__PORT: '0' };
+    for (const service of BACKGROUND_SERVICES) {
+      const home = path.join(this.#home, 'stack', service);
+      mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
+      chmodSync(home, 0o700);
+      copyFileSync(key, path.join(home, 'secrets', 'parameters.key'));
+      chmodSync(path.join(home, 'secrets', 'parameters.key'), 0o600);
+      this.#services.push(new SingleProcess(home, env, [service]));
+    }
+    await Promise.all(this.#services.map((s) => s.start({})));
+  }
+
+  async stop(signal: NodeJS.Signals): Promise<number | null> {
+    const codes = await Promise.all([this.#api, ...this.#services].map((p) => p?.stop(signal) ?? Promise.resolve(0)));
+    return codes.find((code) => code !== 0) ?? 0;
+  }
+
+  async dispose(): Promise<void> {
+    const file = this.#stateFile();
+    if (!existsSync(file)) return;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
+    rmSync(file);
+    await dropDatabase(adminUrl('TEST_PG_URL'), new URL(state.database).pathname.slice(1));
+    await deleteVhost(state.vhost);
+  }
+
+  /** The database and vhost of this data dir: made (and migrated) at the first start, then reused. */
+  async #prepare(): Promise<StackState> {
+    const file = this.#stateFile();
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+    const database = await new TestDatabases(adminUrl('TEST_PG_URL')).create();
+    let state: StackState;
+    try {
+      const { url: bus, vhost } = await new TestVhosts(adminUrl('TEST_AMQP_URL')).create();
+      state = { database, bus, vhost };
+    } catch (error) {
+      await dropDatabase(adminUrl('TEST_PG_URL'), new URL(database).pathname.slice(1));
+      throw error;
+    }
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(state)}\n`);
+    // The empty database is prepared first, as an operator would before starting services.
+    const migrated = await runCli(['--home', this.#home, 'db', 'migrate'], { ...this.#env, ATTUNE__DATABASE__URL: state.database, ATTUNE__BUS__URL: state.bus });
+    if (migrated.code !== 0) throw new Error(`attune db migrate failed (${migrated.code}):\n${migrated.stderr}`);
+    return state;
+  }
+
+  #stateFile(): string {
+    return path.join(this.#home, 'stack', 'stack.json');
+  }
+}
+
+/** The server URL a distributed e2e run needs: TEST_PG_URL or TEST_AMQP_URL. */
+function adminUrl(name: 'TEST_PG_URL' | 'TEST_AMQP_URL'): string {
+  const value = process.env[name] ?? '';
+  if (value === '') throw new Error(`ATTUNE_E2E_MODE=distributed needs ${name} (e.g. ${name === 'TEST_PG_URL' ? 'postgres://postgres@127.0.0.1:5432/postgres' : 'amqp://guest:guest@127.0.0.1:5672'})`);
+  return value;
+}

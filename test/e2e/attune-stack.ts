@@ -8,6 +8,13 @@ import { type AttuneRunner, SingleProcess, type StartOptions } from './single-pr
 /** The services besides the API, each started as its own process with a data dir of its own. */
 const BACKGROUND_SERVICES = ['executor', 'worker', 'sensor'] as const;
 
+/**
+ * A worker killed with the rest of a stack leaves its executions `running` until an executor sees
+ * its heartbeat stop (30 s by default): tests that restart a killed stack wait for less. A test's
+ * own env wins.
+ */
+const HEARTBEATS = { ATTUNE__WORKER__HEARTBEAT_MS: '500', ATTUNE__WORKER__HEARTBEAT_TIMEOUT_MS: '3000', ATTUNE__EXECUTOR__SUPERVISOR_INTERVAL_MS: '1000' };
+
 /** What a stack made outside its data dir, kept in it so a stack started again on it finds them. */
 interface StackState {
   /** ATTUNE__DATABASE__URL and ATTUNE__BUS__URL of every process. */
@@ -33,7 +40,7 @@ export class AttuneStack implements AttuneRunner {
 
   constructor(home: string, env: Record<string, string>) {
     this.#home = home;
-    this.#env = env;
+    this.#env = { ...HEARTBEATS, ...env };
   }
 
   get url(): string {

@@ -13,7 +13,7 @@ import { type AttuneRunner, SingleProcess } from './single-process.js';
 export { isAlive, isReaped, killAll, pidIn } from '../support/processes.js';
 export { writePack } from '../support/packs.js';
 export { sleep, until } from '../support/wait.js';
-export { describeEmbeddedOnly, isDistributedE2e, itEmbeddedOnly } from '../support/e2e-mode.js';
+export { SENSOR_STATUS_IS_LOCAL, describeEmbeddedOnly, isDistributedE2e, itEmbeddedOnly } from '../support/e2e-mode.js';
 export { BIN, type CliResult, runCli } from './cli.js';
 
 export interface ApiResponse<T = unknown> {

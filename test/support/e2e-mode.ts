@@ -21,6 +21,9 @@ export function e2eMode(env: Readonly<Record<string, string | undefined>> = proc
 
 export const isDistributedE2e = (): boolean => e2eMode() === 'distributed';
 
+/** The reason of tests that read a sensor's process status or logs through the API (see docs/deploy.md). */
+export const SENSOR_STATUS_IS_LOCAL = 'the API shows the status and logs of sensors run in its own process only';
+
 /**
  * A test that by nature needs `attune up` as one process (kill -9 of it and counting its
  * children, the SQLite file…): it runs in the embedded mode and, in the distributed mode, shows

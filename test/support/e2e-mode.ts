@@ -1,5 +1,3 @@
-import { type TestFunction, describe, it } from 'vitest';
-
 /**
  * The e2e suites run in two modes (issue 8). `embedded` (default): an AttuneProcess started with
  * `up` is one `attune up` on SQLite and the in-process bus. `distributed`
@@ -23,19 +21,3 @@ export const isDistributedE2e = (): boolean => e2eMode() === 'distributed';
 
 /** The reason of tests that read a sensor's process status or logs through the API (see docs/deploy.md). */
 export const SENSOR_STATUS_IS_LOCAL = 'the API shows the status and logs of sensors run in its own process only';
-
-/**
- * A test that by nature needs `attune up` as one process (kill -9 of it and counting its
- * children, the SQLite file…): it runs in the embedded mode and, in the distributed mode, shows
- * as skipped with `reason` in its title — never silently.
- */
-export function itEmbeddedOnly(reason: string, name: string, fn: TestFunction, timeout?: number): void {
-  if (isDistributedE2e()) it.skip(`${name} (embedded only: ${reason})`, fn);
-  else it(name, fn, timeout);
-}
-
-/** A describe block whose every test needs one `attune up` (see itEmbeddedOnly). */
-export function describeEmbeddedOnly(reason: string, name: string, fn: () => void): void {
-  if (isDistributedE2e()) describe.skip(`${name} (embedded only: ${reason})`, fn);
-  else describe(name, fn);
-}

@@ -1,4 +1,6 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { TestDatabases, dropDatabase } from '../support/postgres.js';
 import { TestVhosts, deleteVhost } from '../support/rabbitmq.js';
@@ -25,9 +27,9 @@ interface StackState {
 
 /**
  * The distributed counterpart of one `attune up` (ATTUNE_E2E_MODE=distributed): a fresh
- * PostgreSQL database and RabbitMQ vhost, `attune db migrate`, then `attune api` in `home` (so
- * the CLI finds its api.json and cli-token there) and `attune executor`, `worker` and `sensor`
- * in `<home>/stack/<service>`, with the API's secret key, as docs/deploy.md says hosts share it.
+ * PostgreSQL database and RabbitMQ vhost, `attune db migrate`, then, all at once, `attune api` in
+ * `home` (so the CLI finds its api.json and cli-token there) and `attune executor`, `worker` and
+ * `sensor` in `<home>/stack/<service>`, all with one secret key, as docs/deploy.md says hosts share it.
  * Packs written under `home` are on the same paths for every process (one machine).
  * Started again on the same `home` (a restart in a test), it reuses the database and vhost;
  * `dispose` drops them.
@@ -59,22 +61,23 @@ export class AttuneStack implements AttuneRunner {
   async start(options: StartOptions): Promise<void> {
     const state = await this.#prepare();
     const adapters = { ATTUNE__DATABASE__URL: state.database, ATTUNE__BUS__URL: state.bus };
-    const api = new SingleProcess(this.#home, { ...this.#env, ...adapters }, ['api']);
-    this.#api = api;
-    this.#services.length = 0;
-    await api.start(options);
+    // One key for every process, made once and copied, as docs/deploy.md says of hosts.
     const key = path.join(this.#home, 'secrets', 'parameters.key');
-    // Only the API listens where a test says (server.port); the others' health checks take any port.
-    const env = { ...this.#env, ...adapters, ATTUNE__SERVER__API_URL: api.url, ATTUNE__SERVER__PORT: '0' };
+    if (!existsSync(key)) writeSecret(key, randomBytes(32));
+    // The API's port is chosen first, so every process starts at once knowing the API's URL.
+    const given = this.#env.ATTUNE__SERVER__PORT ?? '0';
+    const port = given === '0' ? String(await freePort()) : given;
+    const apiUrl = `${this.#env.ATTUNE__SERVER__TLS__CERT ? 'https' : 'http'}://127.0.0.1:${port}`;
+    this.#api = new SingleProcess(this.#home, { ...this.#env, ...adapters, ATTUNE__SERVER__PORT: port }, ['api']);
+    this.#services.length = 0;
+    // The others' health checks take any port.
+    const env = { ...this.#env, ...adapters, ATTUNE__SERVER__API_URL: apiUrl, ATTUNE__SERVER__PORT: '0' };
     for (const service of BACKGROUND_SERVICES) {
       const home = path.join(this.#home, 'stack', service);
-      mkdirSync(path.join(home, 'secrets'), { recursive: true, mode: 0o700 });
-      chmodSync(home, 0o700);
-      copyFileSync(key, path.join(home, 'secrets', 'parameters.key'));
-      chmodSync(path.join(home, 'secrets', 'parameters.key'), 0o600);
+      writeSecret(path.join(home, 'secrets', 'parameters.key'), readFileSync(key));
       this.#services.push(new SingleProcess(home, env, [service]));
     }
-    await Promise.all(this.#services.map((s) => s.start({})));
+    await Promise.all([this.#api.start(options), ...this.#services.map((s) => s.start({}))]);
   }
 
   async stop(signal: NodeJS.Signals): Promise<number | null> {
@@ -87,34 +90,51 @@ export class AttuneStack implements AttuneRunner {
     if (!existsSync(file)) return;
     const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
     rmSync(file);
-    await dropDatabase(adminUrl('TEST_PG_URL'), new URL(state.database).pathname.slice(1));
-    await deleteVhost(state.vhost);
+    await Promise.all([dropDatabase(adminUrl('TEST_PG_URL'), new URL(state.database).pathname.slice(1)), deleteVhost(state.vhost)]);
   }
 
   /** The database and vhost of this data dir: made (and migrated) at the first start, then reused. */
   async #prepare(): Promise<StackState> {
     const file = this.#stateFile();
     if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackState;
-    const database = await new TestDatabases(adminUrl('TEST_PG_URL')).create();
-    let state: StackState;
-    try {
-      const { url: bus, vhost } = await new TestVhosts(adminUrl('TEST_AMQP_URL')).create();
-      state = { database, bus, vhost };
-    } catch (error) {
-      await dropDatabase(adminUrl('TEST_PG_URL'), new URL(database).pathname.slice(1));
-      throw error;
+    // The empty database is prepared first, as an operator would before starting services.
+    const migrated = async (): Promise<string> => {
+      const database = await new TestDatabases(adminUrl('TEST_PG_URL')).create();
+      const result = await runCli(['--home', this.#home, 'db', 'migrate'], { ...this.#env, ATTUNE__DATABASE__URL: database });
+      if (result.code !== 0) throw new Error(`attune db migrate failed (${result.code}):\n${result.stderr}`);
+      return database;
+    };
+    const [database, vhost] = await Promise.allSettled([migrated(), new TestVhosts(adminUrl('TEST_AMQP_URL')).create()]);
+    if (database.status === 'rejected' || vhost.status === 'rejected') {
+      if (database.status === 'fulfilled') await dropDatabase(adminUrl('TEST_PG_URL'), new URL(database.value).pathname.slice(1));
+      if (vhost.status === 'fulfilled') await deleteVhost(vhost.value.vhost);
+      throw database.status === 'rejected' ? database.reason : (vhost as PromiseRejectedResult).reason;
     }
+    const state: StackState = { database: database.value, bus: vhost.value.url, vhost: vhost.value.vhost };
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, `${JSON.stringify(state)}\n`);
-    // The empty database is prepared first, as an operator would before starting services.
-    const migrated = await runCli(['--home', this.#home, 'db', 'migrate'], { ...this.#env, ATTUNE__DATABASE__URL: state.database, ATTUNE__BUS__URL: state.bus });
-    if (migrated.code !== 0) throw new Error(`attune db migrate failed (${migrated.code}):\n${migrated.stderr}`);
     return state;
   }
 
   #stateFile(): string {
     return path.join(this.#home, 'stack', 'stack.json');
   }
+}
+
+/** Writes a secret file (mode 0600) in a directory of the owner's alone. */
+function writeSecret(file: string, bytes: Buffer): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, bytes, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** A port free right now, for the API a stack is about to start. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** The server URL a distributed e2e run needs: TEST_PG_URL or TEST_AMQP_URL. */

@@ -132,15 +132,18 @@ function announce(started: ServiceProcess): void {
   if (started.api) lines.push(`  API:      ${url}`, `  docs:     ${url}/docs`);
   else lines.push(`  health:   ${url}/api/v1/health`, `  API used: ${started.apiUrl}`);
   lines.push(`  data dir: ${config.home}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
   const exposure = started.api ? exposureWarning(config.server) : undefined;
-  if (exposure !== undefined) process.stdout.write(`\nWARNING: ${exposure}\n`);
+  if (exposure !== undefined) lines.push('', `WARNING: ${exposure}`);
   if (firstStart) {
-    process.stdout.write(
-      `\nFirst start: an "${ADMIN_LOGIN}" identity was created. Its password (shown only now):\n  ${firstStart.password}\n` +
-        `The attune CLI on this machine is already logged in (${path.join(config.home, CLI_TOKEN_FILE)}).\n`,
+    lines.push(
+      '',
+      `First start: an "${ADMIN_LOGIN}" identity was created. Its password (shown only now):`,
+      `  ${firstStart.password}`,
+      `The attune CLI on this machine is already logged in (${path.join(config.home, CLI_TOKEN_FILE)}).`,
     );
   }
+  // One write: a program reading stdout (a supervisor, a test) that sees "is up" sees the rest too.
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** The first SIGINT or SIGTERM stops the services gracefully; a second exits at once. */

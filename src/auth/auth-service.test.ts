@@ -38,6 +38,17 @@ describe('AuthService', () => {
     return identity;
   }
 
+  it('makes the admin at the first start also when a service made the attune service account before', async () => {
+    await store.identities.create({ login: 'attune', displayName: 'Attune', kind: 'service', passwordHash: null });
+    expect((await auth.bootstrap())?.login).toBe('admin');
+    expect(await auth.bootstrap()).toBeUndefined();
+  });
+
+  it('makes no admin on a database that has any other identity', async () => {
+    await user('ops', 'a long password');
+    expect(await auth.bootstrap()).toBeUndefined();
+  });
+
   it('makes the admin and a CLI token on the first start only', async () => {
     const first = await auth.bootstrap();
     expect(first?.login).toBe('admin');

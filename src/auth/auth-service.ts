@@ -19,6 +19,7 @@ import { AccessTokens } from './access-tokens.js';
 import { ApiTokenHasher, apiTokenKind } from './api-tokens.js';
 import type { AuditLog } from './audit-log.js';
 import { LoginLimiter } from './login-limiter.js';
+import { SYSTEM_LOGIN } from './service-tokens.js';
 import { hashPassword, verifyNobody, verifyPassword } from './passwords.js';
 import { tokenPermissionSets } from './token-scope.js';
 
@@ -108,7 +109,10 @@ export class AuthService {
    */
   async bootstrap(): Promise<FirstStart | undefined> {
     await this.#store.permissionSets.syncBuiltins(BUILTIN_PERMISSION_SETS.map((ref) => ({ ref, description: BUILTIN_SETS[ref].description, grants: BUILTIN_SETS[ref].grants })));
-    if ((await this.#store.identities.count()) > 0) return undefined;
+    // The first start is of a database with no identity but Attune's own service account, which
+    // a sensor or worker service started before the first API makes when it first needs a token.
+    const system = await this.#store.identities.findByLogin(SYSTEM_LOGIN);
+    if ((await this.#store.identities.count()) > (system ? 1 : 0)) return undefined;
     const password = randomBytes(18).toString('base64url');
     const admin = await this.#store.identities.create({ login: ADMIN_LOGIN, displayName: 'Administrator', kind: 'user', passwordHash: await hashPassword(password) });
     if (!admin) return undefined; // another process made the first identity at the same moment

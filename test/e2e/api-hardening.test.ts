@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, makeHome, until, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isTerminal, itEmbeddedOnly, makeHome, until, writePack } from './harness.js';
 
 const CAP = 65_536;
 
@@ -95,7 +95,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('health while attune up starts', () => {
-  it('answers 503 ERR_NOT_READY until every service runs, then 200 with the sensors already serving their rules', async () => {
+  itEmbeddedOnly('the readiness of one process running every service (each separate service answers its own: services.test.ts)', 'answers 503 ERR_NOT_READY until every service runs, then 200 with the sensors already serving their rules', async () => {
     const home = makeHome();
     writePack(path.join(home, 'packs', 'ready'), {
       'pack.yaml': 'ref: ready\nversion: 1.0.0\n',

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, killAll, makeHome, pidIn, until, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, itEmbeddedOnly, killAll, makeHome, pidIn, until, writePack } from './harness.js';
 
 // Everything an action or sensor starts ends with it, even a child that left its process group
 // with setsid; and a sensor orphaned by a kill -9 of `attune up` is ended before its next copy.
@@ -130,7 +130,7 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('a sensor orphan
     for (const p of started) await p.cleanup();
   });
 
-  it('is ended at the next start, so exactly one copy of it runs', async () => {
+  itEmbeddedOnly('kill -9 of the one attune up that started the sensor', 'is ended at the next start, so exactly one copy of it runs', async () => {
     const home = makeHome();
     const dir = writePack(path.join(home, 'packs', 'forky'), {
       'pack.yaml': 'ref: forky\nversion: 1.0.0\n',

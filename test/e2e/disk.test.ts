@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterEach, expect, it, type TestContext } from 'vitest';
 import { requireCapability } from '../support/prerequisites.js';
-import { AttuneProcess, type ExecutionBody, isAlive, makeHome, until, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, describeEmbeddedOnly, isAlive, makeHome, until, writePack } from './harness.js';
 
 /** Control characters a terminal may act on (all C0 but tab and newline, DEL, C1). */
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/; // eslint-disable-line no-control-regex
@@ -45,7 +45,7 @@ function fillDisk(dir: string): string {
   return filler;
 }
 
-describe('disk usage and a full disk', () => {
+describeEmbeddedOnly('the SQLite file and the logs of one process in one data dir', 'disk usage and a full disk', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, runCli, until } from './harness.js';
+import { afterEach, expect, it } from 'vitest';
+import { AttuneProcess, type ExecutionBody, describeEmbeddedOnly, isTerminal, runCli, until } from './harness.js';
 
-describe('attune export', () => {
+describeEmbeddedOnly('exports the SQLite file of a data dir', 'attune export', () => {
   const processes: AttuneProcess[] = [];
   afterEach(async () => {
     for (const p of processes.splice(0)) await p.cleanup();

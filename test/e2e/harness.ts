@@ -1,36 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assertBuilt } from '../support/build.js';
+import { isDistributedE2e } from '../support/e2e-mode.js';
 import { TestDatabases } from '../support/postgres.js';
 import { TestVhosts } from '../support/rabbitmq.js';
 import { until } from '../support/wait.js';
+import { AttuneStack } from './attune-stack.js';
+import { type CliResult, runCli } from './cli.js';
+import { type AttuneRunner, SingleProcess } from './single-process.js';
 
 // One set of helpers for every e2e file: waiting, processes and packs come from test/support.
 export { isAlive, isReaped, killAll, pidIn } from '../support/processes.js';
 export { writePack } from '../support/packs.js';
 export { sleep, until } from '../support/wait.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-export const BIN = path.join(ROOT, 'dist/cli/bin.js');
-
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export { SENSOR_STATUS_IS_LOCAL, isDistributedE2e } from '../support/e2e-mode.js';
+export { describeEmbeddedOnly, itEmbeddedOnly } from '../support/embedded-only.js';
+export { BIN, type CliResult, runCli } from './cli.js';
 
 export interface ApiResponse<T = unknown> {
   readonly status: number;
   readonly body: T;
-}
-
-/** Environment for attune processes in tests: a free port, and no inherited ATTUNE settings. */
-function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('ATTUNE')) env[key] = value;
-  return { ...env, ATTUNE__SERVER__PORT: '0', ATTUNE__LOG__LEVEL: 'info', ...extra };
 }
 
 /** A fresh PostgreSQL database and RabbitMQ vhost for a distributed `attune up`, removed by `cleanup`. */
@@ -62,62 +51,52 @@ export function makeHome(): string {
   return mkdtempSync(path.join(tmpdir(), 'attune-e2e-'));
 }
 
-/** A real `attune up` in a temporary data dir, driven as a user would: through the CLI and the API. */
+/**
+ * A real `attune up` in a temporary data dir, driven as a user would: through the CLI and the API.
+ * With ATTUNE_E2E_MODE=distributed, the default `up` on no database of the test's own is an
+ * AttuneStack instead: each service in its own process on PostgreSQL and RabbitMQ, behind the
+ * same members (`home` is the API's data dir, so the CLI finds it).
+ */
 export class AttuneProcess {
   readonly home: string;
-  readonly #env: Record<string, string>;
-  /** The command line after `attune`: `up`, or one service (`worker`), or `up --services …`. */
-  readonly #command: readonly string[];
-  #child: ChildProcess | undefined;
-  #url = '';
-  output = '';
+  readonly #runner: AttuneRunner;
 
+  /** `command` is the command line after `attune`: `up`, or one service (`worker`), or `up --services …`. */
   constructor(home = makeHome(), env: Record<string, string> = {}, command: readonly string[] = ['up']) {
     this.home = home;
-    this.#env = env;
-    this.#command = command;
+    const isWholeUp = command.length === 1 && command[0] === 'up' && env.ATTUNE__DATABASE__URL === undefined;
+    this.#runner = isWholeUp && isDistributedE2e() ? new AttuneStack(home, env) : new SingleProcess(home, env, command);
   }
 
   get url(): string {
-    return this.#url;
+    return this.#runner.url;
   }
 
+  /** The pid of the process with the API (in distributed mode: `attune api`). */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#runner.pid;
+  }
+
+  /** What the process (in distributed mode: every process, the API's first) printed so far. */
+  get output(): string {
+    return this.#runner.output;
   }
 
   /** Starts `attune up`; `keepApiFile` leaves an api.json already in the data dir (a stale one, say). */
   async start(options: { readonly keepApiFile?: boolean } = {}): Promise<this> {
-    assertBuilt('src'); // the e2e tests run dist/: never an old build of the code under test
-    // A process without the API writes health.json (its health listener's URL) instead.
-    const hasApi = this.#command[0] === 'api' || (this.#command[0] === 'up' && !this.#command.includes('--services')) || this.#command.join(',').includes('api');
-    const apiFile = path.join(this.home, hasApi ? 'api.json' : 'health.json');
-    if (options.keepApiFile !== true) rmSync(apiFile, { force: true });
-    const child = spawn(process.execPath, [BIN, ...this.#command, '--home', this.home], { env: testEnv(this.#env), stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#child = child;
-    child.stdout.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    let exitCode: number | null | undefined;
-    child.once('exit', (code) => (exitCode = code ?? null));
-    await until(() => exitCode !== undefined || (existsSync(apiFile) && this.output.includes('is up')), Boolean, 20);
-    if (exitCode !== undefined) throw new Error(`attune ${this.#command.join(' ')} exited (${exitCode}) before it was ready:\n${this.output}`);
-    this.#url = (JSON.parse(readFileSync(apiFile, 'utf8')) as { url: string }).url;
+    await this.#runner.start(options);
     return this;
   }
 
-  /** Sends a signal and waits for the process to exit. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill(signal);
-    const code = await exited;
-    this.#child = undefined;
-    return code;
+  /** Sends a signal and waits for the process (every process) to exit. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    return this.#runner.stop(signal);
   }
 
+  /** Kills what still runs and removes the data dir (and, in distributed mode, the database and vhost). */
   async cleanup(): Promise<void> {
     await this.stop('SIGKILL');
+    await this.#runner.dispose();
     rmSync(this.home, { recursive: true, force: true });
   }
 
@@ -152,7 +131,7 @@ export class AttuneProcess {
       payload = JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
-    const response = await fetch(`${this.#url}${route}`, { method, headers, body: payload ?? null });
+    const response = await fetch(`${this.url}${route}`, { method, headers, body: payload ?? null });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   }
@@ -180,19 +159,6 @@ export interface ExecutionBody {
 
 export const TERMINAL = ['completed', 'failed', 'timeout', 'cancelled', 'abandoned'];
 export const isTerminal = (e: ExecutionBody): boolean => TERMINAL.includes(e.status);
-
-export function runCli(args: readonly string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: testEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.end(input); // no input: stdin is closed at once, as a command run with </dev/null
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The admin password `attune up` prints once, at the first start of a data dir, from its output. */
 export function adminPassword(output: string): string {

@@ -1,15 +1,15 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { TestDatabases } from '../support/postgres.js';
 import { describeEachAdapter } from '../support/test-adapters.js';
-import { AttuneProcess, type ExecutionBody, adminPassword, isTerminal, makeHome, runCli, until } from './harness.js';
+import { AttuneProcess, type ExecutionBody, adminPassword, describeEmbeddedOnly, isTerminal, makeHome, runCli, until } from './harness.js';
 
 type Page<T> = { data: T[]; pagination: { total: number } };
 
 /** Embedded to distributed: a SQLite data dir exported, imported into a fresh PostgreSQL database, started on it. */
 function importSuite(_name: string, open: () => Promise<TestDatabases>): void {
-  describe('attune import from SQLite into PostgreSQL', () => {
+  describeEmbeddedOnly('its source is the SQLite data dir of an embedded attune up', 'attune import from SQLite into PostgreSQL', () => {
     const processes: AttuneProcess[] = [];
     let databases: TestDatabases | undefined;
     afterAll(async () => {

@@ -1,8 +1,6 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../support/sqlite-store.js';
 import { AttuneProcess } from './harness.js';
-import { provisionIdentities } from './offline-identities.js';
+import { provisionIdentities } from './identities.js';
 
 type KeyBody = { name: string; scope: string; owner: string; secret: boolean; value?: string };
 type One = { data: KeyBody };
@@ -13,9 +11,7 @@ describe('keys through attune up', () => {
   let tokens: Record<string, string> = {};
   beforeAll(async () => {
     await attune.start();
-    await attune.stop();
-    tokens = await provisionIdentities(attune.home, { ed: 'editor', vic: 'viewer', kc: 'key_creator', ann: 'editor' });
-    await attune.start();
+    tokens = await provisionIdentities(attune, { ed: 'editor', vic: 'viewer', kc: 'key_creator', ann: 'editor' });
   });
   afterAll(() => attune.cleanup());
 
@@ -80,18 +76,12 @@ describe('keys through attune up', () => {
   });
 
   it('audits key changes and every clear read of a secret key, without the values', async () => {
-    await attune.stop();
-    const store = await openSqliteStore(path.join(attune.home, 'attune.db'));
-    try {
-      const entries = (await store.audit.list({ limit: 100, offset: 0, action: 'key.' })).items;
-      const seen = entries.map((e) => `${e.action} ${e.target} ${e.actorLogin}`);
-      expect(seen).toEqual(
-        expect.arrayContaining(['key.created system:db_password admin', 'key.decrypted system:db_password admin', 'key.deleted system:region admin', 'key.decrypted user:ann:my_token ann', 'key.created system:from_ci kc']),
-      );
-      const text = JSON.stringify(entries);
-      for (const secret of ['pw-4711', 'shared-0815', 'ann-private-99']) expect(text).not.toContain(secret);
-    } finally {
-      await store.close();
-    }
+    const audit = await attune.api<{ data: { action: string; target: string; actor: string }[] }>('GET', '/api/v1/audit?action=key.&limit=100');
+    const seen = audit.body.data.map((e) => `${e.action} ${e.target} ${e.actor}`);
+    expect(seen).toEqual(
+      expect.arrayContaining(['key.created system:db_password admin', 'key.decrypted system:db_password admin', 'key.deleted system:region admin', 'key.decrypted user:ann:my_token ann', 'key.created system:from_ci kc']),
+    );
+    const text = JSON.stringify(audit.body.data);
+    for (const secret of ['pw-4711', 'shared-0815', 'ann-private-99']) expect(text).not.toContain(secret);
   });
 });

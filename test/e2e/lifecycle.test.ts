@@ -69,7 +69,8 @@ describe('attune up lifecycle', () => {
 
     const restarted = track(new AttuneProcess(home));
     await restarted.start();
-    const execution = (await restarted.api<{ data: ExecutionBody }>('GET', `/api/v1/executions/${id}`)).body.data;
+    // Embedded: abandoned as it starts; distributed: once the dead worker's heartbeat times out.
+    const execution = await restarted.waitForExecution(id, isTerminal);
     expect(execution.status).toBe('abandoned');
     expect(execution.result?.error).toContain('abandoned');
   });

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, isTerminal, until, writePack } from './harness.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AttuneProcess, type ExecutionBody, describeEmbeddedOnly, isTerminal, until, writePack } from './harness.js';
 
 /** Every secret the run handles: none may be found anywhere afterwards. */
 const KEY_SECRET = 'keystore-secret-31337';
@@ -30,7 +30,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe('no secret in clear anywhere after keys, secret parameters, keyed templates and webhooks', () => {
+describeEmbeddedOnly('greps the SQLite file, its WAL and the one log of one data dir', 'no secret in clear anywhere after keys, secret parameters, keyed templates and webhooks', () => {
   const attune = new AttuneProcess();
   const home = attune.home;
   /** The raw text of every API response and CLI output of the run. */

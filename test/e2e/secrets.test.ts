@@ -200,8 +200,8 @@ describe('secrets through attune up', () => {
       parameters: { marker, token: 'held-secret' },
     });
     expect(created.status).toBe(201);
-    await until(() => existsSync(marker), Boolean, 25);
-    const parametersFile = readFileSync(marker, 'utf8');
+    // The action writes the marker in place: it may be seen before its content is.
+    const parametersFile = await until(() => (existsSync(marker) ? readFileSync(marker, 'utf8') : ''), (text) => text !== '', 25);
     expect(readFileSync(parametersFile, 'utf8')).toContain('held-secret');
     await attune.stop('SIGKILL');
     expect(existsSync(parametersFile)).toBe(true); // nobody was left to remove it

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, makeHome, runCli, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, describeEmbeddedOnly, makeHome, runCli, writePack } from './harness.js';
 
-describe('attune up decides "already running" from the database, not from a pid', () => {
+describeEmbeddedOnly('the exclusive lock of the SQLite file', 'attune up decides "already running" from the database, not from a pid', () => {
   const processes: AttuneProcess[] = [];
   const others: ChildProcess[] = [];
   afterEach(async () => {

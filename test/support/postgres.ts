@@ -44,6 +44,12 @@ export class TestDatabases {
   }
 }
 
+/** Drops the database `name` on the server of `adminUrl`, if it is there. */
+export function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`not a test database name: ${name}`);
+  return run(adminUrl, `drop database if exists ${name} with (force)`);
+}
+
 async function run(url: string, statement: string): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -37,12 +37,17 @@ export class TestVhosts {
   async drop(vhost: string): Promise<void> {
     const at = this.#created.indexOf(vhost);
     if (at >= 0) this.#created.splice(at, 1);
-    await rabbitmqctl('delete_vhost', vhost);
+    await deleteVhost(vhost);
   }
 
   async dropAll(): Promise<void> {
     for (const vhost of this.#created.splice(0)) await rabbitmqctl('delete_vhost', vhost);
   }
+}
+
+/** Deletes `vhost` with its queues and exchanges. */
+export async function deleteVhost(vhost: string): Promise<void> {
+  await rabbitmqctl('delete_vhost', vhost);
 }
 
 /** Closes every client connection to `vhost` from the broker's side, as a broker restart would. */

@@ -40,7 +40,7 @@ export interface BenchResults {
   readonly timer: TimerResult | undefined;
   readonly workflow?: WorkflowResult | undefined;
   /** Sensor burst → core.noop: completed executions per second over the runs, and the checks summed. */
-  readonly sensorBurst?: { readonly perSecond: Summary; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
+  readonly sensorBurst?: { readonly perSecond: Summary; readonly cpuMsPerEvent: Summary | undefined; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
 }
 
 /** The pipeline group's figures: one `attune up`, `core.noop` then `core.echo`. */
@@ -119,7 +119,10 @@ export function printReport(r: BenchResults): void {
   const burst = r.sensorBurst;
   if (burst !== undefined) {
     const checks = `${burst.completed}/${burst.events} completed, ${burst.missing} missing, ${burst.duplicates} duplicate`;
-    rows.push(['sensor burst → core.noop', burst.perSecond, 'events/s', `${options.burstCount}/run, first event stored → last finished; ${checks}`]);
+    rows.push(
+      ['sensor burst → core.noop', burst.perSecond, 'events/s', `${options.burstCount}/run, first event stored → last finished; ${checks}`],
+      ['… CPU of attune up per event', burst.cpuMsPerEvent, 'ms', 'utime + stime, rule enabled → last completed'],
+    );
   }
   printTable(rows);
   if (throughput !== undefined) {

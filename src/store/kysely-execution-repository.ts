@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import {
   type Execution,
   type ExecutionId,
@@ -12,7 +12,7 @@ import {
 import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
 import { claimForRedrive } from './redrive-claim.js';
-import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
+import { byId, countRows, fromJson, inSlices, nowIso, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 import type { ExecutionRepository } from './store.js';
 import type { ExecutionFilter, ExecutionSummary, NewExecution, Page, TransitionPatch } from './store-types.js';
@@ -45,6 +45,31 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
   };
 }
 
+function toExecutionRow(input: NewExecution, now: string): Insertable<ExecutionTable> {
+  return {
+    action_ref: input.actionRef,
+    status: 'requested',
+    parameters: toJson(input.parameters),
+    timeout_seconds: input.timeoutSeconds ?? null,
+    result: null,
+    rule_id: input.ruleId ?? null,
+    rule_ref: input.ruleRef ?? null,
+    enforcement_id: input.enforcementId ?? null,
+    event_id: input.eventId ?? null,
+    parent_id: input.parentId ?? null,
+    task_name: input.taskName ?? null,
+    worker_id: null,
+    process: null,
+    attempt: 0,
+    created: now,
+    updated: now,
+    started_at: null,
+    finished_at: null,
+    requested_by: input.requestedBy ?? null,
+    secret_parameters: toJson(input.secretParameters ?? []),
+  };
+}
+
 export class KyselyExecutionRepository implements ExecutionRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
@@ -55,39 +80,30 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   async create(input: NewExecution): Promise<Execution> {
-    const now = nowIso();
-    const row = await this.#db
-      .insertInto('executions')
-      .values({
-        action_ref: input.actionRef,
-        status: 'requested',
-        parameters: toJson(input.parameters),
-        timeout_seconds: input.timeoutSeconds ?? null,
-        result: null,
-        rule_id: input.ruleId ?? null,
-        rule_ref: input.ruleRef ?? null,
-        enforcement_id: input.enforcementId ?? null,
-        event_id: input.eventId ?? null,
-        parent_id: input.parentId ?? null,
-        task_name: input.taskName ?? null,
-        worker_id: null,
-        process: null,
-        attempt: 0,
-        created: now,
-        updated: now,
-        started_at: null,
-        finished_at: null,
-        requested_by: input.requestedBy ?? null,
-        secret_parameters: toJson(input.secretParameters ?? []),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await this.#db.insertInto('executions').values(toExecutionRow(input, nowIso())).returningAll().executeTakeFirstOrThrow();
     return toExecution(row);
+  }
+
+  async createMany(inputs: readonly NewExecution[]): Promise<readonly Execution[]> {
+    const now = nowIso();
+    const rows = await inSlices(inputs, (slice) =>
+      this.#db
+        .insertInto('executions')
+        .values(slice.map((input) => toExecutionRow(input, now)))
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toExecution);
   }
 
   async get(id: ExecutionId): Promise<Execution | undefined> {
     const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toExecution(row);
+  }
+
+  async getMany(ids: readonly ExecutionId[]): Promise<readonly Execution[]> {
+    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('executions').selectAll().where('id', 'in', slice).execute());
+    return byId(rows).map(toExecution);
   }
 
   async list(filter: ExecutionFilter): Promise<Page<Execution>> {
@@ -117,21 +133,33 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     to: ExecutionStatus,
     patch: TransitionPatch = {},
   ): Promise<Execution | undefined> {
+    const [moved] = await this.transitionMany([id], from, to, patch);
+    return moved;
+  }
+
+  async transitionMany(
+    ids: readonly ExecutionId[],
+    from: readonly ExecutionStatus[],
+    to: ExecutionStatus,
+    patch: TransitionPatch = {},
+  ): Promise<readonly Execution[]> {
     const now = nowIso();
     const set: Updateable<ExecutionTable> = { status: to, updated: now };
     if (patch.result !== undefined) set.result = toJson(patch.result);
     if (patch.workerId !== undefined) set.worker_id = patch.workerId;
     if (patch.started === true) set.started_at = now;
     if (patch.finished === true) set.finished_at = now;
-    const row = await this.#db
-      .updateTable('executions')
-      .set(set)
-      .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
-      .where('id', '=', id)
-      .where('status', 'in', from)
-      .returningAll()
-      .executeTakeFirst();
-    return row && toExecution(row);
+    const rows = await inSlices(ids, (slice) =>
+      this.#db
+        .updateTable('executions')
+        .set(set)
+        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
+        .where('id', 'in', slice)
+        .where('status', 'in', from)
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toExecution);
   }
 
   async recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void> {

@@ -71,11 +71,8 @@ export class EventIngest {
       }
       return events;
     }
-    const events = await this.#store.transaction(async (tx) => {
-      const stored: Event[] = [];
-      for (const input of inputs) stored.push(await tx.events.create(input));
-      return stored;
-    });
+    // One statement per 500 events; the transaction keeps a larger batch all or none.
+    const events = await this.#store.transaction((tx) => tx.events.createMany(inputs));
     for (const event of events) await this.#bus.publish('event.created', { eventId: event.id, triggerRef: event.triggerRef });
     return events;
   }

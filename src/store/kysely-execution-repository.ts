@@ -133,16 +133,15 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     to: ExecutionStatus,
     patch: TransitionPatch = {},
   ): Promise<Execution | undefined> {
-    const [moved] = await this.transitionMany([id], from, to, patch);
+    const [moved] = await this.#transition([id], from, to, patch);
     return moved;
   }
 
-  async transitionMany(
-    ids: readonly ExecutionId[],
-    from: readonly ExecutionStatus[],
-    to: ExecutionStatus,
-    patch: TransitionPatch = {},
-  ): Promise<readonly Execution[]> {
+  transitionMany(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch = {}): Promise<readonly Execution[]> {
+    return this.#transition(ids, from, to, patch);
+  }
+
+  async #transition(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch): Promise<readonly Execution[]> {
     const now = nowIso();
     const set: Updateable<ExecutionTable> = { status: to, updated: now };
     if (patch.result !== undefined) set.result = toJson(patch.result);

@@ -206,7 +206,7 @@ export class RuleEngine {
         }),
       );
       const executions = await tx.executions.createMany(requests);
-      for (const execution of executions) if (execution.enforcementId !== null) await tx.events.linkExecution(execution.enforcementId, execution.id);
+      await tx.events.linkExecutions(executions.flatMap((execution) => (execution.enforcementId === null ? [] : [{ enforcementId: execution.enforcementId, executionId: execution.id }])));
       return { processed: mine.map(({ event }) => event.id), executions };
     });
     const requestedFor = new Map<EventId | null, Execution[]>();

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import {
   type Enforcement,
   type EnforcementId,
@@ -183,6 +183,27 @@ export class KyselyEventRepository implements EventRepository {
       .set({ execution_id: execution, updated: nowIso() })
       .where('id', '=', enforcement)
       .execute();
+  }
+
+  async linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void> {
+    const now = nowIso();
+    await inSlices(links, async (slice) => {
+      // One CASE over the slice; the casts give PostgreSQL the parameters' type.
+      const cases = sql.join(
+        slice.map((link) => sql`when ${link.enforcementId} then cast(${link.executionId} as integer)`),
+        sql` `,
+      );
+      await this.#db
+        .updateTable('enforcements')
+        .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: now })
+        .where(
+          'id',
+          'in',
+          slice.map((link) => link.enforcementId),
+        )
+        .execute();
+      return [];
+    });
   }
 
   async listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>> {

@@ -201,6 +201,8 @@ export interface EventRepository {
   createEnforcements(inputs: readonly NewEnforcement[]): Promise<readonly Enforcement[]>;
   /** Records the execution an enforcement started. */
   linkExecution(enforcement: EnforcementId, execution: ExecutionId): Promise<void>;
+  /** linkExecution for several enforcements at once, in one statement. */
+  linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void>;
   /** A page of enforcements, newest first; every filter given must hold. */
   listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>>;
 }

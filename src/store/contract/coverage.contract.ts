@@ -46,6 +46,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     createEnforcement: true,
     createEnforcements: true,
     linkExecution: true,
+    linkExecutions: true,
     listEnforcements: true,
   },
   policies: { list: true, forAction: true, listActionRefs: true, executionsOf: true, startedSince: true, replaceForPack: true },

@@ -117,5 +117,21 @@ export function eventsContract(current: CurrentStore): void {
     ]);
     const page = await store.events.listEnforcements({ limit: 1, offset: 1, eventId: first.id });
     expect({ ids: page.items.map((e) => e.id), total: page.total }).toEqual({ ids: [ok.id], total: 2 });
+    const [x, y] = await store.executions.createMany([
+      { actionRef: 'demo.a', parameters: {}, enforcementId: later.id },
+      { actionRef: 'demo.a', parameters: {}, enforcementId: bad.id },
+    ]);
+    if (!x || !y) throw new Error('executions were not written');
+    await store.events.linkExecutions([
+      { enforcementId: later.id, executionId: x.id },
+      { enforcementId: bad.id, executionId: y.id },
+    ]);
+    await store.events.linkExecutions([]);
+    const all = await store.events.listEnforcements({ limit: 10, offset: 0 });
+    expect(all.items.map((e) => [e.id, e.executionId])).toEqual([
+      [later.id, x.id],
+      [bad.id, y.id],
+      [ok.id, execution.id],
+    ]);
   });
 }

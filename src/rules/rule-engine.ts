@@ -34,7 +34,8 @@ type Decision =
 /** What evaluating one rule's conditions and templates on one event gave. */
 type Evaluation = { readonly matched: false } | { readonly matched: true; readonly rendered: Record<string, unknown> } | { readonly failure: string };
 
-const EVENT_PREFETCH = 32;
+/** Events in hand at once: also the largest batch written in one transaction (larger batches, fewer statements per event). */
+const EVENT_PREFETCH = 128;
 const REDRIVE_BATCH = 500;
 /**
  * Failed attempts at one event before it is given up: marked processed, with a failed

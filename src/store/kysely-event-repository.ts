@@ -12,6 +12,7 @@ import {
   ruleId,
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
@@ -71,14 +72,21 @@ function toEnforcementRow(input: NewEnforcement, now: string): Insertable<Enforc
 export class KyselyEventRepository implements EventRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#queries = queries;
   }
 
   async create(input: NewEvent): Promise<Event> {
-    const row = await this.#db.insertInto('events').values(toEventRow(input, nowIso())).returningAll().executeTakeFirstOrThrow();
+    const values: [string, string, string, string | null, string] = [input.triggerRef, toJson(input.payload), input.source, input.ruleRef ?? null, nowIso()];
+    const { rows } = await this.#queries.run(this.#db, 'events.create', values, (trigger, payload, source, rule, created) =>
+      this.#db.insertInto('events').values({ trigger_ref: trigger, payload, source, rule_ref: rule, processed_at: null, created }).returningAll(),
+    );
+    const [row] = rows;
+    if (!row) throw new Error('the event was not stored');
     return toEvent(row);
   }
 
@@ -95,7 +103,8 @@ export class KyselyEventRepository implements EventRepository {
   }
 
   async get(id: EventId): Promise<Event | undefined> {
-    const row = await this.#db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.#queries.run(this.#db, 'events.get', [id], (i) => this.#db.selectFrom('events').selectAll().where('id', '=', i));
+    const [row] = rows;
     return row && toEvent(row);
   }
 

@@ -11,6 +11,7 @@ import {
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
@@ -73,15 +74,26 @@ function toExecutionRow(input: NewExecution, now: string): Insertable<ExecutionT
 export class KyselyExecutionRepository implements ExecutionRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#queries = queries;
   }
 
   async create(input: NewExecution): Promise<Execution> {
-    const row = await this.#db.insertInto('executions').values(toExecutionRow(input, nowIso())).returningAll().executeTakeFirstOrThrow();
-    return toExecution(row);
+    const row = toExecutionRow(input, nowIso());
+    const columns = Object.keys(row) as (keyof typeof row)[];
+    const { rows } = await this.#queries.run(
+      this.#db,
+      'executions.create',
+      columns.map((column) => row[column]),
+      (...values) => this.#db.insertInto('executions').values(Object.fromEntries(columns.map((column, i) => [column, values[i]])) as typeof row).returningAll(),
+    );
+    const [created] = rows;
+    if (!created) throw new Error('the execution was not stored');
+    return toExecution(created);
   }
 
   async createMany(inputs: readonly NewExecution[]): Promise<readonly Execution[]> {
@@ -97,7 +109,8 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   async get(id: ExecutionId): Promise<Execution | undefined> {
-    const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.#queries.run(this.#db, 'executions.get', [id], (i) => this.#db.selectFrom('executions').selectAll().where('id', '=', i));
+    const [row] = rows;
     return row && toExecution(row);
   }
 
@@ -133,8 +146,26 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     to: ExecutionStatus,
     patch: TransitionPatch = {},
   ): Promise<Execution | undefined> {
-    const [moved] = await this.#transition([id], from, to, patch);
-    return moved;
+    const now = nowIso();
+    const set: Record<string, unknown> = { status: to, updated: now };
+    if (patch.result !== undefined) set.result = toJson(patch.result);
+    if (patch.workerId !== undefined) set.worker_id = patch.workerId;
+    if (patch.started === true) set.started_at = now;
+    if (patch.finished === true) set.finished_at = now;
+    const columns = Object.keys(set);
+    // The statuses and the columns set shape the SQL; the values are bound.
+    const key = `executions.transition:${from.join(',')}:${columns.join(',')}:${patch.countAttempt === true}`;
+    const { rows } = await this.#queries.run(this.#db, key, [...columns.map((column) => set[column]), id], (...values) =>
+      this.#db
+        .updateTable('executions')
+        .set(Object.fromEntries(columns.map((column, i) => [column, values[i]])) as Updateable<ExecutionTable>)
+        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
+        .where('id', '=', values[columns.length] as ExecutionId)
+        .where('status', 'in', from)
+        .returningAll(),
+    );
+    const [row] = rows;
+    return row && toExecution(row);
   }
 
   transitionMany(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch = {}): Promise<readonly Execution[]> {

@@ -14,7 +14,7 @@ import {
 import type { StoreDialect } from './dialect.js';
 import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
-import { byId, countRows, fromJson, inSlices, nowIso, readPage, toJson } from './rows.js';
+import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 import type { EventRepository } from './store.js';
 import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page } from './store-types.js';
@@ -109,7 +109,7 @@ export class KyselyEventRepository implements EventRepository {
   }
 
   async getMany(ids: readonly EventId[]): Promise<readonly Event[]> {
-    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('events').selectAll().where('id', 'in', slice).execute());
+    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('events').selectAll().where('id', 'in', paddedIds(slice)).execute());
     return byId(rows).map(toEvent);
   }
 
@@ -145,7 +145,7 @@ export class KyselyEventRepository implements EventRepository {
   async markProcessedMany(ids: readonly EventId[]): Promise<readonly EventId[]> {
     const now = nowIso();
     const rows = await inSlices(ids, (slice) =>
-      this.#db.updateTable('events').set({ processed_at: now }).where('id', 'in', slice).where('processed_at', 'is', null).returning('id').execute(),
+      this.#db.updateTable('events').set({ processed_at: now }).where('id', 'in', paddedIds(slice)).where('processed_at', 'is', null).returning('id').execute(),
     );
     return byId(rows).map((row) => eventId(row.id));
   }

@@ -13,7 +13,7 @@ import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
 import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
-import { byId, countRows, fromJson, inSlices, nowIso, readPage, toJson } from './rows.js';
+import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 import type { ExecutionRepository } from './store.js';
 import type { ExecutionFilter, ExecutionSummary, NewExecution, Page, TransitionPatch } from './store-types.js';
@@ -115,7 +115,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   async getMany(ids: readonly ExecutionId[]): Promise<readonly Execution[]> {
-    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('executions').selectAll().where('id', 'in', slice).execute());
+    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('executions').selectAll().where('id', 'in', paddedIds(slice)).execute());
     return byId(rows).map(toExecution);
   }
 
@@ -184,7 +184,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
         .updateTable('executions')
         .set(set)
         .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
-        .where('id', 'in', slice)
+        .where('id', 'in', paddedIds(slice))
         .where('status', 'in', from)
         .returningAll()
         .execute(),

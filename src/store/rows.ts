@@ -51,3 +51,16 @@ export async function inSlices<T, R>(items: readonly T[], write: (slice: readonl
 export function byId<Row extends { readonly id: number }>(rows: Row[]): Row[] {
   return rows.sort((a, b) => a.id - b.id);
 }
+
+/**
+ * Ids for an `IN (…)` list, padded to a power of two by repeating the last: the same rows match,
+ * and the statement takes one of a few shapes, which stay prepared (each new list length is a
+ * new SQL text for the database to prepare).
+ */
+export function paddedIds<T>(ids: readonly T[]): readonly T[] {
+  const last = ids.at(-1);
+  if (last === undefined) return ids;
+  let size = 1;
+  while (size < ids.length) size *= 2;
+  return size === ids.length ? ids : [...ids, ...new Array<T>(size - ids.length).fill(last)];
+}

@@ -177,6 +177,7 @@ export class RuleEngine {
    */
   async processMany(events: readonly Event[]): Promise<void> {
     const { store, bus } = this.#options;
+    if (events.length === 0) return;
     const decided: { readonly event: Event; readonly decisions: readonly Decision[] }[] = [];
     for (const event of events) {
       const decisions: Decision[] = [];

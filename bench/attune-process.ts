@@ -124,6 +124,27 @@ export function readMemoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | un
   return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
 }
 
+/**
+ * CPU time (user + system) the process has used so far, in ms, from /proc/<pid>/stat; undefined
+ * where /proc does not exist. Unlike wall-clock rates it hardly moves with the machine's load.
+ */
+export function readCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // Not Linux (or the process is gone): the CPU figure is reported as unavailable.
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_S = 100;
+
 /** One process of a tree and its VmRSS. */
 export interface ProcessMemory {
   readonly pid: number;

@@ -41,7 +41,7 @@ export interface BenchResults {
   readonly workflow?: WorkflowResult | undefined;
   /** Sensor burst → core.noop: completed executions per second over the runs, and the checks summed. */
   readonly distributed?: readonly DistributedResult[] | undefined;
-  readonly sensorBurst?: { readonly perSecond: Summary; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
+  readonly sensorBurst?: { readonly perSecond: Summary; readonly cpuMsPerEvent: Summary | undefined; readonly events: number; readonly completed: number; readonly missing: number; readonly duplicates: number } | undefined;
 }
 
 /** One distributed run: each service its own process on PostgreSQL and RabbitMQ, `workers` workers. */
@@ -130,7 +130,10 @@ export function printReport(r: BenchResults): void {
   const burst = r.sensorBurst;
   if (burst !== undefined) {
     const checks = `${burst.completed}/${burst.events} completed, ${burst.missing} missing, ${burst.duplicates} duplicate`;
-    rows.push(['sensor burst → core.noop', burst.perSecond, 'events/s', `${options.burstCount}/run, first event stored → last finished; ${checks}`]);
+    rows.push(
+      ['sensor burst → core.noop', burst.perSecond, 'events/s', `${options.burstCount}/run, first event stored → last finished; ${checks}`],
+      ['… CPU of attune up per event', burst.cpuMsPerEvent, 'ms', 'utime + stime, rule enabled → last completed'],
+    );
   }
   printTable(rows);
   if (throughput !== undefined) {

@@ -216,11 +216,15 @@ async function benchSensorBurst(options: Options, cleanup: Cleanup, http: HttpCl
       nodeArgs,
     );
     results.push(result);
-    progress(`sensor burst ${run}/${options.runs}: ${result.completed}/${result.events} completed in ${result.seconds} s = ${result.per_second}/s, ${result.missing} missing, ${result.duplicates} duplicates`);
+    progress(
+      `sensor burst ${run}/${options.runs}: ${result.completed}/${result.events} completed in ${result.seconds} s = ${result.per_second}/s, ` +
+        `${result.cpu_ms_per_event ?? 'n/a'} ms CPU of attune up per event, ${result.missing} missing, ${result.duplicates} duplicates`,
+    );
   }
   const sum = (pick: (r: SensorBurstResult) => number) => results.reduce((n, r) => n + pick(r), 0);
   return {
     perSecond: summarize(results.map((r) => r.per_second)),
+    cpuMsPerEvent: results.every((r) => r.cpu_ms_per_event !== null) ? summarize(results.map((r) => r.cpu_ms_per_event ?? 0), 3) : undefined,
     events: sum((r) => r.events),
     completed: sum((r) => r.completed),
     missing: sum((r) => r.missing),

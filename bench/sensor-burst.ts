@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunningAttune } from './attune-process.js';
+import { readCpuMs, type RunningAttune } from './attune-process.js';
 import { countOf, createRule, listAll, post, timeOf } from './api.js';
 import type { Cleanup } from './cleanup.js';
 import { dataOf, type HttpClient } from './http-client.js';
@@ -20,6 +20,8 @@ export interface SensorBurstResult {
   /** First event stored → last execution finished (stored timestamps, ms precision). */
   readonly seconds: number;
   readonly per_second: number;
+  /** CPU time of `attune up` from enabling the rule to the last execution completed, per event (ms; null without /proc). */
+  readonly cpu_ms_per_event: number | null;
 }
 
 /**
@@ -46,6 +48,7 @@ export async function registerBurstPack(http: HttpClient, attune: RunningAttune,
  */
 export async function measureSensorBurst(http: HttpClient, attune: RunningAttune, count: number): Promise<SensorBurstResult> {
   const executionsUrl = `/api/v1/executions?rule_ref=${encodeURIComponent(BURST_RULE)}`;
+  const cpuBefore = readCpuMs(attune.pid);
   await createRule(http, attune, { ref: BURST_RULE, triggerRef: 'burstpack.burst', actionRef: 'core.noop' });
   let lastProgressAt = performance.now();
   for (let seen = -1; ; await sleep(POLL_MS)) {
@@ -58,6 +61,7 @@ export async function measureSensorBurst(http: HttpClient, attune: RunningAttune
       break;
     }
   }
+  const cpuAfter = readCpuMs(attune.pid);
   await sleep(300); // a duplicate would show right after the original
   const rows = await listAll(http, attune, executionsUrl);
   const events = new Set<number>();
@@ -84,5 +88,6 @@ export async function measureSensorBurst(http: HttpClient, attune: RunningAttune
     duplicates,
     seconds: Number(seconds.toFixed(3)),
     per_second: Number((completed / seconds).toFixed(1)),
+    cpu_ms_per_event: cpuBefore === undefined || cpuAfter === undefined ? null : Number(((cpuAfter - cpuBefore) / count).toFixed(3)),
   };
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Bus, Consumer, Delivery } from '../bus/index.js';
+import { batchingHandler, type Bus, type Consumer, type Delivery } from '../bus/index.js';
 import type { ExecutorConfig } from '../config/index.js';
 import { ACTIVE_STATUSES, type AttemptSummary, type Execution, type ExecutionId, type ProcessIdentity, type RunnerType, executionId } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
@@ -105,9 +105,12 @@ export class ExecutorService {
 
   async start(): Promise<void> {
     await this.#workers.start();
-    this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], (d) => this.#schedule(d), {
-      prefetch: SCHEDULE_PREFETCH,
-    });
+    // Requests that queue up are scheduled together: one compare-and-set for all of them.
+    const schedule = batchingHandler<'execution.requested'>(
+      (deliveries) => this.#scheduleMany(deliveries),
+      (delivery) => this.#schedule(delivery),
+    );
+    this.#consumer = await this.#bus.consume('executor.requested', ['execution.requested'], schedule, { prefetch: SCHEDULE_PREFETCH });
     // A finished execution frees a place under its action's policies: admit the next waiting one.
     this.#completions = await this.#bus.consume('executor.completed', ['execution.completed'], (d) => this.#onCompleted(d), {
       prefetch: SCHEDULE_PREFETCH,
@@ -220,6 +223,33 @@ export class ExecutorService {
     await this.#bus.publish('execution.status.changed', { executionId: orphan.id, status: 'scheduled', actionRef: orphan.actionRef });
     await this.#dispatcher.dispatch(orphan.id, orphan.actionRef);
     return true;
+  }
+
+  /**
+   * Moves every execution of the batch that no policy, workflow or inquiry concerns from
+   * `requested` to `scheduled` in one statement (each row still its own compare-and-set); the
+   * others go one by one through #schedule.
+   */
+  async #scheduleMany(deliveries: readonly Delivery<'execution.requested'>[]): Promise<void> {
+    const plain = new Set<ExecutionId>();
+    for (const delivery of deliveries) {
+      if (await this.#isPlain(delivery.body.actionRef)) plain.add(executionId(delivery.body.executionId));
+      else await this.#schedule(delivery);
+    }
+    if (plain.size === 0) return;
+    for (const scheduled of await this.#store.executions.transitionMany([...plain], ['requested'], 'scheduled')) {
+      // `scheduled` before the dispatch, as #schedule does: every live stream sees it before `running`.
+      await this.#bus.publish('execution.status.changed', { executionId: scheduled.id, status: 'scheduled', actionRef: scheduled.actionRef });
+      await this.#dispatcher.dispatch(scheduled.id, scheduled.actionRef);
+    }
+  }
+
+  /** Whether an action goes straight to a worker: no workflow, no inquiry, no policy. False when the message does not name it. */
+  async #isPlain(actionRef: string | undefined): Promise<boolean> {
+    if (actionRef === undefined) return false;
+    if (await this.#workflows?.isWorkflow(actionRef)) return false;
+    if (await this.#inquiries?.isInquiry(actionRef)) return false;
+    return !(await this.#admission.governs(actionRef));
   }
 
   async #schedule(delivery: Delivery<'execution.requested'>): Promise<void> {

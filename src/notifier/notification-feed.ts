@@ -27,6 +27,8 @@ const FEED_TOPICS = [
   'inquiry.changed',
 ] as const satisfies readonly Topic[];
 type FeedTopic = (typeof FEED_TOPICS)[number];
+/** Changes in hand at once. */
+const FEED_PREFETCH = 256;
 
 /**
  * Feeds the notifier from the bus topics that already say what changed. Its queue is its own
@@ -53,7 +55,9 @@ export class BusFeed implements NotificationFeed {
         deliver(toNotification(delivery, this.#now().toISOString()));
         return Promise.resolve();
       },
-      { isPrivate: true },
+      // The handler is synchronous, so many in hand at once still reach `deliver` in order; one
+      // at a time cost a turn of the event loop per change (~5 % of a burst's CPU).
+      { isPrivate: true, prefetch: FEED_PREFETCH },
     );
   }
 

@@ -86,6 +86,48 @@ describe('RuleEngine', () => {
     expect(enforcements.items[0]).toMatchObject({ ruleRef: 'probe.a', status: 'scheduled', executionId: executions.items[0]?.id });
   });
 
+  it('writes a batch of events in one go: each event’s own enforcements and executions, linked, and none for an event handled already', async () => {
+    await rules.create({ ref: 'probe.a', trigger_ref: 'probe.hit', action_ref: 'core.noop' });
+    await rules.create({ ref: 'probe.b', trigger_ref: 'probe.hit', action_ref: 'core.noop', conditions: 'event.payload.n > 1' });
+    await rules.create({ ref: 'probe.c', trigger_ref: 'probe.hit', action_ref: 'core.sleep', action_params: { seconds: '{{ event.payload.s }}' } });
+    const early = await hit({ n: 5, s: 1 });
+    await engine.process(early);
+    const events = [early, await hit({ n: 1, s: 'soon' }), await hit({ n: 2, s: 2 })];
+    const published: string[] = [];
+    await bus.consume('test.batch', ['execution.requested', 'event.processed'], async (d) => {
+      published.push(d.topic === 'event.processed' ? `processed ${d.body.eventId}` : `requested ${d.body.actionRef}`);
+    });
+    await engine.processMany(events);
+    const enforcementsOf = async (id: number) =>
+      (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: id as never })).items.map((e) => [e.ruleRef, e.status, e.executionId !== null]).sort();
+    expect(await enforcementsOf(early.id)).toHaveLength(3);
+    expect(await enforcementsOf(events[1]!.id)).toEqual([
+      ['probe.a', 'scheduled', true],
+      ['probe.c', 'failed', false],
+    ]);
+    expect(await enforcementsOf(events[2]!.id)).toEqual([
+      ['probe.a', 'scheduled', true],
+      ['probe.b', 'scheduled', true],
+      ['probe.c', 'scheduled', true],
+    ]);
+    const executions = (await store.executions.list({ limit: 20, offset: 0 })).items;
+    expect(executions).toHaveLength(3 + 1 + 3);
+    for (const execution of executions) {
+      const [enforcement] = (await store.events.listEnforcements({ limit: 10, offset: 0, eventId: execution.eventId as never })).items.filter(
+        (e) => e.ruleRef === execution.ruleRef,
+      );
+      expect(enforcement?.executionId).toBe(execution.id);
+    }
+    await expect.poll(() => published).toEqual([
+      'requested core.noop',
+      `processed ${events[1]!.id}`,
+      'requested core.noop',
+      'requested core.noop',
+      'requested core.sleep',
+      `processed ${events[2]!.id}`,
+    ]);
+  });
+
   it('records a failed enforcement, and no execution, when the rendered parameters are invalid', async () => {
     await rules.create({ ref: 'probe.sleepy', trigger_ref: 'probe.hit', action_ref: 'core.sleep', action_params: { seconds: '{{ event.payload.s }}' } });
     const event = await hit({ s: 'soon' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Bus, Consumer, Delivery } from '../bus/index.js';
+import { batchingHandler, type Bus, type Consumer, type Delivery } from '../bus/index.js';
 import type { ExecutorConfig, RulesConfig } from '../config/index.js';
 import { AppError, type Event, type EventId, type Execution, type FlatSchema, type Pack, type Rule, eventId } from '../domain/index.js';
 import type { ExecutionRequests } from '../executor/index.js';
@@ -34,7 +34,8 @@ type Decision =
 /** What evaluating one rule's conditions and templates on one event gave. */
 type Evaluation = { readonly matched: false } | { readonly matched: true; readonly rendered: Record<string, unknown> } | { readonly failure: string };
 
-const EVENT_PREFETCH = 32;
+/** Events in hand at once: also the largest batch written in one transaction (larger batches, fewer statements per event). */
+const EVENT_PREFETCH = 128;
 const REDRIVE_BATCH = 500;
 /**
  * Failed attempts at one event before it is given up: marked processed, with a failed
@@ -79,7 +80,16 @@ export class RuleEngine {
   async start(): Promise<void> {
     const { bus } = this.#options;
     this.#consumers.push(
-      await bus.consume('rules.events', ['event.created'], (d) => this.#onEvent(d), { prefetch: EVENT_PREFETCH }),
+      // Events that queue up are evaluated together and written in one transaction.
+      await bus.consume(
+        'rules.events',
+        ['event.created'],
+        batchingHandler(
+          (deliveries) => this.#onEvents(deliveries),
+          (delivery) => this.#onEvent(delivery),
+        ),
+        { prefetch: EVENT_PREFETCH },
+      ),
       await bus.consume(
         `rules.changes.${randomUUID()}`,
         ['rule.created', 'rule.updated', 'rule.enabled', 'rule.disabled', 'rule.deleted', 'pack.registered', 'pack.deleted'],
@@ -116,6 +126,14 @@ export class RuleEngine {
     this.#failures.delete(id);
   }
 
+  /** A batch of events: those not handled yet are processed together; any error sends each back alone to #onEvent. */
+  async #onEvents(deliveries: readonly Delivery<'event.created'>[]): Promise<void> {
+    const ids = [...new Set(deliveries.map((delivery) => eventId(delivery.body.eventId)))];
+    const events = await this.#options.store.events.getMany(ids);
+    await this.processMany(events.filter((event) => event.processedAt === null));
+    for (const id of ids) this.#failures.delete(id);
+  }
+
   #rememberFailure(id: EventId, failures: number): void {
     this.#failures.delete(id); // re-inserted last: Map order is oldest failure first
     this.#failures.set(id, failures);
@@ -147,36 +165,65 @@ export class RuleEngine {
   }
 
   /** Evaluates, then writes every outcome for the event in one transaction, then announces them. */
-  async process(event: Event): Promise<void> {
+  process(event: Event): Promise<void> {
+    return this.processMany([event]);
+  }
+
+  /**
+   * Processes several events: evaluates each, then writes every outcome of all of them in one
+   * transaction — the processed marks, an enforcement per (rule, event), the executions they
+   * request — then announces them event by event. The processed mark and the (rule, event)
+   * unique constraint still decide, per event, which of two racing handlers writes it.
+   */
+  async processMany(events: readonly Event[]): Promise<void> {
     const { store, bus } = this.#options;
-    const rules = await this.#rulesFor(event);
-    const decisions: Decision[] = [];
-    for (const rule of rules) {
-      const decision = await this.#decide(rule, event);
-      if (decision) decisions.push(decision);
-    }
-    const requested = await store.transaction(async (tx) => {
-      const executions: Execution[] = [];
-      if (!(await tx.events.markProcessed(event.id))) return undefined; // another handler won the race
-      for (const decision of decisions) {
-        const failure = 'failure' in decision ? decision.failure : null;
-        const { rule } = decision;
-        const base = { ruleId: rule.id, ruleRef: rule.ref, eventId: event.id };
-        const enforcement = await tx.events.createEnforcement({ ...base, status: failure ? 'failed' : 'scheduled', failure });
-        if (!enforcement || 'failure' in decision) continue;
-        const { parameters, secretParameters } = decision;
-        const execution = await tx.executions.create({ ...base, actionRef: rule.actionRef, parameters, secretParameters, enforcementId: enforcement.id });
-        await tx.events.linkExecution(enforcement.id, execution.id);
-        executions.push(execution);
+    if (events.length === 0) return;
+    const decided: { readonly event: Event; readonly decisions: readonly Decision[] }[] = [];
+    for (const event of events) {
+      const decisions: Decision[] = [];
+      for (const rule of await this.#rulesFor(event)) {
+        const decision = await this.#decide(rule, event);
+        if (decision) decisions.push(decision);
       }
-      return executions;
-    });
-    if (requested === undefined) return; // another handler won the race, and announces it
-    for (const execution of requested) {
-      await bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
-      if (execution.enforcementId !== null) await bus.publish('enforcement.created', { enforcementId: execution.enforcementId });
+      decided.push({ event, decisions });
     }
-    await bus.publish('event.processed', { eventId: event.id });
+    const written = await store.transaction(async (tx) => {
+      const marked = new Set(await tx.events.markProcessedMany(decided.map(({ event }) => event.id)));
+      const mine = decided.filter(({ event }) => marked.has(event.id)); // the others: another handler won the race
+      const enforcements = await tx.events.createEnforcements(
+        mine.flatMap(({ event, decisions }) =>
+          decisions.map((decision) => {
+            const failure = 'failure' in decision ? decision.failure : null;
+            return { ruleId: decision.rule.id, ruleRef: decision.rule.ref, eventId: event.id, status: failure ? ('failed' as const) : ('scheduled' as const), failure };
+          }),
+        ),
+      );
+      const enforcementOf = new Map(enforcements.map((enforcement) => [`${enforcement.ruleId}:${enforcement.eventId}`, enforcement]));
+      const requests = mine.flatMap(({ event, decisions }) =>
+        decisions.flatMap((decision) => {
+          const enforcement = enforcementOf.get(`${decision.rule.id}:${event.id}`);
+          if (!enforcement || 'failure' in decision) return [];
+          const { rule, parameters, secretParameters } = decision;
+          return [{ ruleId: rule.id, ruleRef: rule.ref, eventId: event.id, actionRef: rule.actionRef, parameters, secretParameters, enforcementId: enforcement.id }];
+        }),
+      );
+      const executions = await tx.executions.createMany(requests);
+      await tx.events.linkExecutions(executions.flatMap((execution) => (execution.enforcementId === null ? [] : [{ enforcementId: execution.enforcementId, executionId: execution.id }])));
+      return { processed: mine.map(({ event }) => event.id), executions };
+    });
+    const requestedFor = new Map<EventId | null, Execution[]>();
+    for (const execution of written.executions) {
+      const list = requestedFor.get(execution.eventId);
+      if (list) list.push(execution);
+      else requestedFor.set(execution.eventId, [execution]);
+    }
+    for (const id of written.processed) {
+      for (const execution of requestedFor.get(id) ?? []) {
+        await bus.publish('execution.requested', { executionId: execution.id, actionRef: execution.actionRef });
+        if (execution.enforcementId !== null) await bus.publish('enforcement.created', { enforcementId: execution.enforcementId });
+      }
+      await bus.publish('event.processed', { eventId: id });
+    }
   }
 
   /**

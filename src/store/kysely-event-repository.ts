@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import {
   type Enforcement,
   type EnforcementId,
@@ -12,8 +12,9 @@ import {
   ruleId,
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
-import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
+import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 import type { EventRepository } from './store.js';
 import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page } from './store-types.js';
@@ -44,34 +45,72 @@ export function toEnforcement(row: Selectable<EnforcementTable>): Enforcement {
   };
 }
 
+function toEventRow(input: NewEvent, now: string): Insertable<EventTable> {
+  return {
+    trigger_ref: input.triggerRef,
+    payload: toJson(input.payload),
+    source: input.source,
+    rule_ref: input.ruleRef ?? null,
+    processed_at: null,
+    created: now,
+  };
+}
+
+function toEnforcementRow(input: NewEnforcement, now: string): Insertable<EnforcementTable> {
+  return {
+    rule_id: input.ruleId,
+    rule_ref: input.ruleRef,
+    event_id: input.eventId,
+    status: input.status,
+    execution_id: null,
+    failure: input.failure ?? null,
+    created: now,
+    updated: now,
+  };
+}
+
 export class KyselyEventRepository implements EventRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#queries = queries;
   }
 
   async create(input: NewEvent): Promise<Event> {
-    const row = await this.#db
-      .insertInto('events')
-      .values({
-        trigger_ref: input.triggerRef,
-        payload: toJson(input.payload),
-        source: input.source,
-        rule_ref: input.ruleRef ?? null,
-        processed_at: null,
-        created: nowIso(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const values: [string, string, string, string | null, string] = [input.triggerRef, toJson(input.payload), input.source, input.ruleRef ?? null, nowIso()];
+    const { rows } = await this.#queries.run(this.#db, 'events.create', values, (trigger, payload, source, rule, created) =>
+      this.#db.insertInto('events').values({ trigger_ref: trigger, payload, source, rule_ref: rule, processed_at: null, created }).returningAll(),
+    );
+    const [row] = rows;
+    if (!row) throw new Error('the event was not stored');
     return toEvent(row);
   }
 
+  async createMany(inputs: readonly NewEvent[]): Promise<readonly Event[]> {
+    const now = nowIso();
+    const rows = await inSlices(inputs, (slice) =>
+      this.#db
+        .insertInto('events')
+        .values(slice.map((input) => toEventRow(input, now)))
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toEvent);
+  }
+
   async get(id: EventId): Promise<Event | undefined> {
-    const row = await this.#db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.#queries.run(this.#db, 'events.get', [id], (i) => this.#db.selectFrom('events').selectAll().where('id', '=', i));
+    const [row] = rows;
     return row && toEvent(row);
+  }
+
+  async getMany(ids: readonly EventId[]): Promise<readonly Event[]> {
+    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('events').selectAll().where('id', 'in', paddedIds(slice)).execute());
+    return byId(rows).map(toEvent);
   }
 
   async list(filter: EventFilter): Promise<Page<Event>> {
@@ -103,6 +142,14 @@ export class KyselyEventRepository implements EventRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async markProcessedMany(ids: readonly EventId[]): Promise<readonly EventId[]> {
+    const now = nowIso();
+    const rows = await inSlices(ids, (slice) =>
+      this.#db.updateTable('events').set({ processed_at: now }).where('id', 'in', paddedIds(slice)).where('processed_at', 'is', null).returning('id').execute(),
+    );
+    return byId(rows).map((row) => eventId(row.id));
+  }
+
   async claimUnprocessed(before: string, limit: number, afterId = 0): Promise<readonly Event[]> {
     const rows = await claimForRedrive(this.#db, this.#dialect, {
       table: 'events',
@@ -117,23 +164,26 @@ export class KyselyEventRepository implements EventRepository {
 
   // The unique (rule_id, event_id) constraint is what makes a second enforcement impossible.
   async createEnforcement(input: NewEnforcement): Promise<Enforcement | undefined> {
-    const now = nowIso();
     const row = await this.#db
       .insertInto('enforcements')
-      .values({
-        rule_id: input.ruleId,
-        rule_ref: input.ruleRef,
-        event_id: input.eventId,
-        status: input.status,
-        execution_id: null,
-        failure: input.failure ?? null,
-        created: now,
-        updated: now,
-      })
+      .values(toEnforcementRow(input, nowIso()))
       .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
       .returningAll()
       .executeTakeFirst();
     return row && toEnforcement(row);
+  }
+
+  async createEnforcements(inputs: readonly NewEnforcement[]): Promise<readonly Enforcement[]> {
+    const now = nowIso();
+    const rows = await inSlices(inputs, (slice) =>
+      this.#db
+        .insertInto('enforcements')
+        .values(slice.map((input) => toEnforcementRow(input, now)))
+        .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toEnforcement);
   }
 
   async linkExecution(enforcement: EnforcementId, execution: ExecutionId): Promise<void> {
@@ -142,6 +192,27 @@ export class KyselyEventRepository implements EventRepository {
       .set({ execution_id: execution, updated: nowIso() })
       .where('id', '=', enforcement)
       .execute();
+  }
+
+  async linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void> {
+    const now = nowIso();
+    await inSlices(links, async (slice) => {
+      // One CASE over the slice; the casts give PostgreSQL the parameters' type.
+      const cases = sql.join(
+        slice.map((link) => sql`when ${link.enforcementId} then cast(${link.executionId} as integer)`),
+        sql` `,
+      );
+      await this.#db
+        .updateTable('enforcements')
+        .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: now })
+        .where(
+          'id',
+          'in',
+          slice.map((link) => link.enforcementId),
+        )
+        .execute();
+      return [];
+    });
   }
 
   async listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>> {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import {
   type Execution,
   type ExecutionId,
@@ -11,8 +11,9 @@ import {
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
-import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
+import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
 import type { ExecutionRepository } from './store.js';
 import type { ExecutionFilter, ExecutionSummary, NewExecution, Page, TransitionPatch } from './store-types.js';
@@ -47,46 +48,68 @@ export function toExecution(row: Selectable<ExecutionTable>): Execution {
   };
 }
 
+function toExecutionRow(input: NewExecution, now: string): Insertable<ExecutionTable> {
+  return {
+    action_ref: input.actionRef,
+    status: 'requested',
+    parameters: toJson(input.parameters),
+    timeout_seconds: input.timeoutSeconds ?? null,
+    result: null,
+    rule_id: input.ruleId ?? null,
+    rule_ref: input.ruleRef ?? null,
+    enforcement_id: input.enforcementId ?? null,
+    event_id: input.eventId ?? null,
+    parent_id: input.parentId ?? null,
+    task_name: input.taskName ?? null,
+    task_index: input.taskIndex ?? null,
+    rerun_of: input.rerunOf ?? null,
+    worker_id: null,
+    process: null,
+    attempt: 0,
+    created: now,
+    updated: now,
+    started_at: null,
+    finished_at: null,
+    requested_by: input.requestedBy ?? null,
+    secret_parameters: toJson(input.secretParameters ?? []),
+  };
+}
+
 export class KyselyExecutionRepository implements ExecutionRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#queries = queries;
   }
 
   async create(input: NewExecution): Promise<Execution> {
+    const row = toExecutionRow(input, nowIso());
+    const columns = Object.keys(row) as (keyof typeof row)[];
+    const { rows } = await this.#queries.run(
+      this.#db,
+      'executions.create',
+      columns.map((column) => row[column]),
+      (...values) => this.#db.insertInto('executions').values(Object.fromEntries(columns.map((column, i) => [column, values[i]])) as typeof row).returningAll(),
+    );
+    const [created] = rows;
+    if (!created) throw new Error('the execution was not stored');
+    return toExecution(created);
+  }
+
+  async createMany(inputs: readonly NewExecution[]): Promise<readonly Execution[]> {
     const now = nowIso();
-    const row = await this.#db
-      .insertInto('executions')
-      .values({
-        action_ref: input.actionRef,
-        status: 'requested',
-        parameters: toJson(input.parameters),
-        timeout_seconds: input.timeoutSeconds ?? null,
-        result: null,
-        rule_id: input.ruleId ?? null,
-        rule_ref: input.ruleRef ?? null,
-        enforcement_id: input.enforcementId ?? null,
-        event_id: input.eventId ?? null,
-        parent_id: input.parentId ?? null,
-        task_name: input.taskName ?? null,
-        task_index: input.taskIndex ?? null,
-        rerun_of: input.rerunOf ?? null,
-        worker_id: null,
-        process: null,
-        attempt: 0,
-        created: now,
-        updated: now,
-        started_at: null,
-        finished_at: null,
-        requested_by: input.requestedBy ?? null,
-        secret_parameters: toJson(input.secretParameters ?? []),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toExecution(row);
+    const rows = await inSlices(inputs, (slice) =>
+      this.#db
+        .insertInto('executions')
+        .values(slice.map((input) => toExecutionRow(input, now)))
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toExecution);
   }
 
   async listTaskItems(parentId: ExecutionId, taskName: string, fromId: number): Promise<readonly Execution[]> {
@@ -104,8 +127,14 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   async get(id: ExecutionId): Promise<Execution | undefined> {
-    const row = await this.#db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.#queries.run(this.#db, 'executions.get', [id], (i) => this.#db.selectFrom('executions').selectAll().where('id', '=', i));
+    const [row] = rows;
     return row && toExecution(row);
+  }
+
+  async getMany(ids: readonly ExecutionId[]): Promise<readonly Execution[]> {
+    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('executions').selectAll().where('id', 'in', paddedIds(slice)).execute());
+    return byId(rows).map(toExecution);
   }
 
   async list(filter: ExecutionFilter): Promise<Page<Execution>> {
@@ -136,21 +165,53 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     patch: TransitionPatch = {},
   ): Promise<Execution | undefined> {
     const now = nowIso();
+    const set: Record<string, unknown> = { status: to, updated: now };
+    if (patch.result !== undefined) set.result = toJson(patch.result);
+    if (patch.workerId !== undefined) set.worker_id = patch.workerId;
+    if (patch.started === true) set.started_at = now;
+    if (patch.finished === true) set.finished_at = now;
+    const columns = Object.keys(set);
+    const held = patch.heldBy !== undefined;
+    // The statuses, the columns set and whether a holder is required shape the SQL; the values are bound.
+    const key = `executions.transition:${from.join(',')}:${columns.join(',')}:${patch.countAttempt === true}:${held}`;
+    const values = [...columns.map((column) => set[column]), id, ...(held ? [patch.heldBy] : [])];
+    const { rows } = await this.#queries.run(this.#db, key, values, (...bound) =>
+      this.#db
+        .updateTable('executions')
+        .set(Object.fromEntries(columns.map((column, i) => [column, bound[i]])) as Updateable<ExecutionTable>)
+        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
+        .where('id', '=', bound[columns.length] as ExecutionId)
+        .where('status', 'in', from)
+        .$if(held, (qb) => qb.where('worker_id', '=', bound[columns.length + 1] as string))
+        .returningAll(),
+    );
+    const [row] = rows;
+    return row && toExecution(row);
+  }
+
+  transitionMany(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch = {}): Promise<readonly Execution[]> {
+    return this.#transition(ids, from, to, patch);
+  }
+
+  async #transition(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch): Promise<readonly Execution[]> {
+    const now = nowIso();
     const set: Updateable<ExecutionTable> = { status: to, updated: now };
     if (patch.result !== undefined) set.result = toJson(patch.result);
     if (patch.workerId !== undefined) set.worker_id = patch.workerId;
     if (patch.started === true) set.started_at = now;
     if (patch.finished === true) set.finished_at = now;
-    const row = await this.#db
-      .updateTable('executions')
-      .set(set)
-      .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
-      .where('id', '=', id)
-      .where('status', 'in', from)
-      .$if(patch.heldBy !== undefined, (qb) => qb.where('worker_id', '=', patch.heldBy as string))
-      .returningAll()
-      .executeTakeFirst();
-    return row && toExecution(row);
+    const rows = await inSlices(ids, (slice) =>
+      this.#db
+        .updateTable('executions')
+        .set(set)
+        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
+        .where('id', 'in', paddedIds(slice))
+        .where('status', 'in', from)
+        .$if(patch.heldBy !== undefined, (qb) => qb.where('worker_id', '=', patch.heldBy as string))
+        .returningAll()
+        .execute(),
+    );
+    return byId(rows).map(toExecution);
   }
 
   async recordProcess(id: ExecutionId, identity: ProcessIdentity): Promise<void> {

@@ -17,6 +17,7 @@ import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
 import { KyselyInquiryRepository } from './kysely-inquiry-repository.js';
 import { KyselyPolicyRepository } from './kysely-policy-repository.js';
+import { CompiledQueries } from './compiled-queries.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import type { Repositories, Store } from './store.js';
@@ -41,13 +42,13 @@ class KyselyRepositories implements Repositories {
   readonly restore: KyselyRestoreRepository;
   readonly policies: KyselyPolicyRepository;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.packs = new KyselyPackRepository(db);
     this.actions = new KyselyActionRepository(db);
     this.triggers = new KyselyTriggerRepository(db);
     this.rules = new KyselyRuleRepository(db);
-    this.events = new KyselyEventRepository(db, dialect);
-    this.executions = new KyselyExecutionRepository(db, dialect);
+    this.events = new KyselyEventRepository(db, dialect, queries);
+    this.executions = new KyselyExecutionRepository(db, dialect, queries);
     this.identities = new KyselyIdentityRepository(db);
     this.permissionSets = new KyselyPermissionSetRepository(db);
     this.apiTokens = new KyselyApiTokenRepository(db);
@@ -66,15 +67,17 @@ class KyselyRepositories implements Repositories {
 class KyselyStore extends KyselyRepositories implements Store {
   readonly #db: Kysely<Database>;
   readonly #dialect: StoreDialect;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>, dialect: StoreDialect) {
-    super(db, dialect);
+  constructor(db: Kysely<Database>, dialect: StoreDialect, queries = new CompiledQueries()) {
+    super(db, dialect, queries);
     this.#db = db;
     this.#dialect = dialect;
+    this.#queries = queries;
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute((trx) => work(new KyselyRepositories(trx, this.#dialect)));
+    return this.#db.transaction().execute((trx) => work(new KyselyRepositories(trx, this.#dialect, this.#queries)));
   }
 
   async close(): Promise<void> {

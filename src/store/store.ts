@@ -169,7 +169,11 @@ export interface RuleRepository {
 /** Events (immutable once stored) and the enforcements rules write for them. */
 export interface EventRepository {
   create(input: NewEvent): Promise<Event>;
+  /** Stores several events with as few statements as the database allows; the events in the order given (ids ascending). */
+  createMany(inputs: readonly NewEvent[]): Promise<readonly Event[]>;
   get(id: EventId): Promise<Event | undefined>;
+  /** The events of `ids` that exist, by id. */
+  getMany(ids: readonly EventId[]): Promise<readonly Event[]>;
   /** A page of events, newest first; every filter given must hold. */
   list(filter: EventFilter): Promise<Page<Event>>;
   /**
@@ -179,6 +183,8 @@ export interface EventRepository {
   existsFor(triggerRef: string, ruleRef: string, since?: string): Promise<boolean>;
   /** Marks an event handled by the rule engine; false when it already was. */
   markProcessed(id: EventId): Promise<boolean>;
+  /** markProcessed for several events at once: the ids this call marked (not those already processed), ascending. */
+  markProcessedMany(ids: readonly EventId[]): Promise<readonly EventId[]>;
   /**
    * Claims events the rule engine has not handled, created at or before `before` and not claimed
    * since then, by id after `afterId`, marking them claimed now: of several processes re-driving
@@ -191,8 +197,12 @@ export interface EventRepository {
    * enforce a rule twice; undefined when it already existed.
    */
   createEnforcement(input: NewEnforcement): Promise<Enforcement | undefined>;
+  /** createEnforcement for several (rule, event) pairs at once: the enforcements written, by id; a pair that had one already is left out. */
+  createEnforcements(inputs: readonly NewEnforcement[]): Promise<readonly Enforcement[]>;
   /** Records the execution an enforcement started. */
   linkExecution(enforcement: EnforcementId, execution: ExecutionId): Promise<void>;
+  /** linkExecution for several enforcements at once, in one statement. */
+  linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void>;
   /** A page of enforcements, newest first; every filter given must hold. */
   listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>>;
 }
@@ -200,7 +210,11 @@ export interface EventRepository {
 export interface ExecutionRepository {
   /** A new execution in `requested`, attempt 0. */
   create(input: NewExecution): Promise<Execution>;
+  /** Creates several executions with as few statements as the database allows; the executions in the order given (ids ascending). */
+  createMany(inputs: readonly NewExecution[]): Promise<readonly Execution[]>;
   get(id: ExecutionId): Promise<Execution | undefined>;
+  /** The executions of `ids` that exist, by id. */
+  getMany(ids: readonly ExecutionId[]): Promise<readonly Execution[]>;
   /** A page of executions, newest first; every filter given must hold. */
   list(filter: ExecutionFilter): Promise<Page<Execution>>;
   /** As `list`, but each result summarised inside the database, never read whole. */
@@ -211,6 +225,8 @@ export interface ExecutionRepository {
    * it was not in an expected status (someone else moved it first).
    */
   transition(id: ExecutionId, from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: TransitionPatch): Promise<Execution | undefined>;
+  /** transition for several executions at once, in one statement: the executions it moved, by id (each a compare-and-set of its own). */
+  transitionMany(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch?: TransitionPatch): Promise<readonly Execution[]>;
   /**
    * Records the process running an execution, so a restart can end it if Attune was killed;
    * only while the execution is `running` or `canceling` (a late write cannot mark a finished one).

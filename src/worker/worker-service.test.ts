@@ -188,6 +188,11 @@ describe('WorkerService', () => {
       writes.push(`${from.join('|')}→${to}`);
       return transition(id, from, to, patch);
     };
+    const transitionMany = w.store.executions.transitionMany.bind(w.store.executions);
+    w.store.executions.transitionMany = (ids, from, to, patch) => {
+      writes.push(`${from.join('|')}→${to}`);
+      return transitionMany(ids, from, to, patch);
+    };
     const heard: string[] = [];
     await w.bus.consume('test.status', ['execution.status.changed'], async (d) => {
       heard.push(d.body.status);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Bus, Consumer, Delivery } from '../bus/index.js';
+import { batchingHandler, type Bus, type Consumer, type Delivery } from '../bus/index.js';
 import type { WorkerConfig } from '../config/index.js';
 import { type Action, type AttemptSummary, RUNNER_TYPES, type Execution, type ExecutionId, type ProcessCell, type RunnerType, type TerminalStatus, executionId, withSecrets } from '../domain/index.js';
 import type { PackCatalog } from '../packs/index.js';
@@ -87,7 +87,7 @@ export class WorkerService {
     this.#heartbeat.start();
     this.#log.info({ runtimes: this.#runtimes, concurrency: config.concurrency }, 'worker registered');
     for (const runtime of this.#runtimes) {
-      const consumer = await bus.consume(`worker.dispatch.${runtime}`, ['execution.dispatch'], (d) => this.#slots.run(() => this.#run(d)), {
+      const consumer = await bus.consume(`worker.dispatch.${runtime}`, ['execution.dispatch'], (d) => this.#dispatch(d), {
         prefetch: config.concurrency,
         routes: [runtime],
       });
@@ -132,11 +132,39 @@ export class WorkerService {
     await this.#register();
   }
 
+  /**
+   * Dispatches of pure builtins that arrive together are run and recorded as one batch, in
+   * process, outside the slots; any other takes one of the worker's slots and goes alone, so a
+   * long action never holds back the acks of quick ones.
+   */
+  async #dispatch(delivery: Delivery<'execution.dispatch'>): Promise<void> {
+    const { actionRef } = delivery.body;
+    const action = actionRef === undefined ? undefined : await this.#options.catalog.action(actionRef);
+    if (action && this.#options.runner.isPure(action)) return this.#pureBatch(delivery);
+    return this.#slots.run(() => this.#claimAndRun(executionId(delivery.body.executionId)));
+  }
+
+  readonly #pureBatch = batchingHandler<'execution.dispatch'>(
+    async (deliveries) => {
+      const ids = [...new Set(deliveries.map((delivery) => executionId(delivery.body.executionId)))];
+      const left = await this.#runPure(ids);
+      await Promise.all(left.map((id) => this.#slots.run(() => this.#claimAndRun(id))));
+    },
+    (delivery) => this.#slots.run(() => this.#run(delivery)),
+  );
+
   async #run(delivery: Delivery<'execution.dispatch'>): Promise<void> {
-    const { store, workerId } = this.#options;
     const id = executionId(delivery.body.executionId);
+    if (delivery.body.actionRef !== undefined) {
+      const action = await this.#options.catalog.action(delivery.body.actionRef);
+      if (action && this.#options.runner.isPure(action) && (await this.#runPure([id])).length === 0) return;
+    }
+    await this.#claimAndRun(id);
+  }
+
+  async #claimAndRun(id: ExecutionId): Promise<void> {
+    const { store, workerId } = this.#options;
     if (this.#stopping) return; // the row stays `scheduled`; the next start re-drives it
-    if (delivery.body.actionRef !== undefined && (await this.#runPure(id, delivery.body.actionRef))) return;
     const claimed = await store.executions.transition(id, ['scheduled'], 'running', {
       workerId,
       started: true,
@@ -164,37 +192,61 @@ export class WorkerService {
   }
 
   /**
-   * A pure builtin (core.noop) runs before any claim, and its outcome is recorded with one write,
-   * `scheduled → completed`, instead of a claim and a finish: running it again after a crash or a
-   * lost race changes nothing, so the claim would guard nothing. The stream still hears `running`
-   * then `completed`. False when the action is not a pure builtin or did not complete: then it
-   * takes the usual path (and runs again, harmlessly).
+   * Pure builtins (core.noop) run before any claim, and each outcome is recorded with one write,
+   * `scheduled → completed`, instead of a claim and a finish: running one again after a crash or
+   * a lost race changes nothing, so the claim would guard nothing. Executions whose outcomes are
+   * alike (the same result) are recorded by one statement. The stream still hears `running` then
+   * `completed`. Returns the executions that must take the usual path: not `scheduled`, not a
+   * pure builtin, or not completed (they run again there, harmlessly).
    */
-  async #runPure(id: ExecutionId, actionRef: string): Promise<boolean> {
-    const { store, runner, catalog, secrets, workerId } = this.#options;
-    const action = await catalog.action(actionRef);
-    if (!action || !runner.isPure(action)) return false;
-    const execution = await store.executions.get(id);
-    const pack = await catalog.pack(action.packRef);
-    if (execution?.status !== 'scheduled' || execution.actionRef !== actionRef || !pack) return false;
+  async #runPure(ids: readonly ExecutionId[]): Promise<ExecutionId[]> {
+    const { store, workerId } = this.#options;
+    if (this.#stopping) return [];
+    const rows = await store.executions.getMany(ids);
+    const found = new Set(rows.map((row) => row.id));
+    const left = ids.filter((id) => !found.has(id));
+    const alike = new Map<string, { readonly ids: ExecutionId[]; readonly result: Execution['result'] & object }>();
+    for (const execution of rows) {
+      const outcome = await this.#runPureOne(execution);
+      if (outcome?.status !== 'completed' || this.#stopping) {
+        left.push(execution.id);
+        continue;
+      }
+      const { result } = withHistory(execution, outcome);
+      const key = JSON.stringify(result);
+      const group = alike.get(key);
+      if (group) group.ids.push(execution.id);
+      else alike.set(key, { ids: [execution.id], result });
+    }
+    for (const { ids: same, result } of alike.values()) {
+      const finished = await this.#record(same[0] as ExecutionId, () =>
+        store.executions.transitionMany(same, ['scheduled'], 'completed', { workerId, started: true, countAttempt: true, finished: true, result }),
+      );
+      // One cancelled or claimed elsewhere meanwhile is absent: its run leaves no trace.
+      for (const execution of finished) {
+        this.#log.debug({ executionId: execution.id, status: 'completed', durationMs: result.duration_ms }, 'execution finished');
+        await this.#publishStatus(execution, 'running');
+        await this.#publishFinished(execution, 'completed');
+      }
+    }
+    return left;
+  }
+
+  /** Runs one pure builtin in hand; undefined when it cannot run here (then the usual path takes it). */
+  async #runPureOne(execution: Execution): Promise<RunOutcome | undefined> {
+    const { runner, catalog, secrets } = this.#options;
+    if (execution.status !== 'scheduled') return undefined;
+    const action = await catalog.action(execution.actionRef);
+    const pack = action && (await catalog.pack(action.packRef));
+    if (!action || !pack || !runner.isPure(action)) return undefined;
     let parameters: Record<string, unknown>;
     try {
       parameters = secrets.openParameters(withSecrets(action.parameters, execution.secretParameters), execution.parameters);
     } catch {
-      return false; // the usual path claims it, then records why it failed
+      return undefined; // the usual path claims it, then records why it failed
     }
     const timeoutSeconds = execution.timeoutSeconds ?? action.timeoutSeconds;
-    const outcome = await runner.start({ executionId: id, action, packPath: pack.path, parameters, timeoutSeconds, env: {} }).done;
-    if (outcome.status !== 'completed' || this.#stopping) return false;
-    const { result } = withHistory(execution, outcome);
-    const finished = await this.#record(id, () =>
-      store.executions.transition(id, ['scheduled'], 'completed', { workerId, started: true, countAttempt: true, finished: true, result }),
-    );
-    if (!finished) return true; // cancelled or claimed elsewhere meanwhile: this run leaves no trace
-    this.#log.info({ executionId: id, status: 'completed', durationMs: result.duration_ms }, 'execution finished');
-    await this.#publishStatus(finished, 'running');
-    await this.#publishFinished(finished, 'completed');
-    return true;
+    return runner.start({ executionId: execution.id, action, packPath: pack.path, parameters, timeoutSeconds, env: {} }).done;
   }
 
   async #failAfterClaim(execution: Execution, error: unknown): Promise<void> {
@@ -312,7 +364,8 @@ export class WorkerService {
       this.#log.warn({ executionId: execution.id }, 'execution was finished by someone else');
       return;
     }
-    this.#log.info({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
+    // Debug, not info: one line per execution cost ~4 % of a burst, and the row already records the outcome.
+    this.#log.debug({ executionId: execution.id, status, durationMs: result.duration_ms }, 'execution finished');
     await this.#revokeTokens(execution);
     await this.#publishFinished(finished, status);
   }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ruleId } from '../../domain/index.js';
+import { type EventId, eventId, ruleId } from '../../domain/index.js';
 import { type CurrentStore, setClock } from './fixtures.contract.js';
 
 const FAR_FUTURE = '9999-12-31T23:59:59.999Z';
@@ -42,6 +42,29 @@ export function eventsContract(current: CurrentStore): void {
     expect(await ids(FAR_FUTURE, 10)).toEqual([b.id, c.id, late.id]);
   });
 
+  it('stores, reads and marks several events at once, in the order given', async () => {
+    const store = current();
+    const events = await store.events.createMany([
+      { triggerRef: 't.a', payload: { n: 1 }, source: 'sensor.s' },
+      { triggerRef: 't.b', payload: 'two', source: 'sensor.s', ruleRef: 'demo.r' },
+      { triggerRef: 't.a', payload: null, source: 'api' },
+    ]);
+    expect(events.map((e) => [e.triggerRef, e.payload, e.ruleRef, e.processedAt])).toEqual([
+      ['t.a', { n: 1 }, null, null],
+      ['t.b', 'two', 'demo.r', null],
+      ['t.a', null, null, null],
+    ]);
+    const [a, b, c] = events.map((e) => e.id) as [EventId, EventId, EventId];
+    expect(b > a && c > b).toBe(true);
+    expect(await store.events.createMany([])).toEqual([]);
+    expect(await store.events.getMany([c, eventId(999_999), a])).toEqual([events[0], events[2]]);
+    expect(await store.events.getMany([])).toEqual([]);
+    expect(await store.events.markProcessed(b)).toBe(true);
+    expect(await store.events.markProcessedMany([c, b, a])).toEqual([a, c]);
+    expect(await store.events.markProcessedMany([a, c])).toEqual([]);
+    expect((await store.events.get(c))?.processedAt).not.toBeNull();
+  });
+
   it('tells whether an event of a trigger targeted a rule since a time', async () => {
     const store = current();
     setClock('2030-01-01T00:00:00.000Z');
@@ -62,6 +85,18 @@ export function eventsContract(current: CurrentStore): void {
     const page = await store.events.listEnforcements({ limit: 10, offset: 0, eventId: event.id });
     expect(page.total).toBe(1);
     expect(page.items[0]).toMatchObject({ status: 'scheduled', failure: null });
+    const other = await store.events.create({ triggerRef: 'core.webhook', payload: {}, source: 'test' });
+    const written = await store.events.createEnforcements([
+      { ...input, eventId: other.id },
+      { ...input, status: 'failed', failure: 'again' },
+      { ...input, ruleId: ruleId(2), ruleRef: 'demo.s', eventId: other.id, status: 'failed', failure: 'no action' },
+    ]);
+    expect(written.map((e) => [e.ruleId, e.eventId, e.status, e.failure])).toEqual([
+      [1, other.id, 'scheduled', null],
+      [2, other.id, 'failed', 'no action'],
+    ]);
+    expect(await store.events.createEnforcements([{ ...input, eventId: other.id }])).toEqual([]);
+    expect(await store.events.createEnforcements([])).toEqual([]);
   });
 
   it('links an enforcement to its execution and lists enforcements newest first, by rule and by event', async () => {
@@ -82,5 +117,21 @@ export function eventsContract(current: CurrentStore): void {
     ]);
     const page = await store.events.listEnforcements({ limit: 1, offset: 1, eventId: first.id });
     expect({ ids: page.items.map((e) => e.id), total: page.total }).toEqual({ ids: [ok.id], total: 2 });
+    const [x, y] = await store.executions.createMany([
+      { actionRef: 'demo.a', parameters: {}, enforcementId: later.id },
+      { actionRef: 'demo.a', parameters: {}, enforcementId: bad.id },
+    ]);
+    if (!x || !y) throw new Error('executions were not written');
+    await store.events.linkExecutions([
+      { enforcementId: later.id, executionId: x.id },
+      { enforcementId: bad.id, executionId: y.id },
+    ]);
+    await store.events.linkExecutions([]);
+    const all = await store.events.listEnforcements({ limit: 10, offset: 0 });
+    expect(all.items.map((e) => [e.id, e.executionId])).toEqual([
+      [later.id, x.id],
+      [bad.id, y.id],
+      [ok.id, execution.id],
+    ]);
   });
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { enforcementId, eventId, executionId, ruleId } from '../../domain/index.js';
+import { type ExecutionId, enforcementId, eventId, executionId, ruleId } from '../../domain/index.js';
 import { ERROR_PREVIEW_CHARS } from '../store-types.js';
 import { type CurrentStore, setClock } from './fixtures.contract.js';
 
@@ -30,6 +30,42 @@ export function executionsContract(current: CurrentStore): void {
     expect(done?.result).toEqual({ exit_code: 0 });
     expect(done?.parameters).toEqual({ x: 1 });
     expect(await store.executions.get(execution.id)).toEqual(done);
+  });
+
+  it('creates, reads and moves several executions at once, each move a compare-and-set of its own', async () => {
+    const store = current();
+    const created = await store.executions.createMany([
+      { actionRef: 'demo.a', parameters: { n: 1 } },
+      { actionRef: 'demo.b', parameters: { n: 2 }, ruleRef: 'demo.r', eventId: eventId(7), secretParameters: ['n'] },
+      { actionRef: 'demo.a', parameters: { n: 3 } },
+    ]);
+    expect(created.map((e) => [e.actionRef, e.parameters, e.status])).toEqual([
+      ['demo.a', { n: 1 }, 'requested'],
+      ['demo.b', { n: 2 }, 'requested'],
+      ['demo.a', { n: 3 }, 'requested'],
+    ]);
+    expect(created[1]).toMatchObject({ ruleRef: 'demo.r', eventId: 7, secretParameters: ['n'], attempt: 0 });
+    const [first, second, third] = created.map((e) => e.id) as [ExecutionId, ExecutionId, ExecutionId];
+    expect(second > first && third > second).toBe(true);
+    expect(await store.executions.createMany([])).toEqual([]);
+    expect(await store.executions.getMany([third, executionId(999_999), first])).toEqual([created[0], created[2]]);
+    expect(await store.executions.getMany([])).toEqual([]);
+    await store.executions.transition(second, ['requested'], 'cancelled');
+    const moved = await store.executions.transitionMany([third, second, first], ['requested'], 'completed', {
+      workerId: 'w1',
+      started: true,
+      finished: true,
+      countAttempt: true,
+      result: { stdout: '' },
+    });
+    expect(moved.map((e) => [e.id, e.status, e.attempt, e.workerId, e.result])).toEqual([
+      [first, 'completed', 1, 'w1', { stdout: '' }],
+      [third, 'completed', 1, 'w1', { stdout: '' }],
+    ]);
+    expect(moved[0]?.startedAt).not.toBeNull();
+    expect(moved[0]?.finishedAt).toBe(moved[0]?.startedAt);
+    expect(await store.executions.transitionMany([first, third], ['requested'], 'scheduled')).toEqual([]);
+    expect((await store.executions.get(second))?.status).toBe('cancelled');
   });
 
   it('keeps the names of parameters sealed beyond the schema, in the row and in its summary', async () => {

@@ -9,6 +9,9 @@
 //
 //   node scripts/shell-cpu.mjs [--action core.echo] [--count 300] [--concurrency 16] [--params '{"message":"hi"}']
 //   node scripts/shell-cpu.mjs --timer-seconds 15
+// With --webhook, the executions come from `POST /api/v1/webhooks/<url>?wait=30` instead (a rule
+// running core.shell `echo <n>`, as the bench's webhook group), each loop sending its next request
+// when the answer came; --cpu-prof <dir> runs `attune up` under `node --cpu-prof`.
 /* global console, fetch, performance, process, setTimeout */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +28,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     params: { type: 'string' },
     'timer-seconds': { type: 'string', default: '0' },
+    webhook: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const DEFAULT_PARAMS = { 'core.echo': { message: 'hello' }, 'core.shell': { cmd: 'echo hello' } };
@@ -62,10 +67,13 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'attune-shell-cpu-'));
 // eslint-disable-next-line no-restricted-syntax
 const env = { ...process.env, ATTUNE__SERVER__PORT: '0' };
 delete env.ATTUNE_HOME;
-const child = spawn(path.join(root, 'dist', 'cli', 'bin.js'), ['up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const bin = path.join(root, 'dist', 'cli', 'bin.js');
+const profDir = values['cpu-prof'];
+const [command, args] = profDir ? [process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, bin]] : [bin, []];
+const child = spawn(command, [...args, 'up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 process.on('exit', () => {
   child.kill('SIGTERM');
-  rmSync(home, { recursive: true, force: true });
+  if (!profDir) rmSync(home, { recursive: true, force: true });
 });
 
 let api;
@@ -115,6 +123,32 @@ async function burst(n) {
   }
 }
 
+/** `n` `?wait` webhook requests, `concurrency` loops each sending its next when its answer came. */
+async function webhookBurst(n) {
+  let next = 0;
+  let failed = 0;
+  const loop = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const answer = await call('POST', '/api/v1/webhooks/shell-cpu?wait=30', { n: i });
+      if (answer.data.executions?.[0]?.result?.stdout !== `${i}\n`) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  if (failed > 0) throw new Error(`${failed} webhook answers without their output`);
+  return n;
+}
+const run = values.webhook ? webhookBurst : burst;
+if (values.webhook) {
+  await call('POST', '/api/v1/rules', {
+    ref: 'examples.shell_cpu_webhook',
+    trigger_ref: 'core.webhook',
+    trigger_params: { url: 'shell-cpu' },
+    action_ref: 'core.shell',
+    action_params: { cmd: 'echo {{ event.payload.body.n }}' },
+    enabled: true,
+  });
+}
+
 /** Pids of `pid` and all its descendants. */
 const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
 const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
@@ -136,14 +170,14 @@ if (timerSeconds > 0) {
   process.exit(0);
 }
 
-await burst(20); // warm-up: starts the spawner helper, JIT-compiles the hot path
+await run(20); // warm-up: starts the spawner helper, JIT-compiles the hot path
 const helpers = childrenOf(api.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawner'));
 const helper = helpers[0];
 const mainBefore = cpuOf(api.pid);
 const helperBefore = helper === undefined ? undefined : cpuOf(helper);
 const selfBefore = process.cpuUsage();
 const startedAt = performance.now();
-await burst(count);
+await run(count);
 const seconds = (performance.now() - startedAt) / 1000;
 const mainAfter = cpuOf(api.pid);
 const helperAfter = helper === undefined ? undefined : cpuOf(helper);
@@ -154,7 +188,7 @@ const per = (ms) => Number((ms / count).toFixed(2));
 // Without a helper, actions are children of attune up itself: their CPU is its cutime+cstime.
 const actionsMs = helper === undefined ? mainAfter.children - mainBefore.children : helperAfter.children - helperBefore.children;
 const report = {
-  action,
+  action: values.webhook ? 'core.shell (webhook ?wait)' : action,
   count,
   concurrency,
   failed,

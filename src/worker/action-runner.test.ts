@@ -298,8 +298,6 @@ describe('ActionRunner after the action exits', () => {
   }
 
   // Spawned from this process, the runner sees the exit itself and drains the output after it.
-  // Through the spawner helper there is no such window: the helper reports the exit with the
-  // drained output, so the run ends for the worker when `done` settles.
   it('ignores a cancel that comes while the output of an exited action still drains', async () => {
     const holderFile = join(packPath, 'actions', 'holder.pid');
     await rm(holderFile, { force: true });
@@ -325,6 +323,34 @@ describe('ActionRunner after the action exits', () => {
       expect(outcome.result.error).toBeUndefined();
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  // Through the spawner helper the window is wider: the helper sees the exit, drains the output,
+  // and only then tells the worker, which meanwhile still takes the action for running.
+  it('ignores a cancel that comes after the spawner helper saw the exit, before it reported it', async () => {
+    const holderFile = join(packPath, 'actions', 'holder.pid');
+    await rm(holderFile, { force: true });
+    const helper = new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false });
+    let holder = 0;
+    try {
+      let actionPid = 0;
+      const viaHelper = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, spawner: helper });
+      const running = viaHelper.start({ ...request({ entryPoint: 'exits-holding-output.sh' }), onSpawn: (pid) => (actionPid = pid) });
+      await waitFor(() => pidIn(holderFile) > 0);
+      holder = pidIn(holderFile);
+      // Reaped: the helper has seen the exit, and waits for the output the holder keeps open
+      // (for OUTPUT_DRAIN_MS at most, then it reports the exit anyway: this test then proves less, but holds).
+      await waitFor(() => actionPid > 0 && isReaped(actionPid), 1);
+      running.cancel();
+      killAll([holder]);
+      const outcome = await running.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result).toMatchObject({ exit_code: 0, stdout: 'done\n' });
+      expect(outcome.result.error).toBeUndefined();
+    } finally {
+      killAll([holder]);
+      helper.close();
     }
   });
 });

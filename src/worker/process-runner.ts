@@ -21,6 +21,7 @@ import {
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
+import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
 
@@ -72,6 +73,8 @@ class ProcessRun {
   /** Output captured by the spawner helper, which replaces the local captures. */
   #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
+  /** When the stop was asked for (monotonicUs), to compare with when the helper saw the exit. */
+  #stopRequestedAtUs = 0;
   #startedAt = 0;
 
   constructor(req: RunRequest, runnerType: ProcessRunnerType, opts: ProcessRunnerOptions) {
@@ -88,6 +91,7 @@ class ProcessRun {
   requestStop(reason: StopReason): void {
     if (this.#stopReason !== undefined || this.#target?.hasExited === true) return;
     this.#stopReason = reason;
+    this.#stopRequestedAtUs = monotonicUs();
     // Before spawn there is nothing to signal: #run checks #stopReason before and after spawning.
     if (this.#target !== undefined) this.#escalate(this.#target);
   }
@@ -211,6 +215,9 @@ class ProcessRun {
       throw error;
     });
     hasExited = true;
+    // The helper saw the exit before this process asked for the stop, which then had nothing left
+    // to stop: the run ends as the action ended it, as it does when the exit is seen here first.
+    if (this.#stopReason !== undefined && exited.exitedAtUs !== undefined && exited.exitedAtUs < this.#stopRequestedAtUs) this.#stopReason = undefined;
     this.#captured = { stdout: exited.stdout, stderr: exited.stderr };
     const spawnError = exited.spawnError && Object.assign(new Error(exited.spawnError.message), { code: exited.spawnError.code });
     return { code: exited.code, signal: exited.signal, ...(spawnError ? { spawnError } : {}) };

@@ -339,8 +339,8 @@ describe('ActionRunner after the action exits', () => {
       const running = viaHelper.start({ ...request({ entryPoint: 'exits-holding-output.sh' }), onSpawn: (pid) => (actionPid = pid) });
       await waitFor(() => pidIn(holderFile) > 0);
       holder = pidIn(holderFile);
-      // Reaped: the helper has seen the exit, and waits for the output the holder keeps open
-      // (for OUTPUT_DRAIN_MS at most, then it reports the exit anyway: this test then proves less, but holds).
+      // Reaped: the action's group is gone, and the helper waits for the output the holder keeps
+      // open (OUTPUT_DRAIN_MS at most) before it reports the exit.
       await waitFor(() => actionPid > 0 && isReaped(actionPid), 1);
       running.cancel();
       killAll([holder]);

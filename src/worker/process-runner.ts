@@ -75,6 +75,8 @@ class ProcessRun {
   #stopReason: StopReason | undefined;
   /** When the stop was asked for (monotonicUs), to compare with when the helper saw the exit. */
   #stopRequestedAtUs = 0;
+  /** Whether the first signal of the stop found the action's process group gone (helper runs only). */
+  #isStopTooLate: boolean | undefined;
   #startedAt = 0;
 
   constructor(req: RunRequest, runnerType: ProcessRunnerType, opts: ProcessRunnerOptions) {
@@ -196,7 +198,10 @@ class ProcessRun {
     if (pid !== undefined) {
       // The helper only spawns: this process signals the action's group itself.
       this.#target = {
-        signal: (signal) => signalGroup(pid, signal),
+        signal: (signal) => {
+          const isDelivered = signalGroup(pid, signal);
+          this.#isStopTooLate ??= !isDelivered;
+        },
         get hasExited() {
           return hasExited;
         },
@@ -215,9 +220,11 @@ class ProcessRun {
       throw error;
     });
     hasExited = true;
-    // The helper saw the exit before this process asked for the stop, which then had nothing left
-    // to stop: the run ends as the action ended it, as it does when the exit is seen here first.
-    if (this.#stopReason !== undefined && exited.exitedAtUs !== undefined && exited.exitedAtUs < this.#stopRequestedAtUs) this.#stopReason = undefined;
+    // The stop came after the action had exited (its group was gone, or the helper saw the exit
+    // first) and stopped nothing: the run ends as the action ended it, as it does when this process
+    // sees the exit first. Before the helper tells, this process cannot know: hence both checks.
+    const isSeenBeforeStop = exited.exitedAtUs !== undefined && exited.exitedAtUs < this.#stopRequestedAtUs;
+    if (this.#isStopTooLate === true || isSeenBeforeStop) this.#stopReason = undefined;
     this.#captured = { stdout: exited.stdout, stderr: exited.stderr };
     const spawnError = exited.spawnError && Object.assign(new Error(exited.spawnError.message), { code: exited.spawnError.code });
     return { code: exited.code, signal: exited.signal, ...(spawnError ? { spawnError } : {}) };

@@ -30,6 +30,7 @@ const { values } = parseArgs({
     'timer-seconds': { type: 'string', default: '0' },
     webhook: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    dist: { type: 'string' },
   },
 });
 const DEFAULT_PARAMS = { 'core.echo': { message: 'hello' }, 'core.shell': { cmd: 'echo hello' } };
@@ -67,7 +68,8 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'attune-shell-cpu-'));
 // eslint-disable-next-line no-restricted-syntax
 const env = { ...process.env, ATTUNE__SERVER__PORT: '0' };
 delete env.ATTUNE_HOME;
-const bin = path.join(root, 'dist', 'cli', 'bin.js');
+// --dist: another build to compare with (a copy of dist/ made from another commit).
+const bin = path.join(values.dist ?? path.join(root, 'dist'), 'cli', 'bin.js');
 const profDir = values['cpu-prof'];
 const [command, args] = profDir ? [process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, bin]] : [bin, []];
 const child = spawn(command, [...args, 'up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });

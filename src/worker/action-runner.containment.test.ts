@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Action, ProcessCell } from '../domain/index.js';
 import { actionId } from '../domain/index.js';
-import { type Containment, detectContainment } from '../process/index.js';
+import { type Containment, detectContainment, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner } from './index.js';
 import { isAlive } from '../../test/support/processes.js';
 
@@ -24,6 +24,7 @@ function contained(): { name: string; containment: Containment }[] {
 
 let packPath: string;
 let spawner: Spawner;
+let launcher: WarmLauncher;
 let nextId = 1;
 const escapees: number[] = [];
 
@@ -33,10 +34,12 @@ beforeAll(async () => {
   await writeFile(join(packPath, 'actions', 'escape.sh'), ESCAPE);
   await writeFile(join(packPath, 'actions', 'escape-and-wait.sh'), `${ESCAPE}sleep 300\n`);
   spawner = new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false });
+  launcher = new WarmLauncher();
 });
 
 afterAll(async () => {
   spawner.close();
+  launcher.close();
   for (const pid of escapees) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); // only left when a test failed
   await rm(packPath, { recursive: true, force: true });
 });
@@ -66,11 +69,12 @@ function action(entryPoint: string): Action {
 }
 
 describe.each(contained())('ActionRunner with $name containment', ({ containment }) => {
-  describe.each(['in-process spawn', 'spawner helper'] as const)('%s', (mode) => {
+  describe.each(['in-process spawn', 'warm launcher', 'spawner helper'] as const)('%s', (mode) => {
     const run = (entryPoint: string, timeoutSeconds: number) => {
       const executionId = nextId++;
       const cells: (ProcessCell | undefined)[] = [];
-      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: process.env, containment, ...(mode === 'spawner helper' ? { spawner } : {}) });
+      const via = mode === 'spawner helper' ? { spawner } : mode === 'warm launcher' ? { launcher } : {};
+      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: process.env, containment, ...via });
       const running = runner.start({
         executionId,
         action: action(entryPoint),

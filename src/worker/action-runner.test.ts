@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Action } from '../domain/index.js';
 import { actionId } from '../domain/index.js';
-import { findExecutable } from '../process/index.js';
+import { findExecutable, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
@@ -50,11 +50,18 @@ const SCRIPTS: Record<string, string> = {
 };
 
 let packPath: string;
-/** Every test runs twice: spawning from this process, and through the spawner helper process. */
-const MODES = ['in-process spawn', 'spawner helper'] as const;
+/** Every test runs three times: spawning from this process, from a spare started ahead (WarmLauncher), and through the spawner helper process. */
+const MODES = ['in-process spawn', 'warm launcher', 'spawner helper'] as const;
 let spawner: Spawner | undefined;
+let launcher: WarmLauncher | undefined;
 const runner = (maxOutputBytes = 64 * 1024): ActionRunner =>
-  new ActionRunner({ maxOutputBytes, killGraceMs: 300, baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' }, ...(spawner ? { spawner } : {}) });
+  new ActionRunner({
+    maxOutputBytes,
+    killGraceMs: 300,
+    baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' },
+    ...(spawner ? { spawner } : {}),
+    ...(launcher ? { launcher } : {}),
+  });
 
 beforeAll(async () => {
   packPath = await mkdtemp(join(tmpdir(), 'attune-worker-test-'));
@@ -117,10 +124,13 @@ const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefi
 describe.each(MODES)('%s', (mode) => {
   beforeAll(() => {
     spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
+    launcher = mode === 'warm launcher' ? new WarmLauncher() : undefined;
   });
   afterAll(() => {
     spawner?.close();
     spawner = undefined;
+    launcher?.close();
+    launcher = undefined;
   });
 
   describe('ActionRunner runners', () => {

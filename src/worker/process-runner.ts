@@ -17,6 +17,7 @@ import {
   signalGroup,
   STOP_SIGNALS,
   SupervisedChild,
+  type WarmLauncher,
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
@@ -38,6 +39,8 @@ export interface ProcessRunnerOptions {
   readonly parametersDir?: string;
   /** Where each action and everything it starts is kept, to be ended with it (default: the process group alone). */
   readonly containment?: Containment;
+  /** Starts runs spawned in this process from a spare process started ahead of time (see WarmLauncher). */
+  readonly launcher?: WarmLauncher;
 }
 
 interface Prepared {
@@ -169,6 +172,7 @@ class ProcessRun {
     const child = new SupervisedChild({
       launch: { ...prepared.launch, cwd: prepared.cwd, env: prepared.env },
       cell: prepared.cell,
+      launcher: this.#opts.launcher,
       stdout: this.#stdout,
       stderr: this.#stderr,
       onStdinError: (error) => this.#stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`)),

@@ -9,6 +9,8 @@
 //
 //   node scripts/shell-cpu.mjs [--action core.echo] [--count 300] [--concurrency 16] [--params '{"message":"hi"}']
 //   node scripts/shell-cpu.mjs --timer-seconds 15
+// With --jitter and --timer-seconds N, the rule runs core.shell `date +%s.%N >> <file>` every second
+// (the peers harness's timer phase) and it prints the stdev and max deviation of the intervals.
 // With --webhook, the executions come from `POST /api/v1/webhooks/<url>?wait=30` instead (a rule
 // running core.shell `echo <n>`, as the bench's webhook group), each loop sending its next request
 // when the answer came; --cpu-prof <dir> runs `attune up` under `node --cpu-prof`.
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     params: { type: 'string' },
     'timer-seconds': { type: 'string', default: '0' },
     webhook: { type: 'boolean', default: false },
+    jitter: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     dist: { type: 'string' },
   },
@@ -156,6 +159,46 @@ const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
 const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 
 const timerSeconds = Number(values['timer-seconds']);
+if (timerSeconds > 0 && values.jitter) {
+  const file = path.join(home, 'ticks.txt');
+  await call('POST', '/api/v1/rules', {
+    ref: 'examples.shell_cpu_jitter',
+    trigger_ref: 'core.intervaltimer',
+    trigger_params: { interval: 1 },
+    action_ref: 'core.shell',
+    action_params: { cmd: `date +%s.%N >> ${file}` },
+    enabled: true,
+  });
+  await sleep(timerSeconds * 1000 + 500);
+  const ticks = readFileSync(file, 'utf8').trim().split('\n').map(Number).slice(1); // the first run may find things cold
+  const intervals = ticks.slice(1).map((t, i) => (t - ticks[i]) * 1000);
+  const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+  const stdev = Math.sqrt(intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / intervals.length);
+  const maxDev = Math.max(...intervals.map((x) => Math.abs(x - 1000)));
+  const r2 = (x) => Number(x.toFixed(2));
+  // Where each run's delay after its instant arose (ms, server clock, ms precision), run by run in order.
+  const executions = (await call('GET', '/api/v1/executions?rule_ref=examples.shell_cpu_jitter&limit=200')).data.sort((a, b) => a.id - b.id);
+  const events = new Map((await call('GET', '/api/v1/events?rule_ref=examples.shell_cpu_jitter&limit=200')).data.map((e) => [e.id, e]));
+  const all = readFileSync(file, 'utf8').trim().split('\n').map(Number);
+  const steps = { fired: [], stored: [], started: [], ran: [] };
+  executions.forEach((execution, i) => {
+    const event = events.get(execution.event_id);
+    if (!event || all[i] === undefined) return;
+    const scheduled = Date.parse(event.payload.scheduled_at);
+    steps.fired.push(Date.parse(event.payload.fired_at) - scheduled);
+    steps.stored.push(Date.parse(event.created) - scheduled);
+    steps.started.push(Date.parse(execution.started_at) - scheduled);
+    steps.ran.push(all[i] * 1000 - scheduled);
+  });
+  const summary = (xs) => {
+    const sorted = xs.slice(1).sort((a, b) => a - b);
+    return { p50: r2(sorted[Math.floor(sorted.length / 2)]), max: r2(sorted[sorted.length - 1]) };
+  };
+  const after_instant_ms = Object.fromEntries(Object.entries(steps).map(([step, xs]) => [step, summary(xs)]));
+  const label = values.dist ?? 'dist';
+  console.log(JSON.stringify({ dist: label, action: 'core.shell date (1 s timer)', intervals: intervals.length, stdev_interval_ms: r2(stdev), max_dev_ms: r2(maxDev), mean_interval_ms: r2(mean), after_instant_ms }));
+  process.exit(0);
+}
 if (timerSeconds > 0) {
   await call('POST', '/api/v1/rules', {
     ref: 'examples.shell_cpu_tick',

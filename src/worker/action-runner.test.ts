@@ -385,4 +385,29 @@ describe('ActionRunner with a spawner that may start lone runs here (the default
       helperMayStart.close();
     }
   });
+
+  it('starts a lone run from a warm spare here even while the helper runs', async () => {
+    const helperMayStart = new Spawner({ entry: inject('spawnerEntry') });
+    const launcher = new WarmLauncher();
+    try {
+      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, spawner: helperMayStart, launcher });
+      let isFirstSpawned = false;
+      const first = runner.start({ ...request({ entryPoint: 'slow.sh' }), onSpawn: () => (isFirstSpawned = true) });
+      await waitFor(() => isFirstSpawned);
+      const beside = await runner.start(request({ entryPoint: 'ppid.sh' })).done;
+      expect(beside.result.stdout).toBe(`${helperMayStart.helperPid}\n`);
+      expect((await first.done).status).toBe('completed');
+
+      await waitFor(() => launcher.sparePid !== undefined);
+      const spare = launcher.sparePid;
+      let lonePid: number | undefined;
+      const lone = await runner.start({ ...request({ entryPoint: 'ppid.sh' }), onSpawn: (pid) => (lonePid = pid) }).done;
+      expect(helperMayStart.helperPid).toBeGreaterThan(0);
+      expect(lone.result.stdout).toBe(`${process.pid}\n`);
+      expect(lonePid).toBe(spare);
+    } finally {
+      helperMayStart.close();
+      launcher.close();
+    }
+  });
 });

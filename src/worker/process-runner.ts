@@ -158,7 +158,7 @@ class ProcessRun {
   async #spawn(prepared: Prepared): Promise<ChildExit> {
     const spawner = this.#opts.spawner;
     if (spawner === undefined) return this.#spawnHere(prepared);
-    const release = spawner.claimLocalStart();
+    const release = spawner.claimLocalStart(this.#opts.launcher?.sparePid !== undefined);
     if (release === undefined) return this.#spawnViaHelper(spawner, prepared);
     try {
       return await this.#spawnHere(prepared);

@@ -73,11 +73,14 @@ describe('WarmLauncher', () => {
 
   it('leaves a launch it cannot pass exactly to a spawn of its own', async () => {
     const { launcher, spare } = await readyLauncher();
-    const multiLine = await run(launcher, { command: 'sh', args: ['-c', 'printf "%s" "$ATTUNE_NOTE"'], cwd: '/', env: { ...ENV, ATTUNE_NOTE: 'one\ntwo' } });
-    expect(multiLine.stdout).toBe('one\ntwo');
+    const note = "one\n'two'\n";
+    const multiLine = await run(launcher, { command: 'sh', args: ['-c', 'printf "%s|%s" "$ATTUNE_NOTE" "$1"', 'sh', note], cwd: '/', env: { ...ENV, ATTUNE_NOTE: note } });
+    expect(multiLine.stdout).toBe(`${note}|${note}`);
     const lowerCase = await run(launcher, { command: 'sh', args: ['-c', 'echo "$n"'], cwd: '/', env: { ...ENV, n: '5' } });
     expect(lowerCase.stdout).toBe('5\n');
-    expect([multiLine.pid, lowerCase.pid]).not.toContain(spare);
+    const special = await run(launcher, { command: 'env', args: [], cwd: '/', env: { ...ENV, IFS: ':' } });
+    expect(special.stdout).toContain('IFS=:\n');
+    expect([multiLine.pid, lowerCase.pid, special.pid]).not.toContain(spare);
     expect(launcher.sparePid).toBe(spare);
   });
 

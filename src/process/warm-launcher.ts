@@ -58,9 +58,9 @@ export class WarmLauncher {
   /** Removes this launcher's listeners from the spare, which the run's supervisor replaces. */
   #forget: (() => void) | undefined;
 
-  /** Starts the first spare now, so that even the first run finds one. */
+  /** Starts the first spare on the next turn of the event loop (not inside the caller's start-up), so that even the first run finds one. */
   constructor() {
-    this.#startSpare();
+    this.#scheduleSpare();
   }
 
   /** The pid of the spare ready to be taken, if one is. */

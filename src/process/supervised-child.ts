@@ -4,7 +4,6 @@ import type { ProcessCell } from '../domain/index.js';
 import { killCell, type Launch, launchInCell, spawnInCell } from './cell.js';
 import { escalateSignals, type SignalTarget } from './escalate-signals.js';
 import { isErrno, signalGroup } from './process-group.js';
-import type { WarmLauncher } from './warm-launcher.js';
 
 /**
  * After a child exits, how long its stdout and stderr are still read. By then its group and cell
@@ -40,8 +39,11 @@ export interface SupervisedChildOptions {
    * (the spawner helper).
    */
   readonly isSpawnedFromCell?: boolean;
-  /** Start it from this launcher's spare when it has one ready (see WarmLauncher), else spawn it. */
-  readonly launcher?: WarmLauncher | undefined;
+  /**
+   * A process already started for this launch (a spare taken from a WarmLauncher), supervised as
+   * if it were spawned here; `cell` must then be the cell it is in.
+   */
+  readonly adopt?: ChildProcess | undefined;
   readonly stdout: OutputSink;
   readonly stderr: OutputSink;
   /** A write to stdin failed other than by the child not reading it (EPIPE, ECONNRESET: its right). */
@@ -171,8 +173,8 @@ export class SupervisedChild implements SignalTarget {
 function startChild(options: SupervisedChildOptions): ChildProcess {
   const start = (launch: Launch): ChildProcess =>
     spawn(launch.command, [...launch.args], { cwd: launch.cwd, env: { ...launch.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  if (options.isSpawnedFromCell) return spawnInCell(options.cell, options.launch, start);
-  return options.launcher?.take(options.launch, options.cell) ?? start(launchInCell(options.cell, options.launch));
+  if (options.adopt !== undefined) return options.adopt;
+  return options.isSpawnedFromCell ? spawnInCell(options.cell, options.launch, start) : start(launchInCell(options.cell, options.launch));
 }
 
 /** A one-line description of how a child ended, for logs, alerts and results. */

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Launch, type OutputSink, SupervisedChild, WarmLauncher } from './index.js';
+import { type Containment, detectContainment, type Launch, type OutputSink, releaseCell, SupervisedChild, WarmLauncher } from './index.js';
 import { isAlive, killAll } from '../../test/support/processes.js';
 import { waitFor } from '../../test/support/wait.js';
 
@@ -24,8 +24,8 @@ function collect(): OutputSink & { text(): string } {
 }
 
 /** A launcher whose spare is up. */
-async function readyLauncher(): Promise<{ launcher: WarmLauncher; spare: number }> {
-  const launcher = new WarmLauncher();
+async function readyLauncher(containment?: Containment): Promise<{ launcher: WarmLauncher; spare: number }> {
+  const launcher = new WarmLauncher(containment);
   launchers.push(launcher);
   await waitFor(() => launcher.sparePid !== undefined);
   const spare = launcher.sparePid as number;
@@ -33,13 +33,16 @@ async function readyLauncher(): Promise<{ launcher: WarmLauncher; spare: number 
   return { launcher, spare };
 }
 
-async function run(launcher: WarmLauncher, launch: Launch, stdin = '') {
+/** Runs `launch` as the process runner does: from the spare when the launcher gives it, else spawned. */
+async function run(launcher: WarmLauncher, launch: Launch, stdin = '', containment?: Containment) {
   const stdout = collect();
   const stderr = collect();
-  const child = new SupervisedChild({ launch, launcher, stdout, stderr });
+  const warm = launcher.take(launch, containment);
+  const child = new SupervisedChild({ launch, adopt: warm?.child, cell: warm?.cell, stdout, stderr });
   child.endInput(stdin);
   const exit = await child.closed;
-  return { pid: child.pid, exit, stdout: stdout.text(), stderr: stderr.text() };
+  await releaseCell(warm?.cell);
+  return { pid: child.pid, exit, stdout: stdout.text(), stderr: stderr.text(), cell: warm?.cell };
 }
 
 describe('WarmLauncher', () => {
@@ -103,5 +106,20 @@ describe('WarmLauncher', () => {
     launcher.close();
     expect(launcher.sparePid).toBeUndefined();
     await waitFor(() => !isAlive(next));
+  });
+
+  const cgroup = process.platform === 'linux' ? detectContainment('auto') : { error: 'not Linux' };
+  const hasCgroup = 'containment' in cgroup && cgroup.containment.kind.startsWith('cgroup');
+  it.runIf(hasCgroup)('keeps its spare in a cell made ahead, which the run takes over, and refuses a run contained otherwise', async () => {
+    const containment = (cgroup as { containment: Containment }).containment;
+    const { launcher, spare } = await readyLauncher(containment);
+    const uncontained = await run(launcher, { command: 'sh', args: ['-c', 'echo free'], cwd: '/', env: ENV });
+    expect(uncontained.pid).not.toBe(spare);
+    const ran = await run(launcher, { command: 'cat', args: ['/proc/self/cgroup'], cwd: '/', env: ENV }, '', containment);
+    expect(ran.pid).toBe(spare);
+    expect(ran.cell?.kind).toBe(containment.kind);
+    const tag = ran.cell?.tag ?? '';
+    expect(ran.stdout.split('\n').some((line) => line.length > 0 && tag.endsWith(line.slice(line.lastIndexOf(':') + 1)))).toBe(true);
+    expect(existsSync(tag)).toBe(false); // removed after the run
   });
 });

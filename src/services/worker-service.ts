@@ -12,7 +12,8 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
   // Parameter files (clear secrets, perhaps) a crash left behind: each data dir has one worker.
   await sweepParameterFiles(parametersDir);
   const spawner = new Spawner(options.spawnerEntry === undefined ? {} : { entry: options.spawnerEntry });
-  const launcher = new WarmLauncher();
+  const containment = shared.containment();
+  const launcher = new WarmLauncher(containment);
   const runner = new ActionRunner({
     maxOutputBytes: config.worker.max_output_bytes,
     killGraceMs: config.worker.kill_grace_ms,
@@ -20,7 +21,7 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
     spawner,
     launcher,
     parametersDir,
-    containment: shared.containment(),
+    containment,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const worker = new WorkerService({ store, bus, log, config: config.worker, runner, workerId, apiUrl, catalog, secrets, credentials: shared.serviceTokens });

@@ -24,7 +24,6 @@ function contained(): { name: string; containment: Containment }[] {
 
 let packPath: string;
 let spawner: Spawner;
-let launcher: WarmLauncher;
 let nextId = 1;
 const escapees: number[] = [];
 
@@ -34,12 +33,10 @@ beforeAll(async () => {
   await writeFile(join(packPath, 'actions', 'escape.sh'), ESCAPE);
   await writeFile(join(packPath, 'actions', 'escape-and-wait.sh'), `${ESCAPE}sleep 300\n`);
   spawner = new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false });
-  launcher = new WarmLauncher();
 });
 
 afterAll(async () => {
   spawner.close();
-  launcher.close();
   for (const pid of escapees) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); // only left when a test failed
   await rm(packPath, { recursive: true, force: true });
 });
@@ -69,6 +66,12 @@ function action(entryPoint: string): Action {
 }
 
 describe.each(contained())('ActionRunner with $name containment', ({ containment }) => {
+  let launcher: WarmLauncher;
+  beforeAll(() => {
+    launcher = new WarmLauncher(containment);
+  });
+  afterAll(() => launcher.close());
+
   describe.each(['in-process spawn', 'warm launcher', 'spawner helper'] as const)('%s', (mode) => {
     const run = (entryPoint: string, timeoutSeconds: number) => {
       const executionId = nextId++;

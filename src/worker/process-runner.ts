@@ -48,8 +48,6 @@ interface Prepared {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: string;
-  /** Holds the action and all it starts; killed when the action's process exits, removed after the run. */
-  readonly cell: ProcessCell | undefined;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -73,6 +71,8 @@ class ProcessRun {
   #timeoutTimer: NodeJS.Timeout | undefined;
   /** The action's process (its group), once started: here, or in the spawner helper. */
   #target: SignalTarget | undefined;
+  /** The cell the action runs in, once it has one: made for it, or the warm spare's. Removed after the run. */
+  #cell: ProcessCell | undefined;
   /** Output captured by the spawner helper, which replaces the local captures. */
   #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
@@ -134,24 +134,21 @@ class ProcessRun {
     const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
     const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
-    let cell: ProcessCell | undefined;
-    try {
-      cell = this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
-    } catch (error) {
-      await delivery.cleanup();
-      throw error;
-    }
     return {
       launch: resolution.launch,
       cwd: join(packPath, 'actions'),
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
-      cell,
       cleanup: async () => {
-        await releaseCell(cell);
+        await releaseCell(this.#cell);
         await delivery.cleanup();
       },
     };
+  }
+
+  /** A new cell for this run (none without containment); throws when it cannot be made. */
+  #createCell(): ProcessCell | undefined {
+    return this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
   }
 
   /** Starts the action here or through the spawner helper (see Spawner.claimLocalStart); resolves once it has exited. */
@@ -169,17 +166,21 @@ class ProcessRun {
 
   /** Runs the action as a child of this process; resolves once its output has been read. */
   #spawnHere(prepared: Prepared): Promise<ChildExit> {
+    const launch = { ...prepared.launch, cwd: prepared.cwd, env: prepared.env };
+    // A spare comes in a cell of its own, made (and joined) before this run: it becomes the run's.
+    const warm = this.#opts.launcher?.take(launch, this.#opts.containment);
+    this.#cell = warm ? warm.cell : this.#createCell();
     const child = new SupervisedChild({
-      launch: { ...prepared.launch, cwd: prepared.cwd, env: prepared.env },
-      cell: prepared.cell,
-      launcher: this.#opts.launcher,
+      launch,
+      cell: this.#cell,
+      adopt: warm?.child,
       stdout: this.#stdout,
       stderr: this.#stderr,
       onStdinError: (error) => this.#stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`)),
     });
     if (child.pid !== undefined) {
       this.#target = child;
-      this.#req.onSpawn?.(child.pid, prepared.cell);
+      this.#req.onSpawn?.(child.pid, this.#cell);
       child.endInput(prepared.stdin);
       this.#armTimeout();
     }
@@ -188,13 +189,15 @@ class ProcessRun {
 
   /** The same run, with the process started, fed and captured by the spawner helper. */
   async #spawnViaHelper(spawner: Spawner, prepared: Prepared): Promise<ChildExit> {
+    const cell = this.#createCell();
+    this.#cell = cell;
     const spawned = spawner.spawn({
       command: prepared.launch.command,
       args: prepared.launch.args,
       cwd: prepared.cwd,
       env: prepared.env,
       stdin: prepared.stdin,
-      ...(prepared.cell ? { cell: prepared.cell } : {}),
+      ...(cell ? { cell } : {}),
       maxOutputBytes: this.#opts.maxOutputBytes,
     });
     const pid = await spawned.pid;
@@ -211,7 +214,7 @@ class ProcessRun {
         },
         exited: spawned.exit,
       };
-      this.#req.onSpawn?.(pid, prepared.cell);
+      this.#req.onSpawn?.(pid, cell);
       this.#armTimeout();
       // A cancel that came while the helper was starting it takes effect now.
       if (this.#stopReason !== undefined) this.#escalate(this.#target);
@@ -220,7 +223,7 @@ class ProcessRun {
       // The helper died with the action running: end the action's group and cell here, then fail the run.
       hasExited = true;
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-      killCell(prepared.cell);
+      killCell(cell);
       throw error;
     });
     hasExited = true;

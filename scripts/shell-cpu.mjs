@@ -9,6 +9,11 @@
 //
 //   node scripts/shell-cpu.mjs [--action core.echo] [--count 300] [--concurrency 16] [--params '{"message":"hi"}']
 //   node scripts/shell-cpu.mjs --timer-seconds 15
+// With --jitter and --timer-seconds N, the rule runs core.shell `date +%s.%N >> <file>` every second
+// (the peers harness's timer phase) and it prints the stdev and max deviation of the intervals.
+// With --webhook, the executions come from `POST /api/v1/webhooks/<url>?wait=30` instead (a rule
+// running core.shell `echo <n>`, as the bench's webhook group), each loop sending its next request
+// when the answer came; --cpu-prof <dir> runs `attune up` under `node --cpu-prof`.
 /* global console, fetch, performance, process, setTimeout */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +30,10 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     params: { type: 'string' },
     'timer-seconds': { type: 'string', default: '0' },
+    webhook: { type: 'boolean', default: false },
+    jitter: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    dist: { type: 'string' },
   },
 });
 const DEFAULT_PARAMS = { 'core.echo': { message: 'hello' }, 'core.shell': { cmd: 'echo hello' } };
@@ -62,10 +71,14 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'attune-shell-cpu-'));
 // eslint-disable-next-line no-restricted-syntax
 const env = { ...process.env, ATTUNE__SERVER__PORT: '0' };
 delete env.ATTUNE_HOME;
-const child = spawn(path.join(root, 'dist', 'cli', 'bin.js'), ['up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+// --dist: another build to compare with (a copy of dist/ made from another commit).
+const bin = path.join(values.dist ?? path.join(root, 'dist'), 'cli', 'bin.js');
+const profDir = values['cpu-prof'];
+const [command, args] = profDir ? [process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, bin]] : [bin, []];
+const child = spawn(command, [...args, 'up', '--home', home], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 process.on('exit', () => {
   child.kill('SIGTERM');
-  rmSync(home, { recursive: true, force: true });
+  if (!profDir) rmSync(home, { recursive: true, force: true });
 });
 
 let api;
@@ -115,11 +128,77 @@ async function burst(n) {
   }
 }
 
+/** `n` `?wait` webhook requests, `concurrency` loops each sending its next when its answer came. */
+async function webhookBurst(n) {
+  let next = 0;
+  let failed = 0;
+  const loop = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const answer = await call('POST', '/api/v1/webhooks/shell-cpu?wait=30', { n: i });
+      if (answer.data.executions?.[0]?.result?.stdout !== `${i}\n`) failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  if (failed > 0) throw new Error(`${failed} webhook answers without their output`);
+  return n;
+}
+const run = values.webhook ? webhookBurst : burst;
+if (values.webhook) {
+  await call('POST', '/api/v1/rules', {
+    ref: 'examples.shell_cpu_webhook',
+    trigger_ref: 'core.webhook',
+    trigger_params: { url: 'shell-cpu' },
+    action_ref: 'core.shell',
+    action_params: { cmd: 'echo {{ event.payload.body.n }}' },
+    enabled: true,
+  });
+}
+
 /** Pids of `pid` and all its descendants. */
 const treeOf = (pid) => [pid, ...childrenOf(pid).flatMap(treeOf)];
 const rssMb = (pid) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) / 1024;
 
 const timerSeconds = Number(values['timer-seconds']);
+if (timerSeconds > 0 && values.jitter) {
+  const file = path.join(home, 'ticks.txt');
+  await call('POST', '/api/v1/rules', {
+    ref: 'examples.shell_cpu_jitter',
+    trigger_ref: 'core.intervaltimer',
+    trigger_params: { interval: 1 },
+    action_ref: 'core.shell',
+    action_params: { cmd: `date +%s.%N >> ${file}` },
+    enabled: true,
+  });
+  await sleep(timerSeconds * 1000 + 500);
+  const ticks = readFileSync(file, 'utf8').trim().split('\n').map(Number).slice(1); // the first run may find things cold
+  const intervals = ticks.slice(1).map((t, i) => (t - ticks[i]) * 1000);
+  const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+  const stdev = Math.sqrt(intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / intervals.length);
+  const maxDev = Math.max(...intervals.map((x) => Math.abs(x - 1000)));
+  const r2 = (x) => Number(x.toFixed(2));
+  // Where each run's delay after its instant arose (ms, server clock, ms precision), run by run in order.
+  const executions = (await call('GET', '/api/v1/executions?rule_ref=examples.shell_cpu_jitter&limit=200')).data.sort((a, b) => a.id - b.id);
+  const events = new Map((await call('GET', '/api/v1/events?rule_ref=examples.shell_cpu_jitter&limit=200')).data.map((e) => [e.id, e]));
+  const all = readFileSync(file, 'utf8').trim().split('\n').map(Number);
+  const steps = { fired: [], stored: [], started: [], ran: [] };
+  executions.forEach((execution, i) => {
+    const event = events.get(execution.event_id);
+    if (!event || all[i] === undefined) return;
+    const scheduled = Date.parse(event.payload.scheduled_at);
+    steps.fired.push(Date.parse(event.payload.fired_at) - scheduled);
+    steps.stored.push(Date.parse(event.created) - scheduled);
+    steps.started.push(Date.parse(execution.started_at) - scheduled);
+    steps.ran.push(all[i] * 1000 - scheduled);
+  });
+  const summary = (xs) => {
+    const sorted = xs.slice(1).sort((a, b) => a - b);
+    return { p50: r2(sorted[Math.floor(sorted.length / 2)]), max: r2(sorted[sorted.length - 1]) };
+  };
+  const after_instant_ms = Object.fromEntries(Object.entries(steps).map(([step, xs]) => [step, summary(xs)]));
+  const label = values.dist ?? 'dist';
+  console.log(JSON.stringify({ dist: label, action: 'core.shell date (1 s timer)', intervals: intervals.length, stdev_interval_ms: r2(stdev), max_dev_ms: r2(maxDev), mean_interval_ms: r2(mean), after_instant_ms }));
+  process.exit(0);
+}
 if (timerSeconds > 0) {
   await call('POST', '/api/v1/rules', {
     ref: 'examples.shell_cpu_tick',
@@ -136,14 +215,14 @@ if (timerSeconds > 0) {
   process.exit(0);
 }
 
-await burst(20); // warm-up: starts the spawner helper, JIT-compiles the hot path
+await run(20); // warm-up: starts the spawner helper, JIT-compiles the hot path
 const helpers = childrenOf(api.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawner'));
 const helper = helpers[0];
 const mainBefore = cpuOf(api.pid);
 const helperBefore = helper === undefined ? undefined : cpuOf(helper);
 const selfBefore = process.cpuUsage();
 const startedAt = performance.now();
-await burst(count);
+await run(count);
 const seconds = (performance.now() - startedAt) / 1000;
 const mainAfter = cpuOf(api.pid);
 const helperAfter = helper === undefined ? undefined : cpuOf(helper);
@@ -154,7 +233,7 @@ const per = (ms) => Number((ms / count).toFixed(2));
 // Without a helper, actions are children of attune up itself: their CPU is its cutime+cstime.
 const actionsMs = helper === undefined ? mainAfter.children - mainBefore.children : helperAfter.children - helperBefore.children;
 const report = {
-  action,
+  action: values.webhook ? 'core.shell (webhook ?wait)' : action,
   count,
   concurrency,
   failed,

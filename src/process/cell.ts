@@ -134,7 +134,7 @@ export async function releaseCell(cell: ProcessCell | undefined): Promise<boolea
 }
 
 /** Whether execvp would find `command` and be allowed to run it, as spawn() decides. */
-function isExecutable(command: string, cwd: string, searchPath: string | undefined): boolean {
+export function isExecutable(command: string, cwd: string, searchPath: string | undefined): boolean {
   const candidates = command.includes('/')
     ? [path.resolve(cwd, command)]
     : (searchPath ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.resolve(cwd, dir, command));

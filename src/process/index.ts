@@ -37,3 +37,4 @@ export {
   type OutputSink,
   type SupervisedChildOptions,
 } from './supervised-child.js';
+export { WarmLauncher } from './warm-launcher.js';

@@ -39,6 +39,11 @@ export interface SupervisedChildOptions {
    * (the spawner helper).
    */
   readonly isSpawnedFromCell?: boolean;
+  /**
+   * A process already started for this launch (a spare taken from a WarmLauncher), supervised as
+   * if it were spawned here; `cell` must then be the cell it is in.
+   */
+  readonly adopt?: ChildProcess | undefined;
   readonly stdout: OutputSink;
   readonly stderr: OutputSink;
   /** A write to stdin failed other than by the child not reading it (EPIPE, ECONNRESET: its right). */
@@ -168,6 +173,7 @@ export class SupervisedChild implements SignalTarget {
 function startChild(options: SupervisedChildOptions): ChildProcess {
   const start = (launch: Launch): ChildProcess =>
     spawn(launch.command, [...launch.args], { cwd: launch.cwd, env: { ...launch.env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (options.adopt !== undefined) return options.adopt;
   return options.isSpawnedFromCell ? spawnInCell(options.cell, options.launch, start) : start(launchInCell(options.cell, options.launch));
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, WorkerService, offeredRuntimes, sweepParameterFiles } from '../worker/index.js';
 import type { RunningService, SharedParts } from './service-kit.js';
 
@@ -11,13 +12,16 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
   // Parameter files (clear secrets, perhaps) a crash left behind: each data dir has one worker.
   await sweepParameterFiles(parametersDir);
   const spawner = new Spawner(options.spawnerEntry === undefined ? {} : { entry: options.spawnerEntry });
+  const containment = shared.containment();
+  const launcher = new WarmLauncher(containment);
   const runner = new ActionRunner({
     maxOutputBytes: config.worker.max_output_bytes,
     killGraceMs: config.worker.kill_grace_ms,
     baseEnv: options.baseEnv,
     spawner,
+    launcher,
     parametersDir,
-    containment: shared.containment(),
+    containment,
   });
   const workerId = config.worker.id || `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   // A runtime this host cannot run is not offered: its actions go to another worker, or wait for one.
@@ -28,6 +32,7 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
   const stop = async () => {
     await worker.stop();
     spawner.close();
+    launcher.close();
   };
   return { name: 'worker', stop };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Action, ProcessCell } from '../domain/index.js';
 import { actionId } from '../domain/index.js';
-import { type Containment, detectContainment } from '../process/index.js';
+import { type Containment, detectContainment, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner } from './index.js';
 import { isAlive } from '../../test/support/processes.js';
 
@@ -66,11 +66,18 @@ function action(entryPoint: string): Action {
 }
 
 describe.each(contained())('ActionRunner with $name containment', ({ containment }) => {
-  describe.each(['in-process spawn', 'spawner helper'] as const)('%s', (mode) => {
+  let launcher: WarmLauncher;
+  beforeAll(() => {
+    launcher = new WarmLauncher(containment);
+  });
+  afterAll(() => launcher.close());
+
+  describe.each(['in-process spawn', 'warm launcher', 'spawner helper'] as const)('%s', (mode) => {
     const run = (entryPoint: string, timeoutSeconds: number) => {
       const executionId = nextId++;
       const cells: (ProcessCell | undefined)[] = [];
-      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: process.env, containment, ...(mode === 'spawner helper' ? { spawner } : {}) });
+      const via = mode === 'spawner helper' ? { spawner } : mode === 'warm launcher' ? { launcher } : {};
+      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 100, baseEnv: process.env, containment, ...via });
       const running = runner.start({
         executionId,
         action: action(entryPoint),

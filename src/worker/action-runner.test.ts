@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Action } from '../domain/index.js';
 import { actionId } from '../domain/index.js';
-import { findExecutable } from '../process/index.js';
+import { findExecutable, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
@@ -50,11 +50,18 @@ const SCRIPTS: Record<string, string> = {
 };
 
 let packPath: string;
-/** Every test runs twice: spawning from this process, and through the spawner helper process. */
-const MODES = ['in-process spawn', 'spawner helper'] as const;
+/** Every test runs three times: spawning from this process, from a spare started ahead (WarmLauncher), and through the spawner helper process. */
+const MODES = ['in-process spawn', 'warm launcher', 'spawner helper'] as const;
 let spawner: Spawner | undefined;
+let launcher: WarmLauncher | undefined;
 const runner = (maxOutputBytes = 64 * 1024): ActionRunner =>
-  new ActionRunner({ maxOutputBytes, killGraceMs: 300, baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' }, ...(spawner ? { spawner } : {}) });
+  new ActionRunner({
+    maxOutputBytes,
+    killGraceMs: 300,
+    baseEnv: { ...process.env, SECRET_FROM_WORKER: 'leak' },
+    ...(spawner ? { spawner } : {}),
+    ...(launcher ? { launcher } : {}),
+  });
 
 beforeAll(async () => {
   packPath = await mkdtemp(join(tmpdir(), 'attune-worker-test-'));
@@ -117,10 +124,13 @@ const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefi
 describe.each(MODES)('%s', (mode) => {
   beforeAll(() => {
     spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
+    launcher = mode === 'warm launcher' ? new WarmLauncher() : undefined;
   });
   afterAll(() => {
     spawner?.close();
     spawner = undefined;
+    launcher?.close();
+    launcher = undefined;
   });
 
   describe('ActionRunner runners', () => {
@@ -298,8 +308,6 @@ describe('ActionRunner after the action exits', () => {
   }
 
   // Spawned from this process, the runner sees the exit itself and drains the output after it.
-  // Through the spawner helper there is no such window: the helper reports the exit with the
-  // drained output, so the run ends for the worker when `done` settles.
   it('ignores a cancel that comes while the output of an exited action still drains', async () => {
     const holderFile = join(packPath, 'actions', 'holder.pid');
     await rm(holderFile, { force: true });
@@ -327,6 +335,34 @@ describe('ActionRunner after the action exits', () => {
       vi.useRealTimers();
     }
   });
+
+  // Through the spawner helper the window is wider: the helper sees the exit, drains the output,
+  // and only then tells the worker, which meanwhile still takes the action for running.
+  it('ignores a cancel that comes after the spawner helper saw the exit, before it reported it', async () => {
+    const holderFile = join(packPath, 'actions', 'holder.pid');
+    await rm(holderFile, { force: true });
+    const helper = new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false });
+    let holder = 0;
+    try {
+      let actionPid = 0;
+      const viaHelper = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, spawner: helper });
+      const running = viaHelper.start({ ...request({ entryPoint: 'exits-holding-output.sh' }), onSpawn: (pid) => (actionPid = pid) });
+      await waitFor(() => pidIn(holderFile) > 0);
+      holder = pidIn(holderFile);
+      // Reaped: the action's group is gone, and the helper waits for the output the holder keeps
+      // open (OUTPUT_DRAIN_MS at most) before it reports the exit.
+      await waitFor(() => actionPid > 0 && isReaped(actionPid), 1);
+      running.cancel();
+      killAll([holder]);
+      const outcome = await running.done;
+      expect(outcome.status).toBe('completed');
+      expect(outcome.result).toMatchObject({ exit_code: 0, stdout: 'done\n' });
+      expect(outcome.result.error).toBeUndefined();
+    } finally {
+      killAll([holder]);
+      helper.close();
+    }
+  });
 });
 
 describe('ActionRunner with a spawner that may start lone runs here (the default)', () => {
@@ -347,6 +383,31 @@ describe('ActionRunner with a spawner that may start lone runs here (the default
       expect((await first.done).status).toBe('completed');
     } finally {
       helperMayStart.close();
+    }
+  });
+
+  it('starts a lone run from a warm spare here even while the helper runs', async () => {
+    const helperMayStart = new Spawner({ entry: inject('spawnerEntry') });
+    const launcher = new WarmLauncher();
+    try {
+      const runner = new ActionRunner({ maxOutputBytes: 1024, killGraceMs: 300, baseEnv: process.env, spawner: helperMayStart, launcher });
+      let isFirstSpawned = false;
+      const first = runner.start({ ...request({ entryPoint: 'slow.sh' }), onSpawn: () => (isFirstSpawned = true) });
+      await waitFor(() => isFirstSpawned);
+      const beside = await runner.start(request({ entryPoint: 'ppid.sh' })).done;
+      expect(beside.result.stdout).toBe(`${helperMayStart.helperPid}\n`);
+      expect((await first.done).status).toBe('completed');
+
+      await waitFor(() => launcher.sparePid !== undefined);
+      const spare = launcher.sparePid;
+      let lonePid: number | undefined;
+      const lone = await runner.start({ ...request({ entryPoint: 'ppid.sh' }), onSpawn: (pid) => (lonePid = pid) }).done;
+      expect(helperMayStart.helperPid).toBeGreaterThan(0);
+      expect(lone.result.stdout).toBe(`${process.pid}\n`);
+      expect(lonePid).toBe(spare);
+    } finally {
+      helperMayStart.close();
+      launcher.close();
     }
   });
 });

@@ -17,10 +17,12 @@ import {
   signalGroup,
   STOP_SIGNALS,
   SupervisedChild,
+  type WarmLauncher,
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
 import { prepareParameterDelivery } from './runners/parameter-delivery.js';
+import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
 
@@ -37,6 +39,8 @@ export interface ProcessRunnerOptions {
   readonly parametersDir?: string;
   /** Where each action and everything it starts is kept, to be ended with it (default: the process group alone). */
   readonly containment?: Containment;
+  /** Starts runs spawned in this process from a spare process started ahead of time (see WarmLauncher). */
+  readonly launcher?: WarmLauncher;
 }
 
 interface Prepared {
@@ -44,8 +48,6 @@ interface Prepared {
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: string;
-  /** Holds the action and all it starts; killed when the action's process exits, removed after the run. */
-  readonly cell: ProcessCell | undefined;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -69,9 +71,15 @@ class ProcessRun {
   #timeoutTimer: NodeJS.Timeout | undefined;
   /** The action's process (its group), once started: here, or in the spawner helper. */
   #target: SignalTarget | undefined;
+  /** The cell the action runs in, once it has one: made for it, or the warm spare's. Removed after the run. */
+  #cell: ProcessCell | undefined;
   /** Output captured by the spawner helper, which replaces the local captures. */
   #captured: { readonly stdout: string; readonly stderr: string } | undefined;
   #stopReason: StopReason | undefined;
+  /** When the stop was asked for (monotonicUs), to compare with when the helper saw the exit. */
+  #stopRequestedAtUs = 0;
+  /** Whether the first signal of the stop found the action's process group gone (helper runs only). */
+  #isStopTooLate: boolean | undefined;
   #startedAt = 0;
 
   constructor(req: RunRequest, runnerType: ProcessRunnerType, opts: ProcessRunnerOptions) {
@@ -88,6 +96,7 @@ class ProcessRun {
   requestStop(reason: StopReason): void {
     if (this.#stopReason !== undefined || this.#target?.hasExited === true) return;
     this.#stopReason = reason;
+    this.#stopRequestedAtUs = monotonicUs();
     // Before spawn there is nothing to signal: #run checks #stopReason before and after spawning.
     if (this.#target !== undefined) this.#escalate(this.#target);
   }
@@ -125,31 +134,28 @@ class ProcessRun {
     const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
     const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
-    let cell: ProcessCell | undefined;
-    try {
-      cell = this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
-    } catch (error) {
-      await delivery.cleanup();
-      throw error;
-    }
     return {
       launch: resolution.launch,
       cwd: join(packPath, 'actions'),
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
-      cell,
       cleanup: async () => {
-        await releaseCell(cell);
+        await releaseCell(this.#cell);
         await delivery.cleanup();
       },
     };
+  }
+
+  /** A new cell for this run (none without containment); throws when it cannot be made. */
+  #createCell(): ProcessCell | undefined {
+    return this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
   }
 
   /** Starts the action here or through the spawner helper (see Spawner.claimLocalStart); resolves once it has exited. */
   async #spawn(prepared: Prepared): Promise<ChildExit> {
     const spawner = this.#opts.spawner;
     if (spawner === undefined) return this.#spawnHere(prepared);
-    const release = spawner.claimLocalStart();
+    const release = spawner.claimLocalStart(this.#opts.launcher?.sparePid !== undefined);
     if (release === undefined) return this.#spawnViaHelper(spawner, prepared);
     try {
       return await this.#spawnHere(prepared);
@@ -160,16 +166,21 @@ class ProcessRun {
 
   /** Runs the action as a child of this process; resolves once its output has been read. */
   #spawnHere(prepared: Prepared): Promise<ChildExit> {
+    const launch = { ...prepared.launch, cwd: prepared.cwd, env: prepared.env };
+    // A spare comes in a cell of its own, made (and joined) before this run: it becomes the run's.
+    const warm = this.#opts.launcher?.take(launch, this.#opts.containment);
+    this.#cell = warm ? warm.cell : this.#createCell();
     const child = new SupervisedChild({
-      launch: { ...prepared.launch, cwd: prepared.cwd, env: prepared.env },
-      cell: prepared.cell,
+      launch,
+      cell: this.#cell,
+      adopt: warm?.child,
       stdout: this.#stdout,
       stderr: this.#stderr,
       onStdinError: (error) => this.#stderr.push(Buffer.from(`[attune: could not write parameters: ${error.message}]\n`)),
     });
     if (child.pid !== undefined) {
       this.#target = child;
-      this.#req.onSpawn?.(child.pid, prepared.cell);
+      this.#req.onSpawn?.(child.pid, this.#cell);
       child.endInput(prepared.stdin);
       this.#armTimeout();
     }
@@ -178,13 +189,15 @@ class ProcessRun {
 
   /** The same run, with the process started, fed and captured by the spawner helper. */
   async #spawnViaHelper(spawner: Spawner, prepared: Prepared): Promise<ChildExit> {
+    const cell = this.#createCell();
+    this.#cell = cell;
     const spawned = spawner.spawn({
       command: prepared.launch.command,
       args: prepared.launch.args,
       cwd: prepared.cwd,
       env: prepared.env,
       stdin: prepared.stdin,
-      ...(prepared.cell ? { cell: prepared.cell } : {}),
+      ...(cell ? { cell } : {}),
       maxOutputBytes: this.#opts.maxOutputBytes,
     });
     const pid = await spawned.pid;
@@ -192,13 +205,16 @@ class ProcessRun {
     if (pid !== undefined) {
       // The helper only spawns: this process signals the action's group itself.
       this.#target = {
-        signal: (signal) => signalGroup(pid, signal),
+        signal: (signal) => {
+          const isDelivered = signalGroup(pid, signal);
+          this.#isStopTooLate ??= !isDelivered;
+        },
         get hasExited() {
           return hasExited;
         },
         exited: spawned.exit,
       };
-      this.#req.onSpawn?.(pid, prepared.cell);
+      this.#req.onSpawn?.(pid, cell);
       this.#armTimeout();
       // A cancel that came while the helper was starting it takes effect now.
       if (this.#stopReason !== undefined) this.#escalate(this.#target);
@@ -207,10 +223,15 @@ class ProcessRun {
       // The helper died with the action running: end the action's group and cell here, then fail the run.
       hasExited = true;
       if (pid !== undefined) signalGroup(pid, 'SIGKILL');
-      killCell(prepared.cell);
+      killCell(cell);
       throw error;
     });
     hasExited = true;
+    // The stop came after the action had exited (its group was gone, or the helper saw the exit
+    // first) and stopped nothing: the run ends as the action ended it, as it does when this process
+    // sees the exit first. Before the helper tells, this process cannot know: hence both checks.
+    const isSeenBeforeStop = exited.exitedAtUs !== undefined && exited.exitedAtUs < this.#stopRequestedAtUs;
+    if (this.#isStopTooLate === true || isSeenBeforeStop) this.#stopReason = undefined;
     this.#captured = { stdout: exited.stdout, stderr: exited.stderr };
     const spawnError = exited.spawnError && Object.assign(new Error(exited.spawnError.message), { code: exited.spawnError.code });
     return { code: exited.code, signal: exited.signal, ...(spawnError ? { spawnError } : {}) };

@@ -44,6 +44,12 @@ export interface Exited {
   readonly stdout: string;
   readonly stderr: string;
   readonly spawnError?: { readonly code: string; readonly message: string };
+  /**
+   * When the helper saw the process exit, on the machine's monotonic clock (see monotonicUs),
+   * which both processes share: a stop the worker asked for after this instant came too late to
+   * have any effect, and must not turn the run into `cancelled` or `timeout`.
+   */
+  readonly exitedAtUs?: number;
 }
 
 export type SpawnerReply = Ready | Spawned | Exited;
@@ -68,6 +74,15 @@ const isCell = (value: unknown): boolean =>
 const isExitCode = (value: unknown): boolean => value === null || Number.isInteger(value);
 const isSignal = (value: unknown): boolean => value === null || (isString(value) && /^SIG[A-Z0-9]+$/.test(value));
 const isSpawnError = (value: unknown): boolean => value === undefined || (isRecord(value) && isString(value.code) && isString(value.message));
+const isInstant = (value: unknown): boolean => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
+
+/**
+ * Now, in µs, on CLOCK_MONOTONIC (libuv's hrtime): one clock for every process of the machine,
+ * unlike performance.now(), whose origin is each process's start.
+ */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
 
 /** The first field of `message` that `checks` refuse, named for the error. */
 function firstBadField(message: Fields, checks: Readonly<Record<string, (value: unknown) => boolean>>): string | undefined {
@@ -77,7 +92,7 @@ function firstBadField(message: Fields, checks: Readonly<Record<string, (value: 
 const REPLY_FIELDS = {
   ready: {},
   spawned: { id: isId, pid: isId },
-  exit: { id: isId, code: isExitCode, signal: isSignal, stdout: isString, stderr: isString, spawnError: isSpawnError },
+  exit: { id: isId, code: isExitCode, signal: isSignal, stdout: isString, stderr: isString, spawnError: isSpawnError, exitedAtUs: isInstant },
 } as const satisfies Record<SpawnerReply['type'], Readonly<Record<string, (value: unknown) => boolean>>>;
 
 const REQUEST_FIELDS = {

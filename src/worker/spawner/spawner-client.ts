@@ -99,10 +99,14 @@ export class Spawner {
    * action is in flight, one fork of the worker costs less than a helper of ~44 MB kept for it (a
    * rule on a 1 s timer would keep a helper alive for ever, and the idle tree over 100 MB). As soon
    * as a second action runs beside it, the helper starts and takes the spawns off the worker's event
-   * loop. Returns the release to call once that run's process has exited, or undefined: use spawn().
+   * loop. `isWarm`: the worker has a process started ahead for it (WarmLauncher), so the run waits
+   * for no fork at all, which beats even an idle helper's round trip: a lone run is then started
+   * here while the helper still runs. Returns the release to call once that run's process has
+   * exited, or undefined: use spawn().
    */
-  claimLocalStart(): (() => void) | undefined {
-    if (!this.#isLocalStartAllowed || this.#helper !== undefined || this.#pending.size > 0 || this.#localRuns > 0) return undefined;
+  claimLocalStart(isWarm = false): (() => void) | undefined {
+    if (!this.#isLocalStartAllowed || this.#pending.size > 0 || this.#localRuns > 0) return undefined;
+    if (this.#helper !== undefined && !isWarm) return undefined;
     this.#localRuns++;
     let isReleased = false;
     return () => {

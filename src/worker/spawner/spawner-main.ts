@@ -11,7 +11,7 @@
 import type { ProcessCell } from '../../domain/index.js';
 import { killCell, signalGroup, SupervisedChild } from '../../process/index.js';
 import { OutputCapture } from '../output-capture.js';
-import { type Exited, HELPER_EXIT_CODES, parseRequest, type SpawnerReply, type SpawnRequest } from './protocol.js';
+import { type Exited, HELPER_EXIT_CODES, monotonicUs, parseRequest, type SpawnerReply, type SpawnRequest } from './protocol.js';
 
 /** The cell of each running action, by pid (undefined where there is no containment). */
 const running = new Map<number, ProcessCell | undefined>();
@@ -48,9 +48,13 @@ function start(request: SpawnRequest): void {
     send({ type: 'spawned', id: request.id, pid });
     child.endInput(request.stdin);
   }
+  // Seen as it happens, not when the output has drained: a stop the worker asks for meanwhile is too late.
+  let exitedAtUs: number | undefined;
+  void child.exited.then(() => (exitedAtUs = monotonicUs()));
   void child.closed.then(({ code, signal, spawnError }) => {
     if (pid !== undefined) running.delete(pid);
-    finish({ code, signal, ...(spawnError ? { spawnError: { code: spawnError.code ?? 'error', message: spawnError.message } } : {}) });
+    const failure = spawnError ? { spawnError: { code: spawnError.code ?? 'error', message: spawnError.message } } : {};
+    finish({ code, signal, ...failure, ...(exitedAtUs === undefined ? {} : { exitedAtUs }) });
   });
 }
 

@@ -11,6 +11,10 @@ const SensorStatusDto = Type.Object({
   instances: Type.Integer(),
   /** Runs inside Attune (pid null) rather than as a process of its own: the core timer sensor by default. */
   in_process: Type.Boolean(),
+  /** The sensor service that reported this status (distributed mode); null when the API's own process runs the sensors. */
+  service: NullableString,
+  /** When that service was last known alive; a sensor whose service is gone shows `stopped` since then. Null as `service`. */
+  seen_at: NullableString,
 });
 export type SensorStatusJson = Static<typeof SensorStatusDto>;
 

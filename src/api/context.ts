@@ -4,7 +4,7 @@ import type { EventOutcomes, ExecutionQueries, ExecutionRequests, InquiryService
 import type { PackCatalog, PackQueries, PackRegistry } from '../packs/index.js';
 import type { EnforcementQueries, RuleService } from '../rules/index.js';
 import type { KeyService } from '../secrets/index.js';
-import type { EventIngest, EventQueries, SensorService } from '../sensors/index.js';
+import type { EventIngest, EventQueries, SensorStatusSource } from '../sensors/index.js';
 import type { WorkerQueries } from '../worker/index.js';
 import type { Readiness } from './readiness.js';
 
@@ -39,8 +39,8 @@ export interface ApiContext {
   readonly eventQueries: EventQueries;
   /** The key datastore: values sealed, shown only to who may read them. */
   readonly keys: KeyService;
-  /** The sensor processes' status and logs. */
-  readonly sensors: Pick<SensorService, 'statusOf' | 'logs'>;
+  /** The sensor processes' status and logs: from this process's sensor service, or from the database. */
+  readonly sensors: SensorStatusSource;
   /** Names of the services this process runs, reported by /health. */
   readonly services: readonly string[];
   /** /health answers 503 `ERR_NOT_READY` until every service runs. */

@@ -4,3 +4,4 @@ export { type SensorCredentials, SensorService, type SensorServiceOptions, type 
 export type { SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
 export { EventQueries } from './event-queries.js';
 export { type LeaderWork, SENSOR_LEASE, SensorLeadership, type SensorLeadershipOptions } from './sensor-leadership.js';
+export { localSensorStatus, type SensorStatusSource, type SensorStatusView, StoredSensorStatus } from './sensor-status-source.js';

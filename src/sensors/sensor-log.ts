@@ -13,6 +13,8 @@ export interface SensorLogOptions {
   readonly fileMaxFiles?: number;
   /** Told when the file cannot be written, once per failure streak; memory logging goes on. */
   readonly onFileError: (err: Error) => void;
+  /** Told after each line is kept (it must be cheap: it runs for every line). */
+  readonly onAdd?: () => void;
 }
 
 const DEFAULT_FILE_MAX_BYTES = 1_048_576;
@@ -27,12 +29,14 @@ export class SensorLog {
   readonly #capacity: number;
   readonly #entries: (SensorLogEntry | undefined)[];
   readonly #file: LogFile | undefined;
+  readonly #onAdd: (() => void) | undefined;
   #next = 0;
   #size = 0;
 
   constructor(options: SensorLogOptions) {
     this.#capacity = Math.max(1, Math.floor(options.capacity));
     this.#entries = new Array<SensorLogEntry | undefined>(this.#capacity);
+    this.#onAdd = options.onAdd;
     this.#file =
       options.file === undefined
         ? undefined
@@ -54,6 +58,7 @@ export class SensorLog {
     this.#next = (this.#next + 1) % this.#capacity;
     this.#size = Math.min(this.#size + 1, this.#capacity);
     this.#file?.write(`${entry.at} ${entry.stream} ${entry.line}\n`);
+    this.#onAdd?.();
     return entry;
   }
 

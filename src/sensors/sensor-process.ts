@@ -95,7 +95,13 @@ export class SensorProcess {
       capacity: this.#opts.logLines,
       ...(options.logFile === undefined ? {} : { file: options.logFile, fileMaxBytes: options.logFileMaxBytes, fileMaxFiles: options.logFileMaxFiles }),
       onFileError: (err) => this.#log.warn({ err, logFile: options.logFile }, 'sensor log file not writable'),
+      onAdd: () => this.#opts.onChange?.('logs'),
     });
+  }
+
+  #setState(state: SensorState): void {
+    this.#state = state;
+    this.#opts.onChange?.('status');
   }
 
   /**
@@ -107,6 +113,7 @@ export class SensorProcess {
     const key = instancesKey(instances);
     if (key === this.#key) return;
     this.#setInstances(instances, key);
+    this.#opts.onChange?.('status');
     void this.#enqueue(() => this.#reconcile());
   }
 
@@ -183,16 +190,16 @@ export class SensorProcess {
     this.#cancelBackoff();
     const child = this.#child;
     if (child !== null) {
-      this.#state = 'stopping';
+      this.#setState('stopping');
       await child.stop(this.#opts.killGraceMs);
       // Every line the process printed is parsed (and queued for onEvents) once its pipes close.
       await child.closed;
     }
-    this.#state = 'stopped';
+    this.#setState('stopped');
   }
 
   #start(): void {
-    this.#state = 'starting';
+    this.#setState('starting');
     this.#childKey = this.#key;
     const env = { ...this.#opts.env, ...this.#opts.currentEnv?.(), ATTUNE_SENSOR_TRIGGERS: serializeInstances(this.#instances) };
     const runOptions: SensorRunOptions = {
@@ -212,13 +219,15 @@ export class SensorProcess {
     const child: SensorRun = this.#opts.runInProcess?.(runOptions) ?? new SensorChild(runOptions);
     this.#child = child;
     if (!child.isStarted) return; // a spawn error follows on a microtask or as an 'error' event
-    this.#state = 'running';
+    this.#setState('running');
     if (child.pid !== null) this.#opts.onProcessStarted?.(child.pid, child.cell);
     this.#logs.add('attune', child.pid === null ? 'started in-process' : `started pid ${child.pid}`);
     this.#log.info({ pid: child.pid, instances: this.#instances.length }, 'sensor started');
     this.#stableTimer = setTimeout(() => {
       // Long enough up: the failure streak is over, the next crash backs off from the base delay.
-      if (this.#child === child) this.#failures = 0;
+      if (this.#child !== child) return;
+      this.#failures = 0;
+      this.#opts.onChange?.('status');
     }, this.#opts.stableAfterMs);
     this.#stableTimer.unref();
   }
@@ -284,7 +293,7 @@ export class SensorProcess {
     }
     this.#failures += 1;
     const delay = restartDelayMs(this.#failures, this.#opts.restartBaseMs, this.#opts.restartMaxMs);
-    this.#state = 'backoff';
+    this.#setState('backoff');
     this.#nextRestartAt = new Date(Date.parse(this.#lastExit.at) + delay).toISOString(); // the status states the delay exactly
     this.#log.warn({ code: exit.code, signal: exit.signal, failures: this.#failures, delayMs: delay }, 'sensor exited unexpectedly');
     this.#backoffTimer = setTimeout(() => {
@@ -299,7 +308,7 @@ export class SensorProcess {
     if (this.#state !== 'backoff' || this.#child !== null) return;
     this.#nextRestartAt = null;
     if (this.#instances.length === 0) {
-      this.#state = 'stopped';
+      this.#setState('stopped');
       return;
     }
     this.#restarts += 1;

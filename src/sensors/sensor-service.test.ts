@@ -65,8 +65,9 @@ describe('SensorService', () => {
     service = await startService(true);
   });
 
-  const startService = async (timerInProcess: boolean): Promise<SensorService> => {
+  const startService = async (timerInProcess: boolean, reportAs?: string, term?: number): Promise<SensorService> => {
     const started = new SensorService({
+      ...(reportAs === undefined ? {} : { reportAs }),
       store,
       bus,
       log,
@@ -86,7 +87,7 @@ describe('SensorService', () => {
       baseEnv: process.env,
       ledgerDir: path.join(dir, 'run', 'sensors'),
     });
-    await started.start('http://127.0.0.1:1');
+    await started.start('http://127.0.0.1:1', term);
     return started;
   };
 
@@ -185,5 +186,22 @@ describe('SensorService', () => {
     const pid = running?.pid as number;
     await service.stop();
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('reports status and log lines to the database only when told a name, and the last word on stop', async () => {
+    await rules.setEnabled('probe.on_boom', true);
+    await until(() => service.statusOf('probe.crash'), (s) => (s?.restarts ?? 0) >= 1);
+    expect(await store.sensorReports.list()).toEqual([]); // the embedded mode: memory only
+    await service.stop();
+
+    service = await startService(true, 'sens-a', 4);
+    const backoff = await until(() => store.sensorReports.get('probe.crash'), (r) => (r?.consecutiveFailures ?? 0) >= 2);
+    expect(backoff).toMatchObject({ service: 'sens-a', term: 4, inProcess: false, lastExit: { code: 1, signal: null } });
+    const lines = await until(() => store.sensorReports.logsOf('probe.crash'), (l) => (l ?? []).some((e) => e.line === 'going down'));
+    expect(lines?.find((e) => e.line === 'going down')).toMatchObject({ stream: 'stderr' });
+    await service.stop();
+    const last = await store.sensorReports.get('probe.crash');
+    expect([last?.state, last?.pid, last?.instances]).toEqual(['stopped', null, 0]);
+    expect((await store.sensorReports.logsOf('probe.crash'))?.slice(-1)).toEqual(service.logs('probe.crash', 1)?.map(({ at, stream, line }) => ({ at, stream, line })) ?? []);
   });
 });

@@ -13,6 +13,7 @@ import { CORE_TIMER_SENSOR_REF, InProcessTimerRun } from './in-process-timer.js'
 import { logMissedTimerFires } from './missed-timer-fires.js';
 import { SensorLedger } from './sensor-ledger.js';
 import { SensorProcess } from './sensor-process.js';
+import { SensorReporter } from './sensor-reporter.js';
 import type { SensorEmission, SensorLogEntry, SensorStatus, TriggerInstance } from './sensor-types.js';
 
 export interface SensorServiceOptions {
@@ -31,6 +32,12 @@ export interface SensorServiceOptions {
   readonly ledgerDir?: string;
   /** Issues each sensor's ATTUNE_API_TOKEN; without it sensors get none. */
   readonly credentials?: SensorCredentials;
+  /**
+   * Report each sensor's status and recent log lines to the database under this name (the
+   * service's lease holder name), for APIs of other processes; none in the embedded mode, whose
+   * API reads them from this service.
+   */
+  readonly reportAs?: string;
 }
 
 /** A sensor token as the sensor service holds it (see auth's ServiceTokens). */
@@ -72,6 +79,7 @@ export class SensorService {
   #reconciling: Promise<void> = Promise.resolve();
   #stopped = false;
   #apiUrl = '';
+  #reporter: SensorReporter | undefined;
   readonly #ledger: SensorLedger | undefined;
   readonly #tokenCheck: PeriodicTask;
 
@@ -85,9 +93,12 @@ export class SensorService {
   /**
    * Starts reconciling; `apiUrl` is what sensors are told as ATTUNE_API_URL. Sensor processes an
    * earlier Attune left running (it was killed outright) are ended first, so none runs twice.
+   * `term` is the lease term this service leads in: its reports replace those of earlier terms.
    */
-  async start(apiUrl: string): Promise<void> {
+  async start(apiUrl: string, term = 0): Promise<void> {
     this.#apiUrl = apiUrl;
+    const { reportAs } = this.#options;
+    this.#reporter = reportAs === undefined ? undefined : new SensorReporter({ reports: this.#options.store.sensorReports, service: reportAs, term, log: this.#log });
     // A sensor leader that lost its lease and won it again starts anew (stopped ones stay listed until then).
     this.#stopped = false;
     this.#supervised.clear();
@@ -112,6 +123,7 @@ export class SensorService {
     await this.#consumer?.cancel();
     await this.#reconciling;
     await Promise.all([...this.#supervised.values()].map((s) => this.#unsupervise(s)));
+    await this.#reporter?.flush(); // the last word: every sensor stopped, with its last lines
   }
 
   /** Brings running sensors in line with the enabled rules; calls are serialised. */
@@ -213,6 +225,12 @@ export class SensorService {
         onProcessEnded: () => {
           this.#keepLedger(sensor.ref, (ledger) => ledger.forget(sensor.ref));
           this.#publishState(sensor.ref, 'stopped');
+        },
+        onChange: (what) => {
+          const reporter = this.#reporter;
+          if (reporter === undefined) return;
+          if (what === 'status') reporter.statusChanged(sensor.ref, supervised.process);
+          else reporter.linesAdded(sensor.ref, supervised.process);
         },
       }),
     };

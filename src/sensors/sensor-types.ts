@@ -168,4 +168,6 @@ export interface SensorProcessOptions {
   readonly onProcessStarted?: (pid: number, cell: ProcessCell | undefined) => void;
   /** Told when that process has exited and its group and cell were swept. */
   readonly onProcessEnded?: () => void;
+  /** Told when status() changed, or a log line was kept (synchronously, so it must be cheap). */
+  readonly onChange?: (what: 'status' | 'logs') => void;
 }

@@ -10,7 +10,7 @@ import { BusFeed, Notifier } from '../notifier/index.js';
 import { PackQueries, PackRegistry, listPackDirs } from '../packs/index.js';
 import { EnforcementQueries, RuleService } from '../rules/index.js';
 import { KeyService } from '../secrets/index.js';
-import { EventQueries, type SensorService } from '../sensors/index.js';
+import { EventQueries, localSensorStatus, type SensorService, StoredSensorStatus } from '../sensors/index.js';
 import { WorkerQueries } from '../worker/index.js';
 import { CORE_PACK_DIR, EXAMPLES_PACK_DIR, type RunningService, type SharedParts, VERSION } from './service-kit.js';
 
@@ -28,12 +28,13 @@ export interface ApiServiceOptions {
   /** The names /health reports: every service of this process. */
   readonly services: readonly string[];
   readonly readiness: Readiness;
-  /** The sensor service of this process, for the process status of `GET /sensors`; none when it runs elsewhere. */
+  /**
+   * The sensor service of this process: `GET /sensors` shows its processes from memory in the
+   * embedded mode. Otherwise (it runs elsewhere, or may be a standby) the API reads what the
+   * leading sensor service reported to the database.
+   */
   readonly sensors: SensorService | undefined;
 }
-
-/** Sensors run in another process: the API knows their definitions, not their processes. */
-const NO_LOCAL_SENSORS = { statusOf: () => undefined, logs: () => undefined };
 
 /**
  * The API service: registers the packs of this host, creates the admin on an empty database
@@ -71,7 +72,7 @@ export async function startApiService(shared: SharedParts, options: ApiServiceOp
       ingest: shared.ingest,
       eventQueries: new EventQueries({ store }),
       keys: new KeyService({ store, secrets, audit }),
-      sensors: options.sensors ?? NO_LOCAL_SENSORS,
+      sensors: shared.isExclusive && options.sensors ? localSensorStatus(options.sensors) : new StoredSensorStatus(store),
       services: options.services,
       readiness: options.readiness,
       version: VERSION,

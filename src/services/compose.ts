@@ -63,7 +63,8 @@ async function startInOrder(shared: SharedParts, names: readonly ServiceName[], 
   if (has('worker') || has('sensor')) shared.containment();
   const readiness = new Readiness();
   const executor = has('executor') ? await prepareExecutorService(shared) : undefined;
-  const sensors = has('sensor') ? createSensorService(shared) : undefined;
+  const sensorHolder = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const sensors = has('sensor') ? createSensorService(shared, sensorHolder) : undefined;
   let api: ApiService | undefined;
   if (has('api')) started.push((api = await startApiService(shared, { services: names, readiness, sensors })));
   const health = api ?? (await startHealthListener(shared, names, readiness));
@@ -74,11 +75,12 @@ async function startInOrder(shared: SharedParts, names: readonly ServiceName[], 
   if (executor) started.push(await executor.start());
   if (sensors) {
     // One sensor service runs the sensors at a time: the holder of the `sensors` lease (DESIGN §2).
-    const leadership = new SensorLeadership({
+    const leadership: SensorLeadership = new SensorLeadership({
       leases: shared.store.leases,
-      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      holder: sensorHolder,
       leaseMs: shared.config.sensors.lease_ms,
-      work: { start: () => sensors.start(apiUrl), stop: () => sensors.stop() },
+      // The term it leads in fences its status reports against a deposed leader's late ones.
+      work: { start: () => sensors.start(apiUrl, leadership.term ?? 0), stop: () => sensors.stop() },
       log: shared.log,
       isSoleProcess: shared.isExclusive,
     });

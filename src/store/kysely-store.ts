@@ -12,6 +12,7 @@ import { KyselyPackRepository } from './kysely-pack-repository.js';
 import { KyselyRestoreRepository } from './kysely-restore-repository.js';
 import { KyselyPermissionSetRepository } from './kysely-permission-set-repository.js';
 import { KyselyRuleRepository } from './kysely-rule-repository.js';
+import { KyselySensorReportRepository } from './kysely-sensor-report-repository.js';
 import { KyselyTriggerRepository } from './kysely-trigger-repository.js';
 import { KyselyWorkerRepository } from './kysely-worker-repository.js';
 import { KyselyWorkflowRepository } from './kysely-workflow-repository.js';
@@ -41,6 +42,7 @@ class KyselyRepositories implements Repositories {
   readonly leases: KyselyLeaseRepository;
   readonly restore: KyselyRestoreRepository;
   readonly policies: KyselyPolicyRepository;
+  readonly sensorReports: KyselySensorReportRepository;
 
   constructor(db: Kysely<Database>, dialect: StoreDialect, queries: CompiledQueries) {
     this.packs = new KyselyPackRepository(db);
@@ -60,6 +62,7 @@ class KyselyRepositories implements Repositories {
     this.leases = new KyselyLeaseRepository(db);
     this.restore = new KyselyRestoreRepository(db, dialect);
     this.policies = new KyselyPolicyRepository(db, dialect);
+    this.sensorReports = new KyselySensorReportRepository(db);
   }
 }
 

@@ -12,6 +12,7 @@ import * as inquiries from './migrations/009-inquiries.js';
 import * as leases from './migrations/010-leases.js';
 import * as policies from './migrations/011-policies.js';
 import * as workflowReruns from './migrations/012-workflow-reruns.js';
+import * as sensorReports from './migrations/013-sensor-reports.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '010-leases': { up: (db) => leases.up(db) },
     '011-policies': { up: (db) => policies.up(db, dialect) },
     '012-workflow-reruns': { up: (db) => workflowReruns.up(db) },
+    '013-sensor-reports': { up: (db) => sensorReports.up(db) },
   };
 }
 

@@ -27,6 +27,7 @@ export interface Database {
   inquiries: InquiryTable;
   leases: LeaseTable;
   policies: PolicyTable;
+  sensor_reports: SensorReportTable;
 }
 
 interface Timestamps {
@@ -288,6 +289,26 @@ export interface LeaseTable {
   expires_at: string;
   acquired_at: string;
   renewed_at: string;
+}
+
+/** A sensor's status and recent log lines as its sensor service last reported them (migration 013). */
+export interface SensorReportTable {
+  ref: string;
+  state: string;
+  pid: number | null;
+  restarts: number;
+  consecutive_failures: number;
+  /** JSON `{code, signal, at}`, or null. */
+  last_exit: string | null;
+  next_restart_at: string | null;
+  instances: number;
+  /** 1 or 0. */
+  in_process: number;
+  service: string;
+  term: number;
+  /** JSON array of `{at, stream, line}`, oldest first. */
+  logs: string;
+  updated_at: string;
 }
 
 export interface PolicyTable extends PackComponent {

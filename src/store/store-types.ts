@@ -281,6 +281,33 @@ export interface LeaseRequest {
   readonly expiresAt: string;
 }
 
+/** A sensor's process status as the sensor service that runs it reported it (see SensorReportRepository). */
+export interface SensorReport {
+  readonly ref: string;
+  /** A SensorState of the sensors folder: `running`, `backoff`, `stopped`… */
+  readonly state: string;
+  readonly pid: number | null;
+  readonly restarts: number;
+  readonly consecutiveFailures: number;
+  readonly lastExit: { readonly code: number | null; readonly signal: string | null; readonly at: string } | null;
+  readonly nextRestartAt: string | null;
+  readonly instances: number;
+  readonly inProcess: boolean;
+  /** The sensor service that runs it: its name as holder of the `sensors` lease. */
+  readonly service: string;
+  /** The lease term it ran in; a report of an older term never replaces a newer one. */
+  readonly term: number;
+  /** ISO time of the report. */
+  readonly updatedAt: string;
+}
+
+/** One of a sensor's recent log lines, as reported (see SensorLogEntry in the sensors folder). */
+export interface SensorReportLine {
+  readonly at: string;
+  readonly stream: string;
+  readonly line: string;
+}
+
 /**
  * One record as another database held it, ids and timestamps included (`attune import`): what
  * RestoreRepository.insert writes back as it was.

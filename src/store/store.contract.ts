@@ -10,6 +10,7 @@ import { workersContract } from './contract/workers.contract.js';
 import { leasesContract } from './contract/leases.contract.js';
 import { restoreContract } from './contract/restore.contract.js';
 import { policiesContract } from './contract/policies.contract.js';
+import { sensorReportsContract } from './contract/sensor-reports.contract.js';
 import { workflowsContract } from './contract/workflows.contract.js';
 import type { Store } from './store.js';
 
@@ -46,6 +47,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     describe('leases', () => leasesContract(current));
     describe('restoring records (import)', () => restoreContract(current));
     describe('policies', () => policiesContract(current));
+    describe('sensor reports', () => sensorReportsContract(current));
 
     it('has a test for every method of the Store port', async () => {
       const port = portMethods();

@@ -61,6 +61,8 @@ import type {
   RuleFilter,
   RuleInput,
   SensorInput,
+  SensorReport,
+  SensorReportLine,
   TransitionPatch,
   TriggerInput,
   WorkflowStatePatch,
@@ -100,6 +102,7 @@ export interface Repositories {
   readonly leases: LeaseRepository;
   readonly restore: RestoreRepository;
   readonly policies: PolicyRepository;
+  readonly sensorReports: SensorReportRepository;
 }
 
 export interface PackRepository {
@@ -403,6 +406,23 @@ export interface LeaseRepository {
   /** Ends the live holding `term` of `holder` now, so a standby need not wait for it to expire; false when it was not live. */
   release(name: string, holder: string, term: number, now: string): Promise<boolean>;
   get(name: string): Promise<Lease | undefined>;
+}
+
+/**
+ * What the sensor services report of the sensors they run (issue 8): the database is where an
+ * API of any process reads a sensor's status and recent log lines. Writes are fenced by the
+ * lease term: a report of an older term than the stored one changes nothing.
+ */
+export interface SensorReportRepository {
+  /** Stores the status (its log lines stay); false when a report of a newer term is stored. */
+  saveStatus(report: SensorReport): Promise<boolean>;
+  /** Replaces the sensor's kept log lines (oldest first); false when it has no report of `term` or older. */
+  saveLogs(ref: string, term: number, lines: readonly SensorReportLine[]): Promise<boolean>;
+  get(ref: string): Promise<SensorReport | undefined>;
+  /** Every report, by ref. */
+  list(): Promise<readonly SensorReport[]>;
+  /** The kept log lines, oldest first; undefined when the sensor has no report. */
+  logsOf(ref: string): Promise<readonly SensorReportLine[] | undefined>;
 }
 
 /**

@@ -13,7 +13,7 @@ import { type AttuneRunner, SingleProcess } from './single-process.js';
 export { isAlive, isReaped, killAll, pidIn } from '../support/processes.js';
 export { writePack } from '../support/packs.js';
 export { sleep, until } from '../support/wait.js';
-export { SENSOR_STATUS_IS_LOCAL, isDistributedE2e } from '../support/e2e-mode.js';
+export { isDistributedE2e } from '../support/e2e-mode.js';
 export { describeEmbeddedOnly, itEmbeddedOnly } from '../support/embedded-only.js';
 export { BIN, type CliResult, runCli } from './cli.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttuneProcess, type ExecutionBody, SENSOR_STATUS_IS_LOCAL, isAlive, isTerminal, itEmbeddedOnly, makeHome, until, writePack } from './harness.js';
+import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, makeHome, until, writePack } from './harness.js';
 
 interface EventBody {
   id: number;
@@ -44,7 +44,7 @@ describe('the event pipeline through attune up', () => {
     attune.api<{ data: SensorBody }>('GET', '/api/v1/sensors/core.interval_timer_sensor').then((r) => r.body.data);
   const createRule = (rule: Record<string, unknown>) => attune.api<{ data: { ref: string; id: number } }>('POST', '/api/v1/rules', rule);
 
-  itEmbeddedOnly(SENSOR_STATUS_IS_LOCAL, 'runs a 1-second interval rule, stops the timer sensor when disabled, and resumes when enabled', async () => {
+  it('runs a 1-second interval rule, stops the timer sensor when disabled, and resumes when enabled', async () => {
     const file = path.join(home, 'tick.yaml');
     writeFileSync(
       file,

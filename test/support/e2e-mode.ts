@@ -18,6 +18,3 @@ export function e2eMode(env: Readonly<Record<string, string | undefined>> = proc
 }
 
 export const isDistributedE2e = (): boolean => e2eMode() === 'distributed';
-
-/** The reason of tests that read a sensor's process status or logs through the API (see docs/deploy.md). */
-export const SENSOR_STATUS_IS_LOCAL = 'the API shows the status and logs of sensors run in its own process only';

@@ -10,13 +10,25 @@ import {
   dataOf,
 } from '../../api-contract/index.js';
 import type { Sensor } from '../../domain/index.js';
-import type { SensorLogEntry, SensorStatus } from '../../sensors/index.js';
+import type { SensorLogEntry, SensorStatusView } from '../../sensors/index.js';
 import type { ResourceRoutes } from '../resource-routes.js';
 
-/** The status of a sensor that has no process (no enabled rule uses it, or this process runs no sensors). */
-const IDLE: SensorStatus = { ref: '', state: 'stopped', pid: null, restarts: 0, consecutiveFailures: 0, lastExit: null, nextRestartAt: null, instances: 0, inProcess: false };
+/** The status of a sensor that has no process (no enabled rule uses it, or no sensor service ever ran it). */
+const IDLE: SensorStatusView = {
+  ref: '',
+  state: 'stopped',
+  pid: null,
+  restarts: 0,
+  consecutiveFailures: 0,
+  lastExit: null,
+  nextRestartAt: null,
+  instances: 0,
+  inProcess: false,
+  service: null,
+  seenAt: null,
+};
 
-function toSensorDto(sensor: Sensor, status: SensorStatus | undefined): SensorJson {
+function toSensorDto(sensor: Sensor, status: SensorStatusView | undefined): SensorJson {
   const current = status ?? IDLE;
   return {
     id: sensor.id,
@@ -38,6 +50,8 @@ function toSensorDto(sensor: Sensor, status: SensorStatus | undefined): SensorJs
       next_restart_at: current.nextRestartAt,
       instances: current.instances,
       in_process: current.inProcess,
+      service: current.service,
+      seen_at: current.seenAt,
     },
   };
 }
@@ -55,8 +69,8 @@ export const sensorRoutes: ResourceRoutes<'packQueries' | 'sensors'> = async (ap
       schema: { tags: ['sensors'], summary: 'List sensors with their process status', response: { 200: dataOf(Type.Array(SensorDto)) } },
     },
     async () => {
-      const sensors = await ctx.packQueries.listSensors();
-      return { data: sensors.map((s) => toSensorDto(s, ctx.sensors.statusOf(s.ref))) };
+      const [sensors, statuses] = await Promise.all([ctx.packQueries.listSensors(), ctx.sensors.statuses()]);
+      return { data: sensors.map((s) => toSensorDto(s, statuses.get(s.ref))) };
     },
   );
 
@@ -68,7 +82,7 @@ export const sensorRoutes: ResourceRoutes<'packQueries' | 'sensors'> = async (ap
     },
     async (request) => {
       const sensor = await ctx.packQueries.getSensor(request.params.ref);
-      return { data: toSensorDto(sensor, ctx.sensors.statusOf(sensor.ref)) };
+      return { data: toSensorDto(sensor, await ctx.sensors.statusOf(sensor.ref)) };
     },
   );
 
@@ -86,7 +100,7 @@ export const sensorRoutes: ResourceRoutes<'packQueries' | 'sensors'> = async (ap
     },
     async (request) => {
       const sensor = await ctx.packQueries.getSensor(request.params.ref);
-      return { data: (ctx.sensors.logs(sensor.ref, request.query.limit) ?? []).map(toSensorLogDto) };
+      return { data: ((await ctx.sensors.logs(sensor.ref, request.query.limit)) ?? []).map(toSensorLogDto) };
     },
   );
 };

@@ -86,6 +86,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
   workers: { register: true, heartbeat: true, markStopped: true, markDead: true, list: true, purge: true },
   inquiries: { create: true, get: true, findByExecution: true, list: true, settle: true, findDue: true },
   leases: { acquire: true, renew: true, release: true, get: true },
+  sensorReports: { saveStatus: true, saveLogs: true, get: true, list: true, logsOf: true },
   restore: { isEmpty: true, insert: true, syncIdSequences: true },
 };
 

@@ -197,6 +197,7 @@ function roleOf(pid: number): string {
   }
   if (command.includes('interval_timer_sensor')) return 'timer sensor';
   if (command.includes('spawner-main')) return 'spawner helper';
+  if (command.includes('IFS= read -r dir')) return 'spare shell'; // WarmLauncher's /bin/sh waiting for the next run
   return command.slice(0, 60);
 }
 

@@ -269,9 +269,10 @@ describe('SensorProcess', () => {
       },
     });
     h.sensor.update([instance(1)]);
-    await waitFor(() => h.sensor.status().restarts >= 2);
+    // Each run prints two lines; whether they reach onEvents in one batch or two depends on the
+    // scheduler, so which runs' lines hit a throwing call varies: wait for both conditions.
+    await waitFor(() => h.sensor.status().restarts >= 2 && h.events.length >= 2);
     expect(h.sensor.status().consecutiveFailures).toBeLessThanOrEqual(1);
-    expect(h.events.length).toBeGreaterThanOrEqual(2);
     expect(h.alerts).toHaveLength(0);
   });
 

@@ -232,7 +232,9 @@ export class AmqpBus implements Bus, ConsumerHost {
   }
 
   async #connect(): Promise<void> {
-    const model = await amqp.connect(this.#url);
+    // No Nagle: messages published back to back (a batch's) would otherwise wait for the broker's
+    // delayed ACK, ~40 ms, before the second leaves.
+    const model = await amqp.connect(this.#url, { noDelay: true });
     try {
       model.on('error', (error: unknown) => this.log.debug({ err: error }, 'bus connection error'));
       const publisher = await model.createConfirmChannel();

@@ -39,6 +39,11 @@ export interface DeadLetter {
  * and each queue receives a copy of every message on the topics it is bound to.
  */
 export interface Bus {
+  /**
+   * Sends at once, in the order of the calls, whether or not the caller waits for one before the
+   * next (the RabbitMQ adapter while connected; the in-process bus always): a batch may publish
+   * its messages and then wait for all of them. Resolves when the broker has taken the message.
+   */
   publish<T extends Topic>(topic: T, body: TopicMessages[T]): Promise<void>;
   consume<T extends Topic>(queue: string, topics: readonly T[], handler: Handler<T>, options?: ConsumeOptions): Promise<Consumer>;
   /** Cancels every consumer, waits for handlers in flight, and releases connections; closing again does nothing. */

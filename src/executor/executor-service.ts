@@ -237,11 +237,14 @@ export class ExecutorService {
       else await this.#schedule(delivery);
     }
     if (plain.size === 0) return;
+    // `scheduled` before the dispatch, as #schedule does, so every live stream sees it before
+    // `running`; the bus sends in call order, so no broker confirm is waited for in between.
+    const sent: Promise<unknown>[] = [];
     for (const scheduled of await this.#store.executions.transitionMany([...plain], ['requested'], 'scheduled')) {
-      // `scheduled` before the dispatch, as #schedule does: every live stream sees it before `running`.
-      await this.#bus.publish('execution.status.changed', { executionId: scheduled.id, status: 'scheduled', actionRef: scheduled.actionRef });
-      await this.#dispatcher.dispatch(scheduled.id, scheduled.actionRef);
+      sent.push(this.#bus.publish('execution.status.changed', { executionId: scheduled.id, status: 'scheduled', actionRef: scheduled.actionRef }));
+      sent.push(this.#dispatcher.dispatch(scheduled.id, scheduled.actionRef));
     }
+    await Promise.all(sent);
   }
 
   /** Whether an action goes straight to a worker: no workflow, no inquiry, no policy. False when the message does not name it. */

@@ -1,54 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
-import { TestDatabases } from '../../test/support/postgres.js';
-import { openSqliteStore } from '../../test/support/sqlite-store.js';
-import { describeEachAdapter, type TestAdapter } from '../../test/support/test-adapters.js';
+import { describeEachAdapter } from '../../test/support/test-adapters.js';
+import { twoStoreAdapters } from '../../test/support/two-stores.js';
 import { InProcessBus } from '../bus/index.js';
 import type { ExecutionId } from '../domain/index.js';
 import { PackCatalog } from '../packs/index.js';
-import { openStore, loadPostgresDialect, type Store } from '../store/index.js';
 import { PolicyAdmission } from './policy-admission.js';
 
-/** Two executors' views of one database: two stores where the database allows, else one shared. */
-interface TwoViews {
-  readonly a: Store;
-  readonly b: Store;
-  close(): Promise<void>;
-}
-
-let dir: string | undefined;
-let databases: TestDatabases | undefined;
-
-const ADAPTERS = [
-  {
-    name: 'sqlite',
-    needs: [],
-    open: async () => {
-      dir ??= mkdtempSync(path.join(tmpdir(), 'attune-policy-race-'));
-      const store = await openSqliteStore(path.join(dir, `${Math.random().toString(36).slice(2)}.db`));
-      return { a: store, b: store, close: () => store.close() };
-    },
-    teardown: () => {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  },
-  {
-    name: 'postgres',
-    needs: ['TEST_PG_URL'],
-    open: async (env) => {
-      databases ??= new TestDatabases(env.TEST_PG_URL as string);
-      const where = await databases.createSchema();
-      const open = async (): Promise<Store> => openStore(await loadPostgresDialect({ ...where, poolSize: 4 }));
-      const [first, second] = [await open(), await open()];
-      return { a: first, b: second, close: async () => void (await Promise.all([first.close(), second.close()])) };
-    },
-    teardown: () => databases?.dropAll() ?? Promise.resolve(),
-  },
-] as const satisfies readonly TestAdapter<TwoViews>[];
+const ADAPTERS = twoStoreAdapters('policy-race', 4);
 
 const log = pino({ level: 'silent' });
 

@@ -1,53 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { TestDatabases } from '../../test/support/postgres.js';
-import { openSqliteStore } from '../../test/support/sqlite-store.js';
-import { describeEachAdapter, type TestAdapter } from '../../test/support/test-adapters.js';
+import { describeEachAdapter } from '../../test/support/test-adapters.js';
+import { type TwoStores, twoStoreAdapters } from '../../test/support/two-stores.js';
 import { until, waitFor } from '../../test/support/wait.js';
-import { openStore, loadPostgresDialect, type LeaseRepository, type Store } from '../store/index.js';
+import type { LeaseRepository } from '../store/index.js';
 import { SENSOR_LEASE, SensorLeadership } from './sensor-leadership.js';
 
-/** Two processes' views of one database: two stores on it where the database allows, else one shared. */
-interface TwoViews {
-  readonly a: LeaseRepository;
-  readonly b: LeaseRepository;
-  close(): Promise<void>;
-}
-
-let dir: string | undefined;
-let databases: TestDatabases | undefined;
-
-const ADAPTERS = [
-  {
-    name: 'sqlite',
-    needs: [],
-    open: async () => {
-      dir ??= mkdtempSync(path.join(tmpdir(), 'attune-leader-'));
-      // SQLite has one process: both candidates share its one store.
-      const store = await openSqliteStore(path.join(dir, `${Math.random().toString(36).slice(2)}.db`));
-      return { a: store.leases, b: store.leases, close: () => store.close() };
-    },
-    teardown: () => {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  },
-  {
-    name: 'postgres',
-    needs: ['TEST_PG_URL'],
-    open: async (env) => {
-      databases ??= new TestDatabases(env.TEST_PG_URL as string);
-      const where = await databases.createSchema();
-      const open = async (): Promise<Store> => openStore(await loadPostgresDialect({ ...where, poolSize: 2 }));
-      const [first, second] = [await open(), await open()];
-      return { a: first.leases, b: second.leases, close: async () => void (await Promise.all([first.close(), second.close()])) };
-    },
-    teardown: () => databases?.dropAll() ?? Promise.resolve(),
-  },
-] as const satisfies readonly TestAdapter<TwoViews>[];
+const ADAPTERS = twoStoreAdapters('leader', 2);
 
 const LEASE_MS = 600;
 const log = pino({ level: 'silent' });
@@ -90,9 +49,9 @@ function breakable(leases: LeaseRepository): { leases: LeaseRepository; cut(): v
   };
 }
 
-function describeLeadership(name: string, open: () => Promise<TwoViews>): void {
+function describeLeadership(name: string, open: () => Promise<TwoStores>): void {
   describe(`${name}: sensor leadership`, () => {
-    let views: TwoViews | undefined;
+    let views: TwoStores | undefined;
     const started: SensorLeadership[] = [];
     afterEach(async () => {
       for (const leadership of started.splice(0)) await leadership.stop().catch(() => undefined);
@@ -108,8 +67,8 @@ function describeLeadership(name: string, open: () => Promise<TwoViews>): void {
     it('lets one candidate lead while the other stands by, and hands over on a clean stop', async () => {
       views = await open();
       const journal = new Journal();
-      const a = candidate('a', views.a, journal);
-      const b = candidate('b', views.b, journal);
+      const a = candidate('a', views.a.leases, journal);
+      const b = candidate('b', views.b.leases, journal);
       await a.start();
       await b.start();
       expect({ a: a.isLeading, b: b.isLeading, term: a.term }).toEqual({ a: true, b: false, term: 1 });
@@ -122,9 +81,9 @@ function describeLeadership(name: string, open: () => Promise<TwoViews>): void {
     it('moves leadership to the standby when the leader stops renewing, never with both leading', async () => {
       views = await open();
       const journal = new Journal();
-      const broken = breakable(views.a);
+      const broken = breakable(views.a.leases);
       const a = candidate('a', broken.leases, journal);
-      const b = candidate('b', views.b, journal);
+      const b = candidate('b', views.b.leases, journal);
       await a.start();
       await b.start();
       let bothLed = false;
@@ -134,7 +93,7 @@ function describeLeadership(name: string, open: () => Promise<TwoViews>): void {
       clearInterval(watch);
       expect({ a: a.isLeading, b: b.term, bothLed, overlapped: journal.overlapped }).toEqual({ a: false, b: 2, bothLed: false, overlapped: false });
       expect(journal.steps).toEqual(['a start 1', 'a stop', 'b start 2']);
-      expect(await views.b.get(SENSOR_LEASE)).toMatchObject({ holder: 'b', term: 2 });
+      expect(await views.b.leases.get(SENSOR_LEASE)).toMatchObject({ holder: 'b', term: 2 });
     });
   });
 }

@@ -205,7 +205,7 @@ async function benchSensorBurst(options: Options, cleanup: Cleanup, http: HttpCl
   const results: SensorBurstResult[] = [];
   for (let run = 1; run <= options.runs; run++) {
     collectGarbage();
-    const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+    const nodeArgs = profilerArgs(options);
     const result = await withAttune(
       cleanup,
       http,
@@ -239,7 +239,7 @@ async function benchSensorBurst(options: Options, cleanup: Cleanup, http: HttpCl
 async function benchPipeline(options: Options, cleanup: Cleanup): Promise<PipelineGroup> {
   collectGarbage();
   const http = new HttpClient({ maxSockets: options.injectors + 2 });
-  const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
+  const nodeArgs = profilerArgs(options);
   try {
     return await withAttune(
       cleanup,
@@ -295,6 +295,11 @@ async function benchPipeline(options: Options, cleanup: Cleanup): Promise<Pipeli
   }
 }
 
+/** Node flags that profile an `attune up` when `--cpu-prof` names a directory. */
+function profilerArgs(options: Options): string[] {
+  return options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', options.cpuProfDir];
+}
+
 async function benchLatency(options: Options, cleanup: Cleanup, http: HttpClient): Promise<LatencyResult> {
   collectGarbage();
   return withAttune(cleanup, http, async (attune) => {
@@ -312,7 +317,7 @@ async function benchLatency(options: Options, cleanup: Cleanup, http: HttpClient
     const d = (x: LatencyResult['event_to_started_ms']) => (x === undefined ? 'n/a' : `p50 ${x.p50} / p99 ${x.p99} / max ${x.max} ms`);
     progress(`latency at ${options.latencyRate}/s: event → started ${d(result.event_to_started_ms)}; → finished ${d(result.event_to_finished_ms)}`);
     return result;
-  });
+  }, profilerArgs(options));
 }
 
 /** `?wait` webhook → core.shell round trips, one client at a time and then 16 at once. */

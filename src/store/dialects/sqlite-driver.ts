@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { IdleCheckpointer } from './idle-checkpoint.js';
 import { toStorageError } from './sqlite-errors.js';
 
 /** Distinct SQL texts kept prepared; the repositories issue a few dozen, `IN (…)` lists a few more. */
@@ -51,9 +52,17 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Why SQLite rolled back the batch under the open transaction; its remaining statements fail with it. */
   #lostTransaction: { readonly error: unknown } | undefined;
   #batch: Batch | undefined;
+  readonly #checkpointer: IdleCheckpointer | undefined;
 
-  constructor(db: BetterSqlite3.Database) {
+  /** `checkpointWhenIdle`: the database is a file in WAL mode, whose log is best moved between bursts (see IdleCheckpointer). */
+  constructor(db: BetterSqlite3.Database, options: { readonly checkpointWhenIdle?: boolean } = {}) {
     this.#db = db;
+    if (options.checkpointWhenIdle) {
+      this.#checkpointer = new IdleCheckpointer(
+        () => db.pragma('wal_checkpoint(PASSIVE)'),
+        () => this.#batch === undefined && !db.inTransaction,
+      );
+    }
   }
 
   async init(): Promise<void> {}
@@ -125,6 +134,7 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    this.#checkpointer?.close();
     this.#inTransaction = false;
     this.#commitBatch();
     this.#db.close();
@@ -177,6 +187,7 @@ export class GroupCommitSqliteDriver implements Driver {
     try {
       this.#run('commit');
       batch.resolve();
+      this.#checkpointer?.noteCommit();
     } catch (error) {
       this.#rollbackQuietly();
       batch.reject(toStorageError(error));

@@ -30,7 +30,7 @@ export function sqliteDialect(file: string): StoreDialect {
       database.pragma('foreign_keys = ON');
       database.pragma('busy_timeout = 5000');
       return {
-        createDriver: () => new GroupCommitSqliteDriver(database),
+        createDriver: () => new GroupCommitSqliteDriver(database, { checkpointWhenIdle: file !== ':memory:' }),
         createQueryCompiler: () => new SqliteQueryCompiler(),
         createAdapter: () => new SqliteAdapter(),
         createIntrospector: (db) => new SqliteIntrospector(db),

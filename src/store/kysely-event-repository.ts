@@ -6,6 +6,7 @@ import {
   type Event,
   type EventId,
   type ExecutionId,
+  type ExecutionStatus,
   enforcementId,
   eventId,
   executionId,
@@ -17,7 +18,7 @@ import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 import type { EventRepository } from './store.js';
-import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page } from './store-types.js';
+import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page, StoredEventOutcome } from './store-types.js';
 
 export function toEvent(row: Selectable<EventTable>): Event {
   return {
@@ -220,5 +221,27 @@ export class KyselyEventRepository implements EventRepository {
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
     if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
     return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toEnforcement);
+  }
+
+  async outcome(id: EventId, limit: number): Promise<StoredEventOutcome | undefined> {
+    // One row per enforcement (one row of nulls when there is none), each with its execution if it has one.
+    const { rows } = await this.#queries.run(this.#db, 'events.outcome', [id, limit], (i, n) =>
+      this.#db
+        .selectFrom('events')
+        .leftJoin('enforcements', 'enforcements.event_id', 'events.id')
+        .leftJoin('executions', 'executions.id', 'enforcements.execution_id')
+        .select(['events.processed_at', 'executions.id as execution_id', 'executions.status', 'executions.result'])
+        .where('events.id', '=', i)
+        .orderBy('enforcements.id', 'desc')
+        .limit(n),
+    );
+    const [first] = rows;
+    if (!first) return undefined;
+    const executions: StoredEventOutcome['executions'][number][] = [];
+    for (const row of rows) {
+      if (row.execution_id === null || row.status === null) continue;
+      executions.push({ id: executionId(row.execution_id), status: row.status as ExecutionStatus, result: fromJson(row.result) });
+    }
+    return { processed: first.processed_at !== null, executions };
   }
 }

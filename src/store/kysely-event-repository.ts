@@ -13,7 +13,7 @@ import {
   ruleId,
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
-import type { CompiledQueries } from './compiled-queries.js';
+import { COMPILED_ROWS_MAX, type CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
@@ -110,7 +110,13 @@ export class KyselyEventRepository implements EventRepository {
   }
 
   async getMany(ids: readonly EventId[]): Promise<readonly Event[]> {
-    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('events').selectAll().where('id', 'in', paddedIds(slice)).execute());
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      const { rows: found } = await this.#queries.run(this.#db, `events.getMany:${padded.length}`, padded, (...bound) =>
+        this.#db.selectFrom('events').selectAll().where('id', 'in', bound),
+      );
+      return found;
+    });
     return byId(rows).map(toEvent);
   }
 
@@ -145,9 +151,13 @@ export class KyselyEventRepository implements EventRepository {
 
   async markProcessedMany(ids: readonly EventId[]): Promise<readonly EventId[]> {
     const now = nowIso();
-    const rows = await inSlices(ids, (slice) =>
-      this.#db.updateTable('events').set({ processed_at: now }).where('id', 'in', paddedIds(slice)).where('processed_at', 'is', null).returning('id').execute(),
-    );
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      const { rows: marked } = await this.#queries.run(this.#db, `events.markProcessedMany:${padded.length}`, [now, ...padded], (at, ...bound) =>
+        this.#db.updateTable('events').set({ processed_at: at }).where('id', 'in', bound).where('processed_at', 'is', null).returning('id'),
+      );
+      return marked;
+    });
     return byId(rows).map((row) => eventId(row.id));
   }
 
@@ -176,14 +186,20 @@ export class KyselyEventRepository implements EventRepository {
 
   async createEnforcements(inputs: readonly NewEnforcement[]): Promise<readonly Enforcement[]> {
     const now = nowIso();
-    const rows = await inSlices(inputs, (slice) =>
-      this.#db
-        .insertInto('enforcements')
-        .values(slice.map((input) => toEnforcementRow(input, now)))
-        .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
-        .returningAll()
-        .execute(),
-    );
+    const rows = await inSlices(inputs, async (slice) => {
+      const rowsToWrite = slice.map((input) => toEnforcementRow(input, now));
+      const columns = Object.keys(rowsToWrite[0] ?? {}) as (keyof (typeof rowsToWrite)[number])[];
+      const key = slice.length <= COMPILED_ROWS_MAX ? `enforcements.createMany:${slice.length}` : undefined;
+      const values = rowsToWrite.flatMap((row) => columns.map((column) => row[column]));
+      const { rows: written } = await this.#queries.run(this.#db, key, values, (...bound) =>
+        this.#db
+          .insertInto('enforcements')
+          .values(rowsToWrite.map((_, r) => Object.fromEntries(columns.map((column, c) => [column, bound[r * columns.length + c]])) as (typeof rowsToWrite)[number]))
+          .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
+          .returningAll(),
+      );
+      return written;
+    });
     return byId(rows).map(toEnforcement);
   }
 
@@ -198,20 +214,25 @@ export class KyselyEventRepository implements EventRepository {
   async linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void> {
     const now = nowIso();
     await inSlices(links, async (slice) => {
-      // One CASE over the slice; the casts give PostgreSQL the parameters' type.
-      const cases = sql.join(
-        slice.map((link) => sql`when ${link.enforcementId} then cast(${link.executionId} as integer)`),
-        sql` `,
-      );
-      await this.#db
-        .updateTable('enforcements')
-        .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: now })
-        .where(
-          'id',
-          'in',
-          slice.map((link) => link.enforcementId),
-        )
-        .execute();
+      const n = slice.length;
+      const key = n <= COMPILED_ROWS_MAX ? `enforcements.linkExecutions:${n}` : undefined;
+      // Values: the (enforcement, execution) pairs, then the time.
+      const values = [...slice.flatMap((link) => [link.enforcementId as number, link.executionId as number]), now];
+      await this.#queries.run(this.#db, key, values, (...bound) => {
+        // One CASE over the slice; the casts give PostgreSQL the parameters' type.
+        const cases = sql.join(
+          slice.map((_, i) => sql`when ${bound[2 * i]} then cast(${bound[2 * i + 1]} as integer)`),
+          sql` `,
+        );
+        return this.#db
+          .updateTable('enforcements')
+          .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: bound[2 * n] as string })
+          .where(
+            'id',
+            'in',
+            slice.map((_, i) => bound[2 * i] as number),
+          );
+      });
       return [];
     });
   }

@@ -13,7 +13,8 @@
 // (the peers harness's timer phase) and it prints the stdev and max deviation of the intervals.
 // With --webhook, the executions come from `POST /api/v1/webhooks/<url>?wait=30` instead (a rule
 // running core.shell `echo <n>`, as the bench's webhook group), each loop sending its next request
-// when the answer came; --cpu-prof <dir> runs `attune up` under `node --cpu-prof`.
+// when the answer came (--action core.noop: that action instead, to see the pipeline without a
+// process); --cpu-prof <dir> runs `attune up` under `node --cpu-prof`.
 /* global console, fetch, performance, process, setTimeout */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { parseArgs } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    action: { type: 'string', default: 'core.echo' },
+    action: { type: 'string' },
     count: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '16' },
     params: { type: 'string' },
@@ -37,7 +38,9 @@ const { values } = parseArgs({
   },
 });
 const DEFAULT_PARAMS = { 'core.echo': { message: 'hello' }, 'core.shell': { cmd: 'echo hello' } };
-const action = values.action;
+// The webhook mode runs core.shell `echo <n>` (the bench's webhook group) unless --action names
+// another action (e.g. core.noop, to see the pipeline's cost without a process).
+const action = values.action ?? (values.webhook ? 'core.shell' : 'core.echo');
 const parameters = values.params ? JSON.parse(values.params) : (DEFAULT_PARAMS[action] ?? {});
 const count = Number(values.count);
 const concurrency = Number(values.concurrency);
@@ -135,7 +138,9 @@ async function webhookBurst(n) {
   const loop = async () => {
     for (let i = next++; i < n; i = next++) {
       const answer = await call('POST', '/api/v1/webhooks/shell-cpu?wait=30', { n: i });
-      if (answer.data.executions?.[0]?.result?.stdout !== `${i}\n`) failed++;
+      const execution = answer.data.executions?.[0];
+      const ok = webhookShell ? execution?.result?.stdout === `${i}\n` : execution?.status === 'completed';
+      if (!ok) failed++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
@@ -143,13 +148,14 @@ async function webhookBurst(n) {
   return n;
 }
 const run = values.webhook ? webhookBurst : burst;
+const webhookShell = values.webhook && values.action === undefined;
 if (values.webhook) {
   await call('POST', '/api/v1/rules', {
     ref: 'examples.shell_cpu_webhook',
     trigger_ref: 'core.webhook',
     trigger_params: { url: 'shell-cpu' },
-    action_ref: 'core.shell',
-    action_params: { cmd: 'echo {{ event.payload.body.n }}' },
+    action_ref: action,
+    action_params: webhookShell ? { cmd: 'echo {{ event.payload.body.n }}' } : parameters,
     enabled: true,
   });
 }
@@ -233,7 +239,7 @@ const per = (ms) => Number((ms / count).toFixed(2));
 // Without a helper, actions are children of attune up itself: their CPU is its cutime+cstime.
 const actionsMs = helper === undefined ? mainAfter.children - mainBefore.children : helperAfter.children - helperBefore.children;
 const report = {
-  action: values.webhook ? 'core.shell (webhook ?wait)' : action,
+  action: values.webhook ? `${webhookShell ? 'core.shell echo' : action} (webhook ?wait)` : action,
   count,
   concurrency,
   failed,

@@ -32,7 +32,7 @@ export interface ApiContext {
   /** Inquiries: listed, shown and answered (issue 9 §4). */
   readonly inquiries: Pick<InquiryService, 'list' | 'get' | 'respond'>;
   /** What a webhook's events ran, for `?wait=`. */
-  readonly outcomes: Pick<EventOutcomes, 'wait'>;
+  readonly outcomes: Pick<EventOutcomes, 'watch'>;
   readonly rules: RuleService;
   readonly enforcementQueries: EnforcementQueries;
   readonly ingest: EventIngest;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../test/support/sqlite-store.js';
 import { InProcessBus } from '../bus/index.js';
-import { ruleId } from '../domain/index.js';
+import { type EventId, ruleId } from '../domain/index.js';
 import type { Store } from '../store/index.js';
 import { EventOutcomes } from './event-outcomes.js';
 
@@ -52,6 +52,45 @@ describe('EventOutcomes', () => {
     expect(await outcomes.wait([done.id], 60_000)).toEqual({ finished: true, executions: [] });
     const pending = await newEvent();
     expect(await outcomes.wait([pending.id], 20)).toEqual({ finished: false, executions: [] });
+  });
+
+  it('hears, through a watch begun before the event was stored, a rule engine that finished before the wait began', async () => {
+    const watch = outcomes.watch();
+    const event = await newEvent();
+    await store.events.markProcessed(event.id);
+    await bus.publish('event.processed', { eventId: event.id });
+    await new Promise((resolve) => setImmediate(resolve)); // the message is delivered before the wait names the event
+    expect(await watch.wait([event.id], 60_000)).toEqual({ finished: true, executions: [] });
+  });
+
+  it('reads the database only once a message came, for a watch begun before the event was stored', async () => {
+    const reads: number[] = [];
+    const events = store.events;
+    const counting = { ...store, events: Object.assign(Object.create(events) as typeof events, { outcome: (id: EventId, limit: number) => (reads.push(id), events.outcome(id, limit)) }) } as Store;
+    const watched = new EventOutcomes({ store: counting, bus });
+    await watched.start();
+    try {
+      const watch = watched.watch();
+      const event = await newEvent();
+      const waiting = watch.wait([event.id], 60_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(reads).toEqual([]);
+      await store.events.markProcessed(event.id);
+      await bus.publish('event.processed', { eventId: event.id });
+      expect(await waiting).toEqual({ finished: true, executions: [] });
+      expect(reads).toEqual([event.id]);
+    } finally {
+      await watched.stop();
+    }
+  });
+
+  it('lets a cancelled watch go, and answers a watch at once once stopped', async () => {
+    const cancelled = outcomes.watch();
+    cancelled.cancel();
+    const watch = outcomes.watch();
+    const pending = await newEvent();
+    await outcomes.stop();
+    expect(await watch.wait([pending.id], 60_000)).toEqual({ finished: false, executions: [] });
   });
 
   it('lets every waiter go when it stops', async () => {

@@ -10,6 +10,14 @@ export interface ExecutionOutcome {
   readonly result: ExecutionResult | null;
 }
 
+/** A wait started before its events were stored (EventOutcomes.watch). */
+export interface OutcomeWatch {
+  /** As EventOutcomes.wait, for the events stored since the watch began. */
+  wait(eventIds: readonly EventId[], timeoutMs: number): Promise<EventOutcome>;
+  /** Stops listening: the events were not stored. Harmless after `wait`. */
+  cancel(): void;
+}
+
 export interface EventOutcome {
   /** True when every event was processed by the rule engine and every execution it caused has ended. */
   readonly finished: boolean;
@@ -21,13 +29,35 @@ const MAX_ENFORCEMENTS = 1000;
 
 /** One caller waiting; `signal` wakes it to look at the database again. */
 class Waiter {
-  readonly eventIds: ReadonlySet<number>;
+  /** Undefined while its events are being stored (see EventOutcomes.watch). */
+  eventIds: ReadonlySet<number> | undefined;
   executionIds = new Set<number>();
+  /** Events the rule engine finished before `eventIds` was known. */
+  readonly earlyEventIds = new Set<number>();
   #signalled = false;
   #wake: (() => void) | undefined;
 
-  constructor(eventIds: readonly EventId[]) {
+  constructor(eventIds?: readonly EventId[]) {
+    this.eventIds = eventIds && new Set(eventIds);
+  }
+
+  /** Whether a message concerns this waiter; one about an event not yet known to it is kept for `expect`. */
+  hears(body: { readonly eventId: number } | { readonly executionId: number }): boolean {
+    if (!('eventId' in body)) return this.executionIds.has(body.executionId);
+    if (this.eventIds) return this.eventIds.has(body.eventId);
+    this.earlyEventIds.add(body.eventId);
+    return false;
+  }
+
+  /** Names the events; signalled at once if the rule engine finished one of them already. */
+  expect(eventIds: readonly EventId[]): void {
     this.eventIds = new Set(eventIds);
+    if (eventIds.some((id) => this.earlyEventIds.has(id))) this.signal();
+    this.earlyEventIds.clear();
+  }
+
+  get isSignalled(): boolean {
+    return this.#signalled;
   }
 
   signal(): void {
@@ -71,7 +101,7 @@ export class EventOutcomes {
     this.#consumer = await this.#bus.consume(`webhooks.outcomes.${randomUUID()}`, ['event.processed', 'execution.completed'], (delivery) => {
       const body = delivery.body;
       for (const waiter of this.#waiters) {
-        if ('eventId' in body ? waiter.eventIds.has(body.eventId) : waiter.executionIds.has(body.executionId)) waiter.signal();
+        if (waiter.hears(body)) waiter.signal();
       }
       return Promise.resolve();
     }, { prefetch: 64 });
@@ -84,14 +114,38 @@ export class EventOutcomes {
   }
 
   /** What the events caused once it has all ended, or as far as it got when `timeoutMs` runs out. */
-  async wait(eventIds: readonly EventId[], timeoutMs: number): Promise<EventOutcome> {
+  wait(eventIds: readonly EventId[], timeoutMs: number): Promise<EventOutcome> {
     const waiter = new Waiter(eventIds);
     this.#waiters.add(waiter);
+    return this.#waitFor(waiter, eventIds, timeoutMs, false);
+  }
+
+  /**
+   * Starts listening before the events exist (a webhook's `?wait`): every message about them
+   * comes after this, so until one does the rule engine cannot have finished with them, and the
+   * first look at the database waits for it — one read per request fewer. `cancel` when the
+   * events are not stored after all.
+   */
+  watch(): OutcomeWatch {
+    const waiter = new Waiter();
+    this.#waiters.add(waiter);
+    return {
+      wait: (eventIds, timeoutMs) => {
+        waiter.expect(eventIds);
+        return this.#waitFor(waiter, eventIds, timeoutMs, !waiter.isSignalled);
+      },
+      cancel: () => void this.#waiters.delete(waiter),
+    };
+  }
+
+  async #waitFor(waiter: Waiter, eventIds: readonly EventId[], timeoutMs: number, firstWaitForMessage: boolean): Promise<EventOutcome> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     let expired = false;
     void timedOut.then(() => (expired = true));
     try {
+      // Without a consumer no message comes: read at once.
+      if (firstWaitForMessage && this.#consumer !== undefined) await waiter.next(timedOut);
       for (;;) {
         waiter.beginCheck();
         const outcome = await this.read(eventIds);
@@ -110,14 +164,13 @@ export class EventOutcomes {
     let finished = true;
     const executions: ExecutionOutcome[] = [];
     for (const id of eventIds) {
-      const event = await this.#store.events.get(id);
-      if (event?.processedAt === null) finished = false;
-      const enforcements = await this.#store.events.listEnforcements({ eventId: id, limit: MAX_ENFORCEMENTS, offset: 0 });
-      for (const enforcement of enforcements.items) {
-        const execution = enforcement.executionId === null ? undefined : await this.#store.executions.get(enforcement.executionId);
-        if (!execution) continue;
+      // One statement per event: a waiter reads at each wake-up, about three times per request.
+      const outcome = await this.#store.events.outcome(id, MAX_ENFORCEMENTS);
+      if (!outcome) continue;
+      if (!outcome.processed) finished = false;
+      for (const execution of outcome.executions) {
         if (!isTerminal(execution.status)) finished = false;
-        executions.push({ id: execution.id, status: execution.status, result: execution.result });
+        executions.push(execution);
       }
     }
     return { finished, executions: executions.sort((a, b) => a.id - b.id) };

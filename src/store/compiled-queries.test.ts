@@ -28,6 +28,21 @@ describe('CompiledQueries', () => {
     await db.destroy();
   });
 
+  it('builds a query without a key for that call only', async () => {
+    const db = database();
+    const queries = new CompiledQueries();
+    let builds = 0;
+    const insert = (ref: string) =>
+      queries.run(db, undefined, [ref], (r) => {
+        builds++;
+        return db.insertInto('packs').values({ ref: r } as never).returning('ref' as never);
+      });
+    expect((await insert('a')).rows).toEqual([{ ref: 'a' }]);
+    expect((await insert('b')).rows).toEqual([{ ref: 'b' }]);
+    expect(builds).toBe(2);
+    await db.destroy();
+  });
+
   it('refuses a query that leaves a value out, which would run with the first call’s value for ever', async () => {
     const db = database();
     const queries = new CompiledQueries();

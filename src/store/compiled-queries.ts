@@ -7,6 +7,12 @@ class Slot {
 }
 
 /**
+ * Multi-row statements of up to this many rows are compiled once per row count; a larger batch,
+ * rare, is built each time (a key per count: the cap bounds the cache).
+ */
+export const COMPILED_ROWS_MAX = 64;
+
+/**
  * The hottest statements, built and compiled by Kysely once rather than on every call (building
  * and compiling cost about as much as SQLite running a small statement). A query is built with
  * placeholders for its values and compiled on first use; later calls put their values in the
@@ -20,8 +26,10 @@ export class CompiledQueries {
    * Runs the query `build` makes from `values`, built and compiled only the first time for `key`.
    * `build` must use each value as a bound value, and everything else that shapes the SQL
    * (list lengths, which columns are set) must be the same for every call with this `key`.
+   * Without a key the query is built and compiled for this call only.
    */
-  async run<V extends unknown[], R>(db: Kysely<Database>, key: string, values: readonly [...V], build: (...values: V) => Compilable<R>): Promise<QueryResult<R>> {
+  async run<V extends unknown[], R>(db: Kysely<Database>, key: string | undefined, values: readonly [...V], build: (...values: V) => Compilable<R>): Promise<QueryResult<R>> {
+    if (key === undefined) return db.executeQuery(build(...(values as V)).compile());
     let entry = this.#compiled.get(key);
     if (!entry) {
       const query = build(...(values.map((_, index) => new Slot(index)) as unknown as V)).compile();

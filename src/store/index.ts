@@ -28,6 +28,7 @@ export type {
   AuditFilter,
   ComponentFilter,
   EnforcementFilter,
+  StoredEventOutcome,
   EventFilter,
   ExecutionFilter,
   ExecutionSummary,

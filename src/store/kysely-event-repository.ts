@@ -6,18 +6,19 @@ import {
   type Event,
   type EventId,
   type ExecutionId,
+  type ExecutionStatus,
   enforcementId,
   eventId,
   executionId,
   ruleId,
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
-import type { CompiledQueries } from './compiled-queries.js';
+import { COMPILED_ROWS_MAX, type CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, EnforcementTable, EventTable } from './schema.js';
 import type { EventRepository } from './store.js';
-import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page } from './store-types.js';
+import type { EnforcementFilter, EventFilter, NewEnforcement, NewEvent, Page, StoredEventOutcome } from './store-types.js';
 
 export function toEvent(row: Selectable<EventTable>): Event {
   return {
@@ -109,7 +110,13 @@ export class KyselyEventRepository implements EventRepository {
   }
 
   async getMany(ids: readonly EventId[]): Promise<readonly Event[]> {
-    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('events').selectAll().where('id', 'in', paddedIds(slice)).execute());
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      const { rows: found } = await this.#queries.run(this.#db, `events.getMany:${padded.length}`, padded, (...bound) =>
+        this.#db.selectFrom('events').selectAll().where('id', 'in', bound),
+      );
+      return found;
+    });
     return byId(rows).map(toEvent);
   }
 
@@ -144,9 +151,13 @@ export class KyselyEventRepository implements EventRepository {
 
   async markProcessedMany(ids: readonly EventId[]): Promise<readonly EventId[]> {
     const now = nowIso();
-    const rows = await inSlices(ids, (slice) =>
-      this.#db.updateTable('events').set({ processed_at: now }).where('id', 'in', paddedIds(slice)).where('processed_at', 'is', null).returning('id').execute(),
-    );
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      const { rows: marked } = await this.#queries.run(this.#db, `events.markProcessedMany:${padded.length}`, [now, ...padded], (at, ...bound) =>
+        this.#db.updateTable('events').set({ processed_at: at }).where('id', 'in', bound).where('processed_at', 'is', null).returning('id'),
+      );
+      return marked;
+    });
     return byId(rows).map((row) => eventId(row.id));
   }
 
@@ -175,14 +186,20 @@ export class KyselyEventRepository implements EventRepository {
 
   async createEnforcements(inputs: readonly NewEnforcement[]): Promise<readonly Enforcement[]> {
     const now = nowIso();
-    const rows = await inSlices(inputs, (slice) =>
-      this.#db
-        .insertInto('enforcements')
-        .values(slice.map((input) => toEnforcementRow(input, now)))
-        .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
-        .returningAll()
-        .execute(),
-    );
+    const rows = await inSlices(inputs, async (slice) => {
+      const rowsToWrite = slice.map((input) => toEnforcementRow(input, now));
+      const columns = Object.keys(rowsToWrite[0] ?? {}) as (keyof (typeof rowsToWrite)[number])[];
+      const key = slice.length <= COMPILED_ROWS_MAX ? `enforcements.createMany:${slice.length}` : undefined;
+      const values = rowsToWrite.flatMap((row) => columns.map((column) => row[column]));
+      const { rows: written } = await this.#queries.run(this.#db, key, values, (...bound) =>
+        this.#db
+          .insertInto('enforcements')
+          .values(rowsToWrite.map((_, r) => Object.fromEntries(columns.map((column, c) => [column, bound[r * columns.length + c]])) as (typeof rowsToWrite)[number]))
+          .onConflict((oc) => oc.columns(['rule_id', 'event_id']).doNothing())
+          .returningAll(),
+      );
+      return written;
+    });
     return byId(rows).map(toEnforcement);
   }
 
@@ -197,20 +214,25 @@ export class KyselyEventRepository implements EventRepository {
   async linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void> {
     const now = nowIso();
     await inSlices(links, async (slice) => {
-      // One CASE over the slice; the casts give PostgreSQL the parameters' type.
-      const cases = sql.join(
-        slice.map((link) => sql`when ${link.enforcementId} then cast(${link.executionId} as integer)`),
-        sql` `,
-      );
-      await this.#db
-        .updateTable('enforcements')
-        .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: now })
-        .where(
-          'id',
-          'in',
-          slice.map((link) => link.enforcementId),
-        )
-        .execute();
+      const n = slice.length;
+      const key = n <= COMPILED_ROWS_MAX ? `enforcements.linkExecutions:${n}` : undefined;
+      // Values: the (enforcement, execution) pairs, then the time.
+      const values = [...slice.flatMap((link) => [link.enforcementId as number, link.executionId as number]), now];
+      await this.#queries.run(this.#db, key, values, (...bound) => {
+        // One CASE over the slice; the casts give PostgreSQL the parameters' type.
+        const cases = sql.join(
+          slice.map((_, i) => sql`when ${bound[2 * i]} then cast(${bound[2 * i + 1]} as integer)`),
+          sql` `,
+        );
+        return this.#db
+          .updateTable('enforcements')
+          .set({ execution_id: sql<number>`case ${sql.ref('id')} ${cases} end`, updated: bound[2 * n] as string })
+          .where(
+            'id',
+            'in',
+            slice.map((_, i) => bound[2 * i] as number),
+          );
+      });
       return [];
     });
   }
@@ -220,5 +242,27 @@ export class KyselyEventRepository implements EventRepository {
     if (filter.ruleRef !== undefined) query = query.where('rule_ref', '=', filter.ruleRef);
     if (filter.eventId !== undefined) query = query.where('event_id', '=', filter.eventId);
     return readPage(query.selectAll().orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(), countRows(query), toEnforcement);
+  }
+
+  async outcome(id: EventId, limit: number): Promise<StoredEventOutcome | undefined> {
+    // One row per enforcement (one row of nulls when there is none), each with its execution if it has one.
+    const { rows } = await this.#queries.run(this.#db, 'events.outcome', [id, limit], (i, n) =>
+      this.#db
+        .selectFrom('events')
+        .leftJoin('enforcements', 'enforcements.event_id', 'events.id')
+        .leftJoin('executions', 'executions.id', 'enforcements.execution_id')
+        .select(['events.processed_at', 'executions.id as execution_id', 'executions.status', 'executions.result'])
+        .where('events.id', '=', i)
+        .orderBy('enforcements.id', 'desc')
+        .limit(n),
+    );
+    const [first] = rows;
+    if (!first) return undefined;
+    const executions: StoredEventOutcome['executions'][number][] = [];
+    for (const row of rows) {
+      if (row.execution_id === null || row.status === null) continue;
+      executions.push({ id: executionId(row.execution_id), status: row.status as ExecutionStatus, result: fromJson(row.result) });
+    }
+    return { processed: first.processed_at !== null, executions };
   }
 }

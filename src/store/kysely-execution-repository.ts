@@ -11,7 +11,7 @@ import {
 } from '../domain/index.js';
 import type { StoreDialect } from './dialect.js';
 import { selectSummaries, toExecutionSummary } from './execution-summary.js';
-import type { CompiledQueries } from './compiled-queries.js';
+import { COMPILED_ROWS_MAX, type CompiledQueries } from './compiled-queries.js';
 import { claimForRedrive } from './redrive-claim.js';
 import { byId, countRows, fromJson, inSlices, nowIso, paddedIds, readPage, toJson } from './rows.js';
 import type { Database, ExecutionTable } from './schema.js';
@@ -102,13 +102,19 @@ export class KyselyExecutionRepository implements ExecutionRepository {
 
   async createMany(inputs: readonly NewExecution[]): Promise<readonly Execution[]> {
     const now = nowIso();
-    const rows = await inSlices(inputs, (slice) =>
-      this.#db
-        .insertInto('executions')
-        .values(slice.map((input) => toExecutionRow(input, now)))
-        .returningAll()
-        .execute(),
-    );
+    const rows = await inSlices(inputs, async (slice) => {
+      const rowsToWrite = slice.map((input) => toExecutionRow(input, now));
+      const columns = Object.keys(rowsToWrite[0] ?? {}) as (keyof (typeof rowsToWrite)[number])[];
+      const key = slice.length <= COMPILED_ROWS_MAX ? `executions.createMany:${slice.length}` : undefined;
+      const values = rowsToWrite.flatMap((row) => columns.map((column) => row[column]));
+      const { rows: written } = await this.#queries.run(this.#db, key, values, (...bound) =>
+        this.#db
+          .insertInto('executions')
+          .values(rowsToWrite.map((_, r) => Object.fromEntries(columns.map((column, c) => [column, bound[r * columns.length + c]])) as (typeof rowsToWrite)[number]))
+          .returningAll(),
+      );
+      return written;
+    });
     return byId(rows).map(toExecution);
   }
 
@@ -133,7 +139,13 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   async getMany(ids: readonly ExecutionId[]): Promise<readonly Execution[]> {
-    const rows = await inSlices(ids, (slice) => this.#db.selectFrom('executions').selectAll().where('id', 'in', paddedIds(slice)).execute());
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      const { rows: found } = await this.#queries.run(this.#db, `executions.getMany:${padded.length}`, padded, (...bound) =>
+        this.#db.selectFrom('executions').selectAll().where('id', 'in', bound),
+      );
+      return found;
+    });
     return byId(rows).map(toExecution);
   }
 
@@ -195,22 +207,30 @@ export class KyselyExecutionRepository implements ExecutionRepository {
 
   async #transition(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch): Promise<readonly Execution[]> {
     const now = nowIso();
-    const set: Updateable<ExecutionTable> = { status: to, updated: now };
+    const set: Record<string, unknown> = { status: to, updated: now };
     if (patch.result !== undefined) set.result = toJson(patch.result);
     if (patch.workerId !== undefined) set.worker_id = patch.workerId;
     if (patch.started === true) set.started_at = now;
     if (patch.finished === true) set.finished_at = now;
-    const rows = await inSlices(ids, (slice) =>
-      this.#db
-        .updateTable('executions')
-        .set(set)
-        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
-        .where('id', 'in', paddedIds(slice))
-        .where('status', 'in', from)
-        .$if(patch.heldBy !== undefined, (qb) => qb.where('worker_id', '=', patch.heldBy as string))
-        .returningAll()
-        .execute(),
-    );
+    const columns = Object.keys(set);
+    const held = patch.heldBy !== undefined;
+    const rows = await inSlices(ids, async (slice) => {
+      const padded = paddedIds(slice);
+      // As in transition, plus the (padded) number of ids.
+      const key = `executions.transitionMany:${from.join(',')}:${columns.join(',')}:${patch.countAttempt === true}:${held}:${padded.length}`;
+      const values = [...columns.map((column) => set[column]), ...padded, ...(held ? [patch.heldBy] : [])];
+      const { rows: moved } = await this.#queries.run(this.#db, key, values, (...bound) =>
+        this.#db
+          .updateTable('executions')
+          .set(Object.fromEntries(columns.map((column, i) => [column, bound[i]])) as Updateable<ExecutionTable>)
+          .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
+          .where('id', 'in', bound.slice(columns.length, columns.length + padded.length) as ExecutionId[])
+          .where('status', 'in', from)
+          .$if(held, (qb) => qb.where('worker_id', '=', bound[columns.length + padded.length] as string))
+          .returningAll(),
+      );
+      return moved;
+    });
     return byId(rows).map(toExecution);
   }
 

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type PackId, type Rule, type RuleOrigin, ruleId } from '../domain/index.js';
+import { COMPILED_ROWS_MAX, type CompiledQueries } from './compiled-queries.js';
 import { replacePackComponents } from './pack-components.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, RuleTable } from './schema.js';
@@ -45,8 +46,11 @@ function toColumns(input: RuleInput) {
 export class KyselyRuleRepository implements RuleRepository {
   readonly #db: Kysely<Database>;
 
-  constructor(db: Kysely<Database>) {
+  readonly #queries: CompiledQueries;
+
+  constructor(db: Kysely<Database>, queries: CompiledQueries) {
     this.#db = db;
+    this.#queries = queries;
   }
 
   async findByRef(ref: string): Promise<Rule | undefined> {
@@ -64,12 +68,18 @@ export class KyselyRuleRepository implements RuleRepository {
   }
 
   async listEnabled(triggerRefs?: readonly string[]): Promise<readonly Rule[]> {
-    let query = this.#db.selectFrom('rules').selectAll().where('enabled', '=', 1);
-    if (triggerRefs !== undefined) {
-      if (triggerRefs.length === 0) return [];
-      query = query.where('trigger_ref', 'in', triggerRefs);
-    }
-    const rows = await query.orderBy('id').execute();
+    if (triggerRefs?.length === 0) return [];
+    // Read for every event (the rule engine, a webhook's rules): compiled once per number of refs.
+    const refs = triggerRefs ?? [];
+    const key = refs.length <= COMPILED_ROWS_MAX ? `rules.listEnabled:${triggerRefs === undefined ? 'all' : refs.length}` : undefined;
+    const { rows } = await this.#queries.run(this.#db, key, refs, (...bound) =>
+      this.#db
+        .selectFrom('rules')
+        .selectAll()
+        .where('enabled', '=', 1)
+        .$if(triggerRefs !== undefined, (qb) => qb.where('trigger_ref', 'in', bound))
+        .orderBy('id'),
+    );
     return rows.map(toRule);
   }
 

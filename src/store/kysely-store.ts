@@ -48,7 +48,7 @@ class KyselyRepositories implements Repositories {
     this.packs = new KyselyPackRepository(db);
     this.actions = new KyselyActionRepository(db);
     this.triggers = new KyselyTriggerRepository(db);
-    this.rules = new KyselyRuleRepository(db);
+    this.rules = new KyselyRuleRepository(db, queries);
     this.events = new KyselyEventRepository(db, dialect, queries);
     this.executions = new KyselyExecutionRepository(db, dialect, queries);
     this.identities = new KyselyIdentityRepository(db);

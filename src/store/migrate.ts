@@ -13,6 +13,7 @@ import * as leases from './migrations/010-leases.js';
 import * as policies from './migrations/011-policies.js';
 import * as workflowReruns from './migrations/012-workflow-reruns.js';
 import * as sensorReports from './migrations/013-sensor-reports.js';
+import * as partialParentIndex from './migrations/014-partial-parent-index.js';
 
 /** Migrations in order; names are stable forever once released. */
 function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
@@ -30,6 +31,7 @@ function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
     '011-policies': { up: (db) => policies.up(db, dialect) },
     '012-workflow-reruns': { up: (db) => workflowReruns.up(db) },
     '013-sensor-reports': { up: (db) => sensorReports.up(db) },
+    '014-partial-parent-index': { up: (db) => partialParentIndex.up(db) },
   };
 }
 

@@ -81,6 +81,14 @@ export interface NewEnforcement {
   readonly failure?: string | null;
 }
 
+/** What one event caused, as a waiting webhook sender reads it (EventRepository.outcome). */
+export interface StoredEventOutcome {
+  /** False while the rule engine has not handled the event. */
+  readonly processed: boolean;
+  /** The executions its enforcements started, newest enforcement first. */
+  readonly executions: readonly { readonly id: ExecutionId; readonly status: ExecutionStatus; readonly result: ExecutionResult | null }[];
+}
+
 export interface EnforcementFilter extends PageRequest {
   readonly ruleRef?: string;
   readonly eventId?: EventId;

@@ -34,6 +34,7 @@ import type {
   AuditFilter,
   ComponentFilter,
   EnforcementFilter,
+  StoredEventOutcome,
   EventFilter,
   ExecutionFilter,
   ExecutionSummary,
@@ -208,6 +209,12 @@ export interface EventRepository {
   linkExecutions(links: readonly { readonly enforcementId: EnforcementId; readonly executionId: ExecutionId }[]): Promise<void>;
   /** A page of enforcements, newest first; every filter given must hold. */
   listEnforcements(filter: EnforcementFilter): Promise<Page<Enforcement>>;
+  /**
+   * Whether the rule engine has handled an event, and the executions its enforcements started (of
+   * its newest `limit` enforcements), in one statement: a webhook's `?wait` reads this at every
+   * wake-up. Undefined when the event does not exist.
+   */
+  outcome(id: EventId, limit: number): Promise<StoredEventOutcome | undefined>;
 }
 
 export interface ExecutionRepository {

@@ -55,10 +55,18 @@ export const webhookRoutes: ResourceRoutes<'ingest' | 'keys' | 'outcomes'> = asy
       const signature = request.headers['x-hub-signature-256'];
       await guard.check(name, rules, rawBodies.get(request) ?? EMPTY, Array.isArray(signature) ? signature[0] : signature);
       const payload = { url: name, body: request.body ?? {}, headers: storableHeaders(request.headers) };
-      const events = (await ctx.ingest.emitWebhook(name, payload, rules)).map((event) => event.id);
       const { wait } = request.query;
-      if (wait === undefined) return reply.status(202).send({ data: { events } });
-      const outcome = await ctx.outcomes.wait(events.map(eventId), Math.min(wait, MAX_WEBHOOK_WAIT_SECONDS) * 1000);
+      // Listening before the events exist spares the wait a first read (EventOutcomes.watch).
+      const watch = wait === undefined ? undefined : ctx.outcomes.watch();
+      let events: number[];
+      try {
+        events = (await ctx.ingest.emitWebhook(name, payload, rules)).map((event) => event.id);
+      } catch (error) {
+        watch?.cancel();
+        throw error;
+      }
+      if (watch === undefined || wait === undefined) return reply.status(202).send({ data: { events } });
+      const outcome = await watch.wait(events.map(eventId), Math.min(wait, MAX_WEBHOOK_WAIT_SECONDS) * 1000);
       const data: WebhookAcceptedJson = { events, executions: outcome.executions.map((e) => ({ id: e.id, status: e.status, result: e.result === null ? null : { ...e.result } })) };
       return reply.status(outcome.finished ? 200 : 202).send({ data });
     },

@@ -48,6 +48,7 @@ const PORT_METHODS: { readonly [R in RepositoryName]: Readonly<Record<MethodsOf<
     linkExecution: true,
     linkExecutions: true,
     listEnforcements: true,
+    outcome: true,
   },
   policies: { list: true, forAction: true, listActionRefs: true, executionsOf: true, startedSince: true, replaceForPack: true },
   executions: {

@@ -134,4 +134,37 @@ export function eventsContract(current: CurrentStore): void {
       [ok.id, execution.id],
     ]);
   });
+
+  it("reads an event's outcome: whether it was processed, and its enforcements' executions, newest enforcement first", async () => {
+    const store = current();
+    const event = await store.events.create({ triggerRef: 'core.webhook', payload: {}, source: 'test' });
+    expect(await store.events.outcome(event.id, 10)).toEqual({ processed: false, executions: [] });
+    expect(await store.events.outcome(eventId(999_999), 10)).toBeUndefined();
+    await store.events.markProcessed(event.id);
+    const [failed, first, second] = await store.events.createEnforcements([
+      { ruleId: ruleId(1), ruleRef: 'demo.f', eventId: event.id, status: 'failed', failure: 'no action' },
+      { ruleId: ruleId(2), ruleRef: 'demo.a', eventId: event.id, status: 'scheduled' },
+      { ruleId: ruleId(3), ruleRef: 'demo.b', eventId: event.id, status: 'scheduled' },
+    ]);
+    if (!failed || !first || !second) throw new Error('enforcements were not written');
+    expect(await store.events.outcome(event.id, 10)).toEqual({ processed: true, executions: [] });
+    const [a, b] = await store.executions.createMany([
+      { actionRef: 'demo.a', parameters: {}, enforcementId: first.id },
+      { actionRef: 'demo.b', parameters: {}, enforcementId: second.id },
+    ]);
+    if (!a || !b) throw new Error('executions were not written');
+    await store.events.linkExecutions([
+      { enforcementId: first.id, executionId: a.id },
+      { enforcementId: second.id, executionId: b.id },
+    ]);
+    await store.executions.transition(a.id, ['requested'], 'completed', { finished: true, result: { stdout: 'x', exit_code: 0 } });
+    expect(await store.events.outcome(event.id, 10)).toEqual({
+      processed: true,
+      executions: [
+        { id: b.id, status: 'requested', result: null },
+        { id: a.id, status: 'completed', result: { stdout: 'x', exit_code: 0 } },
+      ],
+    });
+    expect((await store.events.outcome(event.id, 1))?.executions.map((e) => e.id)).toEqual([b.id]);
+  });
 }

@@ -59,6 +59,8 @@ export class WarmLauncher {
   #isBroken = false;
   #isClosed = false;
   #refill: NodeJS.Immediate | undefined;
+  /** Settles once the cells of the spares that ended while they waited have been let go. */
+  #dropped: Promise<unknown> = Promise.resolve();
   /** Removes this launcher's listeners from the spare, which the run's supervisor replaces. */
   #forget: (() => void) | undefined;
 
@@ -99,14 +101,20 @@ export class WarmLauncher {
     return { child: spare, cell };
   }
 
-  /** Ends the spare; take() answers undefined from then on. */
-  close(): void {
+  /** Ends the spare; take() answers undefined from then on. Resolves once its cell has been let go (see releaseCell). */
+  async close(): Promise<void> {
     this.#isClosed = true;
     clearImmediate(this.#refill);
     this.#refill = undefined;
-    this.#spare?.stdin?.end(); // it exits, and its exit removes its cell
+    const spare = this.#spare;
     this.#spare = undefined;
     this.#spareCell = undefined;
+    if (spare !== undefined && isRunning(spare)) {
+      const exited = new Promise((resolve) => spare.once('exit', resolve));
+      spare.stdin?.end(); // it exits, and its exit lets go of its cell
+      await exited;
+    }
+    await this.#dropped;
   }
 
   /** The next fork is made once the caller's run has been started, not before it. */
@@ -123,7 +131,7 @@ export class WarmLauncher {
     if (this.#isClosed || this.#isBroken || (this.#spare !== undefined && isRunning(this.#spare))) return;
     let cell: ProcessCell | undefined;
     try {
-      cell = createCell(this.#containment, 'action-spare');
+      cell = createCell(this.#containment);
     } catch {
       return; // no cell to be had now: the next run makes its own, and fails with the reason if it cannot
     }
@@ -152,13 +160,13 @@ export class WarmLauncher {
     this.#spareCell = cell;
   }
 
-  /** Forgets a spare that ended while it waited, and removes its cell. */
+  /** Forgets a spare that ended while it waited, and lets go of its cell (for the next run, see releaseCell). */
   #drop(spare: ChildProcess, cell: ProcessCell | undefined): void {
     if (this.#spare === spare) {
       this.#spare = undefined;
       this.#spareCell = undefined;
     }
-    void releaseCell(cell);
+    this.#dropped = Promise.all([this.#dropped, releaseCell(cell)]);
   }
 }
 

@@ -148,7 +148,7 @@ class ProcessRun {
 
   /** A new cell for this run (none without containment); throws when it cannot be made. */
   #createCell(): ProcessCell | undefined {
-    return this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
+    return this.#opts.containment && createCell(this.#opts.containment);
   }
 
   /** Starts the action here or through the spawner helper (see Spawner.claimLocalStart); resolves once it has exited. */

@@ -41,9 +41,9 @@ const SHELL_SPECIAL_NAMES: ReadonlySet<string> = new Set(['IFS', 'PWD', 'OLDPWD'
  * on a timer or in answer to a request would otherwise wait for (and jitter with). Taking the
  * spare costs one write to a pipe; the next spare is forked after the run has started, while the
  * action runs. At most one spare waits, blocked in `read`: no CPU, ~1 MB, in a process group of
- * its own and in a cell of its own, made for the run that will take it: joining a cgroup costs
- * the kernel a few milliseconds, and more as they vary (an RCU grace period), which is better paid
- * before the run than on its path. It exits when this process closes its stdin or exits.
+ * its own and in a cell of its own (see createCell), taken for the run that will take it: joining
+ * a cgroup costs the kernel a few milliseconds, and more as they vary (an RCU grace period), which
+ * is better paid before the run than on its path. It exits when this process closes its stdin or exits.
  *
  * Falls back (take() answers undefined, the caller spawns as before) for whatever the header
  * cannot carry exactly: a value with a newline, an unusual variable name, a program that
@@ -53,7 +53,7 @@ const SHELL_SPECIAL_NAMES: ReadonlySet<string> = new Set(['IFS', 'PWD', 'OLDPWD'
 export class WarmLauncher {
   readonly #containment: Containment;
   #spare: ChildProcess | undefined;
-  /** The cell the spare waits in, made for the run that takes it. */
+  /** The cell the spare waits in, taken for the run that takes it. */
   #spareCell: ProcessCell | undefined;
   /** Set when a spare could not be started at all (no /bin/sh): from then on every run spawns. */
   #isBroken = false;

@@ -167,7 +167,7 @@ class ProcessRun {
   /** Runs the action as a child of this process; resolves once its output has been read. */
   #spawnHere(prepared: Prepared): Promise<ChildExit> {
     const launch = { ...prepared.launch, cwd: prepared.cwd, env: prepared.env };
-    // A spare comes in a cell of its own, made (and joined) before this run: it becomes the run's.
+    // A spare comes in a cell of its own, taken (and joined) before this run: it becomes the run's.
     const warm = this.#opts.launcher?.take(launch, this.#opts.containment);
     this.#cell = warm ? warm.cell : this.#createCell();
     const child = new SupervisedChild({

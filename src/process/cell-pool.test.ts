@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProcessCell } from '../domain/index.js';
@@ -58,14 +58,13 @@ async function goneProcess(): Promise<{ pid: number; start: string }> {
 describe.runIf(cgroupContainments().length > 0).each(cgroupContainments())('reused cells ($name)', ({ containment }) => {
   it('gives a run the cell a finished run left empty, once nothing of that run is left in it', async () => {
     const first = createCell(containment);
-    // What the run left behind: a child in a session of its own, and a cgroup below the cell.
+    // What the run left behind: a child in a session of its own.
     const run = await startIn(first, 'setsid sleep 300 </dev/null >/dev/null 2>&1 & exec sleep 0.2');
     await run.exited;
     const left = cgroupMembers(first?.tag ?? '');
     expect(left.length).toBeGreaterThanOrEqual(1);
     started.push(...left);
-    mkdirSync(path.join(first?.tag ?? '', 'below'));
-    expect(killCell(first)).toBeGreaterThanOrEqual(1);
+    // Not killed first (as the run's exit does): releasing ends what is left before the cell is kept.
     expect(await releaseCell(first)).toBe(true);
     expect(left.filter(isAlive)).toEqual([]);
     expect(cgroupState(first?.tag ?? '', containment.kind as 'cgroup2')).toBe('vacant');
@@ -75,6 +74,22 @@ describe.runIf(cgroupContainments().length > 0).each(cgroupContainments())('reus
     const next = await startIn(second, 'exec sleep 0.2');
     await next.exited;
     expect(await releaseCell(second)).toBe(true);
+  });
+
+  it('removes instead of reusing a cell its run made cgroups below, or left frozen', async () => {
+    const nested = createCell(containment);
+    mkdirSync(path.join(nested?.tag ?? '', 'below'));
+    const frozen = containment.kind === 'cgroup2' ? createCell(containment) : undefined;
+    if (frozen !== undefined) writeFileSync(path.join(frozen.tag, 'cgroup.freeze'), '1');
+    for (const cell of [nested, frozen]) {
+      if (cell === undefined) continue;
+      expect(cgroupState(cell.tag, containment.kind as 'cgroup2')).toBe('altered');
+      expect(await releaseCell(cell)).toBe(true);
+      expect(existsSync(cell.tag)).toBe(false);
+    }
+    const next = createCell(containment);
+    expect([nested?.tag, frozen?.tag]).not.toContain(next?.tag);
+    expect(await releaseCell(next)).toBe(true);
   });
 
   it('keeps a bounded number of empty cells, and removes them all at shutdown', async () => {

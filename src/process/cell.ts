@@ -4,7 +4,7 @@ import type { ProcessCell } from '../domain/index.js';
 import { assertNever } from '../domain/index.js';
 import { forgetLease, holdsLease, leaseCell, returnCell } from './cell-pool.js';
 import { ownerOf } from './cell-owner.js';
-import { CELLS_DIR, cgroupLaunch, cgroupState, enterCgroup, killCgroup, removeCgroup, removeCgroupsBelow } from './cgroup.js';
+import { CELLS_DIR, cgroupLaunch, cgroupState, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
 import { CELL_ENV, killEnvironCell, newEnvironMarker } from './environ-cell.js';
 
 export const CONTAINMENT_KINDS = ['cgroup2', 'cgroup1', 'environ', 'none'] as const;
@@ -147,7 +147,7 @@ export async function releaseCell(cell: ProcessCell | undefined): Promise<boolea
   return false;
 }
 
-/** Puts the run's cell back in the pool once it is verifiably empty: no process in it or below it, no cgroup below it. */
+/** Puts the run's cell back in the pool once it is verifiably empty and as made: no process in it or below it, no cgroup below it, not frozen. */
 async function recycleCell(cell: ProcessCell, kind: 'cgroup2' | 'cgroup1'): Promise<boolean> {
   for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
     // Released twice at once, and given to another run meanwhile: that run's now.
@@ -161,8 +161,12 @@ async function recycleCell(cell: ProcessCell, kind: 'cgroup2' | 'cgroup1'): Prom
       forgetLease(cell);
       return true;
     }
-    // Cgroups the run made (a nested Attune's cells) are removed, then the cell is looked at again.
-    if (state === 'nested' && removeCgroupsBelow(cell.tag)) continue;
+    // Cgroups the run made below it (a nested Attune's cells, perhaps with controllers enabled,
+    // which would keep the next run out), or frozen by it: not reused, removed.
+    if (state === 'altered' && removeCgroup(cell.tag)) {
+      forgetLease(cell);
+      return true;
+    }
     if (state === 'populated') killCgroup(cell.tag, kind);
     await retryDelay(attempt);
   }

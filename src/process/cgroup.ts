@@ -70,14 +70,18 @@ export function cgroupMembers(dir: string): number[] {
   return [...pids, ...entries.flatMap((name) => cgroupMembers(path.join(dir, name)))];
 }
 
+/** `cgroup.events` of a cgroup v2 directory (`populated 0|1`, `frozen 0|1`); empty when it is gone. */
+function readEvents(dir: string): string {
+  try {
+    return readFileSync(path.join(dir, 'cgroup.events'), 'utf8');
+  } catch {
+    return ''; // removed already: nothing is in it
+  }
+}
+
 /** Whether a process is in the cgroup or below it: cgroup v2 says so in `cgroup.events`. */
 function isPopulated(dir: string, kind: CgroupKind): boolean {
-  if (kind === 'cgroup1') return cgroupMembers(dir).length > 0;
-  try {
-    return readFileSync(path.join(dir, 'cgroup.events'), 'utf8').includes('populated 1');
-  } catch {
-    return false; // removed already: nothing is in it
-  }
+  return kind === 'cgroup1' ? cgroupMembers(dir).length > 0 : readEvents(dir).includes('populated 1');
 }
 
 /** The cgroups right below `dir`; undefined when `dir` itself is gone. */
@@ -93,18 +97,15 @@ function childCgroups(dir: string): string[] | undefined {
 
 /**
  * What a cgroup holds: `vacant` is as good as new (no process in it or below it, no cgroup below
- * it), `nested` has cgroups below it but no process, `populated` a process; `gone` is removed.
+ * it, not frozen), `populated` has a process, `altered` has no process but cgroups below it or
+ * was left frozen (by what ran in it); `gone` is removed.
  */
-export function cgroupState(dir: string, kind: CgroupKind): 'vacant' | 'nested' | 'populated' | 'gone' {
-  if (isPopulated(dir, kind)) return 'populated';
+export function cgroupState(dir: string, kind: CgroupKind): 'vacant' | 'populated' | 'altered' | 'gone' {
+  const events = kind === 'cgroup2' ? readEvents(dir) : '';
+  if (kind === 'cgroup2' ? events.includes('populated 1') : isPopulated(dir, kind)) return 'populated';
   const children = childCgroups(dir);
   if (children === undefined) return 'gone';
-  return children.length > 0 ? 'nested' : 'vacant';
-}
-
-/** Removes the cgroups below `dir` (not `dir`); false while a process is still in one. */
-export function removeCgroupsBelow(dir: string): boolean {
-  return (childCgroups(dir) ?? []).every((child) => removeCgroup(child));
+  return children.length > 0 || events.includes('frozen 1') ? 'altered' : 'vacant';
 }
 
 const KILL_ROUNDS = 200;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProcessCell } from '../domain/index.js';
@@ -89,6 +89,16 @@ describe.runIf(cgroupContainments().length > 0).each(cgroupContainments())('reus
     }
     const next = createCell(containment);
     expect([nested?.tag, frozen?.tag]).not.toContain(next?.tag);
+    expect(await releaseCell(next)).toBe(true);
+  });
+
+  it('does not give out a kept cell that was removed meanwhile', async () => {
+    const kept = createCell(containment);
+    expect(await releaseCell(kept)).toBe(true);
+    rmdirSync(kept?.tag ?? '');
+    const next = createCell(containment);
+    expect(next?.tag).not.toBe(kept?.tag);
+    expect(existsSync(next?.tag ?? '')).toBe(true);
     expect(await releaseCell(next)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessCell } from '../domain/index.js';
 import { type CgroupKind, createCellCgroup, removeCgroup } from './cgroup.js';
@@ -36,7 +37,9 @@ export function leaseCell(kind: CgroupKind, root: string): ProcessCell {
   const stack = free.get(root) ?? [];
   let made: Made | undefined;
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    if (now - next.madeAt < FREE_CELL_MAX_AGE_MS) {
+    // One removed meanwhile by hand (or by another Attune that could not tell its maker runs)
+    // would fail the run that joins it: a stat (µs) is cheap insurance.
+    if (now - next.madeAt < FREE_CELL_MAX_AGE_MS && existsSync(next.dir)) {
       made = next;
       break;
     }

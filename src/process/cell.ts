@@ -4,7 +4,7 @@ import type { ProcessCell } from '../domain/index.js';
 import { assertNever } from '../domain/index.js';
 import { forgetLease, holdsLease, leaseCell, returnCell } from './cell-pool.js';
 import { ownerOf } from './cell-owner.js';
-import { CELLS_DIR, cgroupLaunch, cgroupState, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
+import { CELLS_DIR, type CgroupKind, cgroupLaunch, cgroupState, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
 import { CELL_ENV, killEnvironCell, newEnvironMarker } from './environ-cell.js';
 
 export const CONTAINMENT_KINDS = ['cgroup2', 'cgroup1', 'environ', 'none'] as const;
@@ -131,8 +131,9 @@ function retryDelay(attempt: number): Promise<void> {
  * next run (or is removed, when enough are kept), and any other is removed. Resolves true once
  * done; never rejects: a cgroup that could not be emptied costs the kernel a directory. A copy of
  * a cell of this process that is not the run's hold on it (a record of a run done with it, which
- * another run may hold now) is left alone, as is a cell of another process that still runs. An environment marker is nothing to remove, and needs
- * no second scan: once killCell found no process with it, none can appear.
+ * another run may hold now) is left alone, as is a cell of another process that still runs. An
+ * environment marker is nothing to remove, and needs no second scan: once killCell found no
+ * process with it, none can appear.
  */
 export async function releaseCell(cell: ProcessCell | undefined): Promise<boolean> {
   if (cell === undefined || cell.kind === 'environ' || !isCell(cell)) return true;
@@ -147,8 +148,11 @@ export async function releaseCell(cell: ProcessCell | undefined): Promise<boolea
   return false;
 }
 
-/** Puts the run's cell back in the pool once it is verifiably empty and as made: no process in it or below it, no cgroup below it, not frozen. */
-async function recycleCell(cell: ProcessCell, kind: 'cgroup2' | 'cgroup1'): Promise<boolean> {
+/**
+ * Puts the run's cell back in the pool once it is verifiably empty and as made: no process in it
+ * or below it, no cgroup below it, not frozen.
+ */
+async function recycleCell(cell: ProcessCell, kind: CgroupKind): Promise<boolean> {
   for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
     // Released twice at once, and given to another run meanwhile: that run's now.
     if (!holdsLease(cell)) return true;

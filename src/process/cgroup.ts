@@ -5,9 +5,9 @@ import path from 'node:path';
 import { newCellName, ownerOf } from './cell-owner.js';
 import { killPid, sleepSync } from './proc-fs.js';
 
-/** A cgroup hierarchy this process belongs to, and its own cgroup directory in it. */
 export type CgroupKind = 'cgroup2' | 'cgroup1';
 
+/** A cgroup hierarchy this process belongs to, and its own cgroup directory in it. */
 export interface OwnCgroup {
   readonly kind: CgroupKind;
   readonly dir: string;
@@ -101,11 +101,13 @@ function childCgroups(dir: string): string[] | undefined {
  * was left frozen (by what ran in it); `gone` is removed.
  */
 export function cgroupState(dir: string, kind: CgroupKind): 'vacant' | 'populated' | 'altered' | 'gone' {
-  const events = kind === 'cgroup2' ? readEvents(dir) : '';
-  if (kind === 'cgroup2' ? events.includes('populated 1') : isPopulated(dir, kind)) return 'populated';
+  // One read answers both on cgroup v2; cgroup v1 has no `cgroup.events`, and its freezer is thawed after every kill.
+  const events = kind === 'cgroup2' ? readEvents(dir) : undefined;
+  const isBusy = events === undefined ? cgroupMembers(dir).length > 0 : events.includes('populated 1');
+  if (isBusy) return 'populated';
   const children = childCgroups(dir);
   if (children === undefined) return 'gone';
-  return children.length > 0 || events.includes('frozen 1') ? 'altered' : 'vacant';
+  return children.length > 0 || events?.includes('frozen 1') === true ? 'altered' : 'vacant';
 }
 
 const KILL_ROUNDS = 200;

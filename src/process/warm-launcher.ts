@@ -111,6 +111,8 @@ export class WarmLauncher {
     this.#spareCell = undefined;
     if (spare !== undefined && isRunning(spare)) {
       const exited = new Promise((resolve) => spare.once('exit', resolve));
+      // Waited for: with nothing else left to do, this process would otherwise end before it sees the exit.
+      spare.ref();
       spare.stdin?.end(); // it exits, and its exit lets go of its cell
       await exited;
     }

@@ -43,5 +43,5 @@ for (const mode of ['spawn', 'warm', 'spawn', 'warm']) {
   }
   const cu = process.cpuUsage(c0);
   console.log(`${mode.padEnd(5)} rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB | event loop blocked at start: ${stats(blocked)} | start → date ran: ${stats(ran)} | parent CPU/run ${((cu.user + cu.system) / 1000 / N).toFixed(2)} ms`);
-  launcher?.close();
+  await launcher?.close();
 }

@@ -2,7 +2,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessCell } from '../domain/index.js';
 import { assertNever } from '../domain/index.js';
-import { CELLS_DIR, cgroupLaunch, createCgroup, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
+import { forgetLease, holdsLease, leaseCell, returnCell } from './cell-pool.js';
+import { ownerOf } from './cell-owner.js';
+import { CELLS_DIR, type CgroupKind, cgroupLaunch, cgroupState, enterCgroup, killCgroup, removeCgroup } from './cgroup.js';
 import { CELL_ENV, killEnvironCell, newEnvironMarker } from './environ-cell.js';
 
 export const CONTAINMENT_KINDS = ['cgroup2', 'cgroup1', 'environ', 'none'] as const;
@@ -27,14 +29,16 @@ export interface Launch {
 }
 
 /**
- * Makes a new, empty cell for one action or sensor process; `label` names it (in the cgroup
- * directory name). Undefined for `none`. Throws when the cgroup cannot be made.
+ * An empty cell for one action or sensor process: under a cgroup kind, one a finished run left
+ * empty where there is one (see cell-pool.ts), else a new one. Undefined for `none`. Throws when
+ * the cgroup cannot be made. The object returned is the run's hold on the cell: releaseCell takes
+ * back a cell of this process only from it.
  */
-export function createCell(containment: Containment, label: string): ProcessCell | undefined {
+export function createCell(containment: Containment): ProcessCell | undefined {
   switch (containment.kind) {
     case 'cgroup2':
     case 'cgroup1':
-      return { kind: containment.kind, tag: createCgroup(containment.root, label.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)) };
+      return leaseCell(containment.kind, containment.root);
     case 'environ':
       return { kind: 'environ', tag: newEnvironMarker() };
     case 'none':
@@ -104,7 +108,7 @@ export function killCell(cell: ProcessCell | undefined): number {
   switch (cell.kind) {
     case 'cgroup2':
     case 'cgroup1':
-      return killCgroup(cell.tag);
+      return killCgroup(cell.tag, cell.kind);
     case 'environ':
       return killEnvironCell(cell.tag);
     default:
@@ -112,24 +116,65 @@ export function killCell(cell: ProcessCell | undefined): number {
   }
 }
 
-const REMOVE_ATTEMPTS = 50;
-const REMOVE_RETRY_MAX_MS = 50;
+const RELEASE_ATTEMPTS = 50;
+const RELEASE_RETRY_MAX_MS = 50;
+
+/** Waits before looking at a cell again: its killed members take a moment to exit. */
+function retryDelay(attempt: number): Promise<void> {
+  // Not unref'd: a shutdown awaits this, and must not end with the event loop before it does.
+  return new Promise((resolve) => setTimeout(resolve, Math.min(RELEASE_RETRY_MAX_MS, 2 ** attempt)));
+}
 
 /**
- * Removes a cell after killCell. A cgroup is killed again first (what is left would keep it from
- * being removed) and can only be removed once its killed members have exited, so removal is
- * retried for about two seconds; resolves true once removed. Never rejects: a cgroup that could
- * not be removed is empty and costs the kernel a directory. An environment marker is nothing to
- * remove, and needs no second scan: once killCell found no process with it, none can appear.
+ * Lets go of a cell after its run: what is left in it is killed, and once its killed members have
+ * exited (retried for about two seconds) a cell this process made goes back to the pool for the
+ * next run (or is removed, when enough are kept), and any other is removed. Resolves true once
+ * done; never rejects: a cgroup that could not be emptied costs the kernel a directory. A copy of
+ * a cell of this process that is not the run's hold on it (a record of a run done with it, which
+ * another run may hold now) is left alone, as is a cell of another process that still runs. An
+ * environment marker is nothing to remove, and needs no second scan: once killCell found no
+ * process with it, none can appear.
  */
 export async function releaseCell(cell: ProcessCell | undefined): Promise<boolean> {
   if (cell === undefined || cell.kind === 'environ' || !isCell(cell)) return true;
-  for (let attempt = 0; attempt < REMOVE_ATTEMPTS; attempt++) {
-    killCgroup(cell.tag);
+  const owner = ownerOf(cell.tag);
+  if (owner === 'self') return holdsLease(cell) ? recycleCell(cell, cell.kind) : true;
+  if (owner === 'alive') return true; // another live process's cell: its own to take back
+  for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+    killCgroup(cell.tag, cell.kind);
     if (removeCgroup(cell.tag)) return true;
-    // Not unref'd: a shutdown awaits this, and must not end with the event loop before it does.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(REMOVE_RETRY_MAX_MS, 2 ** attempt)));
+    await retryDelay(attempt);
   }
+  return false;
+}
+
+/**
+ * Puts the run's cell back in the pool once it is verifiably empty and as made: no process in it
+ * or below it, no cgroup below it, not frozen.
+ */
+async function recycleCell(cell: ProcessCell, kind: CgroupKind): Promise<boolean> {
+  for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+    // Released twice at once, and given to another run meanwhile: that run's now.
+    if (!holdsLease(cell)) return true;
+    const state = cgroupState(cell.tag, kind);
+    if (state === 'vacant') {
+      returnCell(cell);
+      return true;
+    }
+    if (state === 'gone') {
+      forgetLease(cell);
+      return true;
+    }
+    // Cgroups the run made below it (a nested Attune's cells, perhaps with controllers enabled,
+    // which would keep the next run out), or frozen by it: not reused, removed.
+    if (state === 'altered' && removeCgroup(cell.tag)) {
+      forgetLease(cell);
+      return true;
+    }
+    if (state === 'populated') killCgroup(cell.tag, kind);
+    await retryDelay(attempt);
+  }
+  forgetLease(cell);
   return false;
 }
 

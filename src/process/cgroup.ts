@@ -2,11 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { newCellName, ownerOf } from './cell-owner.js';
 import { killPid, sleepSync } from './proc-fs.js';
+
+export type CgroupKind = 'cgroup2' | 'cgroup1';
 
 /** A cgroup hierarchy this process belongs to, and its own cgroup directory in it. */
 export interface OwnCgroup {
-  readonly kind: 'cgroup2' | 'cgroup1';
+  readonly kind: CgroupKind;
   readonly dir: string;
 }
 
@@ -28,6 +31,13 @@ export function cgroupLaunch(dir: string, command: string, args: readonly string
 /** Creates a new empty cgroup under `root`, named after `label`. */
 export function createCgroup(root: string, label: string): string {
   const dir = path.join(root, `${label}-${randomBytes(6).toString('hex')}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+/** Creates a new empty cell under `root`, named after this process, its maker (see cell-owner.ts). */
+export function createCellCgroup(root: string): string {
+  const dir = path.join(root, newCellName());
   mkdirSync(dir);
   return dir;
 }
@@ -60,6 +70,46 @@ export function cgroupMembers(dir: string): number[] {
   return [...pids, ...entries.flatMap((name) => cgroupMembers(path.join(dir, name)))];
 }
 
+/** `cgroup.events` of a cgroup v2 directory (`populated 0|1`, `frozen 0|1`); empty when it is gone. */
+function readEvents(dir: string): string {
+  try {
+    return readFileSync(path.join(dir, 'cgroup.events'), 'utf8');
+  } catch {
+    return ''; // removed already: nothing is in it
+  }
+}
+
+/** Whether a process is in the cgroup or below it: cgroup v2 says so in `cgroup.events`. */
+function isPopulated(dir: string, kind: CgroupKind): boolean {
+  return kind === 'cgroup1' ? cgroupMembers(dir).length > 0 : readEvents(dir).includes('populated 1');
+}
+
+/** The cgroups right below `dir`; undefined when `dir` itself is gone. */
+function childCgroups(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => path.join(dir, entry.name));
+  } catch {
+    return undefined; // removed already
+  }
+}
+
+/**
+ * What a cgroup holds: `vacant` is as good as new (no process in it or below it, no cgroup below
+ * it, not frozen), `populated` has a process, `altered` has no process but cgroups below it or
+ * was left frozen (by what ran in it); `gone` is removed.
+ */
+export function cgroupState(dir: string, kind: CgroupKind): 'vacant' | 'populated' | 'altered' | 'gone' {
+  // One read answers both on cgroup v2; cgroup v1 has no `cgroup.events`, and its freezer is thawed after every kill.
+  const events = kind === 'cgroup2' ? readEvents(dir) : undefined;
+  const isBusy = events === undefined ? cgroupMembers(dir).length > 0 : events.includes('populated 1');
+  if (isBusy) return 'populated';
+  const children = childCgroups(dir);
+  if (children === undefined) return 'gone';
+  return children.length > 0 || events?.includes('frozen 1') === true ? 'altered' : 'vacant';
+}
+
 const KILL_ROUNDS = 200;
 
 /**
@@ -68,7 +118,9 @@ const KILL_ROUNDS = 200;
  * fork, while each member gets SIGKILL, then thawed so they die; without a freezer, members are
  * killed round after round until none is left.
  */
-export function killCgroup(dir: string): number {
+export function killCgroup(dir: string, kind: CgroupKind): number {
+  // The usual case, a cell its process left empty, answered by one read on cgroup v2.
+  if (!isPopulated(dir, kind)) return 0;
   const found = cgroupMembers(dir).length;
   if (found === 0) return 0;
   if (existsSync(path.join(dir, 'cgroup.kill'))) {
@@ -173,14 +225,15 @@ function joinMount(mount: Mount, cgroupPath: string): string {
   return relative.startsWith('..') ? '' : path.join(mount.mountPoint, relative);
 }
 
-/** An empty cell this old is garbage: a cell is joined within moments of being made. */
+/** An empty cell this old that names no maker is garbage: a cell is joined within moments of being made. */
 const STALE_CELL_MS = 10 * 60_000;
 
 /**
  * Removes empty cells left under `root` by an Attune killed before it could remove them (the
- * next start removes those it recorded, but not those of a data dir since deleted, as in tests).
- * A cell with a process in it cannot be removed (EBUSY); a young empty one may be about to be
- * joined by another Attune, so only old ones are touched.
+ * next start removes those it recorded, but not those of a data dir since deleted, as in tests,
+ * nor the empty cells it kept for reuse). A cell with a process in it cannot be removed (EBUSY).
+ * A cell whose maker still runs is left to it: it may be kept for reuse. One that names no maker
+ * (an older Attune's) may be about to be joined by another Attune while young: only old ones go.
  */
 export function removeStaleCells(root: string, olderThanMs = STALE_CELL_MS): void {
   let entries: string[];
@@ -194,9 +247,11 @@ export function removeStaleCells(root: string, olderThanMs = STALE_CELL_MS): voi
   for (const name of entries) {
     const dir = path.join(root, name);
     try {
+      const owner = ownerOf(dir);
+      if (owner === 'self' || owner === 'alive') continue;
       // mtime has a finer grain than Date.now(): a cell made this very millisecond has age 0.
-      const age = Math.max(0, Date.now() - statSync(dir).mtimeMs);
-      if (age >= olderThanMs && cgroupMembers(dir).length === 0) removeCgroup(dir);
+      const isOld = owner === 'gone' || Math.max(0, Date.now() - statSync(dir).mtimeMs) >= olderThanMs;
+      if (isOld && cgroupMembers(dir).length === 0) removeCgroup(dir);
     } catch {
       // Removed meanwhile by its own Attune: what we wanted.
       continue;

@@ -15,6 +15,7 @@ export {
   type ContainmentKind,
   type Launch,
 } from './cell.js';
+export { removeFreeCells } from './cell-pool.js';
 export { buildChildEnv, INHERITED_ENV_VARS } from './child-env.js';
 export { detectContainment, type ContainmentChoice, type Detected } from './detect-containment.js';
 export { CELL_ENV } from './environ-cell.js';

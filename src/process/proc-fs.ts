@@ -30,6 +30,17 @@ export function parentPid(pid: number): number | undefined {
   }
 }
 
+/** The start time (field 22 of /proc/<pid>/stat, clock ticks since boot), or undefined when the process is gone. */
+export function readStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined; // gone already, or no /proc (not Linux): nothing to identify
+  }
+}
+
 /** The raw environment a process was started with, or undefined when it cannot be read. */
 export function readEnviron(pid: number): Buffer | undefined {
   try {

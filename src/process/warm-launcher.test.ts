@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Containment, detectContainment, type Launch, type OutputSink, releaseCell, SupervisedChild, WarmLauncher } from './index.js';
+import { type Containment, createCell, detectContainment, type Launch, type OutputSink, releaseCell, SupervisedChild, WarmLauncher } from './index.js';
 import { isAlive, killAll } from '../../test/support/processes.js';
 import { waitFor } from '../../test/support/wait.js';
 
@@ -10,8 +10,8 @@ const ENV = { PATH: '/usr/bin:/bin' };
 const dir = mkdtempSync(path.join(tmpdir(), 'attune-warm-'));
 const launchers: WarmLauncher[] = [];
 const spares: number[] = [];
-afterEach(() => {
-  for (const launcher of launchers.splice(0)) launcher.close();
+afterEach(async () => {
+  for (const launcher of launchers.splice(0)) await launcher.close();
 });
 afterAll(() => {
   killAll(spares); // only left when a test failed
@@ -103,7 +103,7 @@ describe('WarmLauncher', () => {
     await waitFor(() => launcher.sparePid !== undefined);
     const next = launcher.sparePid as number;
     spares.push(next);
-    launcher.close();
+    void launcher.close();
     expect(launcher.sparePid).toBeUndefined();
     await waitFor(() => !isAlive(next));
   });
@@ -120,6 +120,11 @@ describe('WarmLauncher', () => {
     expect(ran.cell?.kind).toBe(containment.kind);
     const tag = ran.cell?.tag ?? '';
     expect(ran.stdout.split('\n').some((line) => line.length > 0 && tag.endsWith(line.slice(line.lastIndexOf(':') + 1)))).toBe(true);
-    expect(existsSync(tag)).toBe(false); // removed after the run
+    // Kept, empty, after the run (the next spare was given its cell as the run started), for the next cell asked for.
+    await waitFor(() => launcher.sparePid !== undefined);
+    spares.push(launcher.sparePid as number);
+    const again = createCell(containment);
+    expect(again?.tag).toBe(tag);
+    expect(await releaseCell(again)).toBe(true);
   });
 });

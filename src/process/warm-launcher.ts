@@ -41,9 +41,9 @@ const SHELL_SPECIAL_NAMES: ReadonlySet<string> = new Set(['IFS', 'PWD', 'OLDPWD'
  * on a timer or in answer to a request would otherwise wait for (and jitter with). Taking the
  * spare costs one write to a pipe; the next spare is forked after the run has started, while the
  * action runs. At most one spare waits, blocked in `read`: no CPU, ~1 MB, in a process group of
- * its own and in a cell of its own, made for the run that will take it: joining a cgroup costs
- * the kernel a few milliseconds, and more as they vary (an RCU grace period), which is better paid
- * before the run than on its path. It exits when this process closes its stdin or exits.
+ * its own and in a cell of its own (see createCell), taken for the run that will take it: joining
+ * a cgroup costs the kernel a few milliseconds, and more as they vary (an RCU grace period), which
+ * is better paid before the run than on its path. It exits when this process closes its stdin or exits.
  *
  * Falls back (take() answers undefined, the caller spawns as before) for whatever the header
  * cannot carry exactly: a value with a newline, an unusual variable name, a program that
@@ -53,12 +53,14 @@ const SHELL_SPECIAL_NAMES: ReadonlySet<string> = new Set(['IFS', 'PWD', 'OLDPWD'
 export class WarmLauncher {
   readonly #containment: Containment;
   #spare: ChildProcess | undefined;
-  /** The cell the spare waits in, made for the run that takes it. */
+  /** The cell the spare waits in, taken for the run that takes it. */
   #spareCell: ProcessCell | undefined;
   /** Set when a spare could not be started at all (no /bin/sh): from then on every run spawns. */
   #isBroken = false;
   #isClosed = false;
   #refill: NodeJS.Immediate | undefined;
+  /** Settles once the cells of the spares that ended while they waited have been let go. */
+  #dropped: Promise<unknown> = Promise.resolve();
   /** Removes this launcher's listeners from the spare, which the run's supervisor replaces. */
   #forget: (() => void) | undefined;
 
@@ -99,14 +101,22 @@ export class WarmLauncher {
     return { child: spare, cell };
   }
 
-  /** Ends the spare; take() answers undefined from then on. */
-  close(): void {
+  /** Ends the spare; take() answers undefined from then on. Resolves once its cell has been let go (see releaseCell). */
+  async close(): Promise<void> {
     this.#isClosed = true;
     clearImmediate(this.#refill);
     this.#refill = undefined;
-    this.#spare?.stdin?.end(); // it exits, and its exit removes its cell
+    const spare = this.#spare;
     this.#spare = undefined;
     this.#spareCell = undefined;
+    if (spare !== undefined && isRunning(spare)) {
+      const exited = new Promise((resolve) => spare.once('exit', resolve));
+      // Waited for: with nothing else left to do, this process would otherwise end before it sees the exit.
+      spare.ref();
+      spare.stdin?.end(); // it exits, and its exit lets go of its cell
+      await exited;
+    }
+    await this.#dropped;
   }
 
   /** The next fork is made once the caller's run has been started, not before it. */
@@ -123,7 +133,7 @@ export class WarmLauncher {
     if (this.#isClosed || this.#isBroken || (this.#spare !== undefined && isRunning(this.#spare))) return;
     let cell: ProcessCell | undefined;
     try {
-      cell = createCell(this.#containment, 'action-spare');
+      cell = createCell(this.#containment);
     } catch {
       return; // no cell to be had now: the next run makes its own, and fails with the reason if it cannot
     }
@@ -152,13 +162,13 @@ export class WarmLauncher {
     this.#spareCell = cell;
   }
 
-  /** Forgets a spare that ended while it waited, and removes its cell. */
+  /** Forgets a spare that ended while it waited, and lets go of its cell (for the next run, see releaseCell). */
   #drop(spare: ChildProcess, cell: ProcessCell | undefined): void {
     if (this.#spare === spare) {
       this.#spare = undefined;
       this.#spareCell = undefined;
     }
-    void releaseCell(cell);
+    this.#dropped = Promise.all([this.#dropped, releaseCell(cell)]);
   }
 }
 

@@ -75,7 +75,7 @@ export class SensorChild implements SensorRun {
   #spawn(options: SensorChildOptions): SupervisedChild | Error {
     const { launch, env, containment, maxLineBytes, onStdoutLine, onStdoutOverflow, onStderrLine } = options;
     try {
-      this.#cell = containment && createCell(containment, `sensor-${launch.ref}`);
+      this.#cell = containment && createCell(containment);
       return new SupervisedChild({
         launch: { command: launch.command, args: launch.args, cwd: launch.cwd, env },
         cell: this.#cell,

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Readiness } from '../api/index.js';
 import type { AuthService, FirstStart } from '../auth/index.js';
 import type { Config } from '../config/index.js';
+import { removeFreeCells } from '../process/index.js';
 import { SensorLeadership } from '../sensors/index.js';
 import type { Store } from '../store/index.js';
 import { type ApiService, startApiService } from './api-service.js';
@@ -42,6 +43,8 @@ export async function startServices(config: Config, names: readonly ServiceName[
     // The API first, so nothing new is accepted; then the others, the last started first.
     const order = [...started.filter((s) => s.name === 'api'), ...started.filter((s) => s.name !== 'api').reverse()];
     for (const service of order) await service.stop();
+    // The empty cells kept for reuse; the services' runs have let go of theirs by now.
+    removeFreeCells();
     await shared.catalog.stop();
     await shared.bus.close();
     await shared.store.close();

@@ -32,7 +32,7 @@ export async function startWorkerService(shared: SharedParts, apiUrl: string): P
   const stop = async () => {
     await worker.stop();
     spawner.close();
-    launcher.close();
+    await launcher.close();
   };
   return { name: 'worker', stop };
 }

@@ -126,10 +126,10 @@ describe.each(MODES)('%s', (mode) => {
     spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
     launcher = mode === 'warm launcher' ? new WarmLauncher() : undefined;
   });
-  afterAll(() => {
+  afterAll(async () => {
     spawner?.close();
     spawner = undefined;
-    launcher?.close();
+    await launcher?.close();
     launcher = undefined;
   });
 
@@ -407,7 +407,7 @@ describe('ActionRunner with a spawner that may start lone runs here (the default
       expect(lonePid).toBe(spare);
     } finally {
       helperMayStart.close();
-      launcher.close();
+      await launcher.close();
     }
   });
 });

@@ -148,7 +148,7 @@ class ProcessRun {
 
   /** A new cell for this run (none without containment); throws when it cannot be made. */
   #createCell(): ProcessCell | undefined {
-    return this.#opts.containment && createCell(this.#opts.containment, `action-${this.#req.executionId}`);
+    return this.#opts.containment && createCell(this.#opts.containment);
   }
 
   /** Starts the action here or through the spawner helper (see Spawner.claimLocalStart); resolves once it has exited. */
@@ -167,7 +167,7 @@ class ProcessRun {
   /** Runs the action as a child of this process; resolves once its output has been read. */
   #spawnHere(prepared: Prepared): Promise<ChildExit> {
     const launch = { ...prepared.launch, cwd: prepared.cwd, env: prepared.env };
-    // A spare comes in a cell of its own, made (and joined) before this run: it becomes the run's.
+    // A spare comes in a cell of its own, taken (and joined) before this run: it becomes the run's.
     const warm = this.#opts.launcher?.take(launch, this.#opts.containment);
     this.#cell = warm ? warm.cell : this.#createCell();
     const child = new SupervisedChild({

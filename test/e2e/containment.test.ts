@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { detectContainment } from '../../src/process/index.js';
 import { AttuneProcess, type ExecutionBody, isAlive, isTerminal, itEmbeddedOnly, killAll, makeHome, pidIn, until, writePack } from './harness.js';
 
 // Everything an action or sensor starts ends with it, even a child that left its process group
@@ -59,6 +60,15 @@ function parentOf(pid: number): number {
 // `auto` is a cgroup where one is writable (as on Linux CI); `environ` is the fallback elsewhere.
 const CONTAINMENTS = ['auto', 'environ'] as const;
 
+// Where `attune up` (started from this process, so in its cgroup) makes its cgroup cells, if it does.
+const detected = process.platform === 'linux' ? detectContainment('auto') : undefined;
+const cellRoot = detected && 'containment' in detected && detected.containment.kind.startsWith('cgroup') ? detected.containment.root : undefined;
+
+/** The cells made by the process `pid` (named after it: src/process/cell-owner.ts) still there. */
+function cellsMadeBy(pid: number | undefined): string[] {
+  return cellRoot === undefined || pid === undefined ? [] : readdirSync(cellRoot).filter((name) => name.startsWith(`cell-${pid}-`));
+}
+
 describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('containment (%s) of what actions and sensors start', (containment) => {
   const home = makeHome();
   const packDir = writeEscapePack(home);
@@ -115,6 +125,16 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('containment (%s
     );
     await until(() => isAlive(escapee), (alive) => !alive);
   });
+
+  if (containment === 'auto' && cellRoot !== undefined) {
+    itEmbeddedOnly('the cells are made by the one attune up process', 'removes the cells it kept for reuse when it stops', async () => {
+      const pid = attune.pid;
+      // The cells of the runs above, kept for reuse, and the spare's.
+      expect(cellsMadeBy(pid).length).toBeGreaterThan(0);
+      await attune.stop('SIGTERM');
+      expect(cellsMadeBy(pid)).toEqual([]);
+    });
+  }
 });
 
 describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('a sensor orphaned by kill -9 of attune up (containment %s)', (containment) => {
@@ -153,6 +173,8 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('a sensor orphan
     const firstSensor = await sensorPid(first);
     await until(() => childrenOf(firstSensor).length, (n) => n === 100);
     sensorPids.push(firstSensor);
+    const firstPid = first.pid;
+    if (containment === 'auto') expect(cellsMadeBy(firstPid).length).toBeGreaterThan(0);
     await first.stop('SIGKILL');
 
     const second = new AttuneProcess(home, env);
@@ -164,5 +186,7 @@ describe.runIf(process.platform === 'linux').each(CONTAINMENTS)('a sensor orphan
     await until(() => childrenOf(secondSensor).length, (n) => n === 100);
     expect(sleepersIn(sensorsDir)).toHaveLength(100);
     expect(isAlive(firstSensor)).toBe(false);
+    // The killed one's cells, kept or in use, are gone: its maker is gone, nothing reuses them.
+    await until(() => cellsMadeBy(firstPid), (left) => left.length === 0);
   });
 });

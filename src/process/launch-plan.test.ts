@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveEntryPath } from './launch-plan.js';
+import { commandLineLaunch, findExecutable, resolveEntryPath } from './launch-plan.js';
 
 // Registration checks entry points too; these are the checks at launch, after symlinks may have changed.
 describe('resolveEntryPath', () => {
@@ -53,5 +53,32 @@ describe('resolveEntryPath', () => {
   it('keeps refusing entry points that climb out of the folder or are missing', async () => {
     expect(await resolveEntryPath(pack, '../lib/run.sh')).toEqual({ error: `entry point ../lib/run.sh is outside ${path.join(pack, 'actions')}` });
     expect(await resolveEntryPath(pack, 'nope.sh')).toEqual({ error: `entry point ${path.join(pack, 'actions', 'nope.sh')} does not exist` });
+  });
+});
+
+describe('commandLineLaunch', () => {
+  it('runs /bin/sh on the file holding the command line, which alone is in its arguments', () => {
+    expect(commandLineLaunch('/data/parameters/attune-params-x/command.sh')).toEqual({ command: '/bin/sh', args: ['/data/parameters/attune-params-x/command.sh'] });
+  });
+});
+
+describe('findExecutable', () => {
+  it('takes a name with a slash as a path, whatever PATH says', async () => {
+    expect(await findExecutable('/bin/sh', '/nonexistent')).toBe('/bin/sh');
+    expect(await findExecutable('/nonexistent/sh', process.env.PATH)).toBeUndefined();
+  });
+
+  it('looks a plain name up on PATH, skipping what is not an executable file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'attune-path-'));
+    try {
+      await mkdir(path.join(dir, 'a', 'tool'), { recursive: true }); // a directory: searchable, not executable
+      await mkdir(path.join(dir, 'b'));
+      await writeFile(path.join(dir, 'b', 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+      const searchPath = [path.join(dir, 'a'), path.join(dir, 'b')].join(path.delimiter);
+      expect(await findExecutable('tool', searchPath)).toBe(path.join(dir, 'b', 'tool'));
+      expect(await findExecutable('/tmp', searchPath)).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

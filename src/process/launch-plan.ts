@@ -1,11 +1,22 @@
 import { constants, realpathSync, statSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunnerType } from '../domain/index.js';
 // Not the domain index: the spawner helper loads this folder, and must not load Ajv with it.
 import { assertNever } from '../domain/index.js';
+import { SHELL } from './cgroup.js';
 
 export type ProcessRunnerType = Exclude<RunnerType, 'builtin'>;
+/** Runner types whose program is a file of the pack (`entry_point`); a shell-cmd action's is its command line. */
+export type ProgramRunnerType = Exclude<ProcessRunnerType, 'shell-cmd'>;
+
+/**
+ * The program a runner type cannot run without, beyond Node itself: a name looked up on PATH, or
+ * an absolute path. A worker does not offer a runtime whose program it lacks (offeredRuntimes).
+ */
+export const RUNNER_INTERPRETERS = { shell: 'bash', 'shell-cmd': SHELL, python: 'python3' } as const satisfies {
+  readonly [R in ProcessRunnerType]?: string;
+};
 
 /** The program and arguments for one action; parameters are never among the arguments. */
 export interface LaunchCommand {
@@ -53,9 +64,20 @@ function isWithin(root: string, target: string): boolean {
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
 
+/**
+ * How a shell-cmd action runs: /bin/sh, once, reading the command line from `commandFile` (a
+ * private file, see prepareParameterDelivery), never from its arguments: argv can be read by
+ * anyone in `ps`, and a command line may be rendered from a secret. Run as a script, it runs as
+ * `sh -c` would run it: no options, no positional parameters, no start-up file (a
+ * non-interactive sh reads none, nor does a bash invoked as sh).
+ */
+export function commandLineLaunch(commandFile: string): LaunchCommand {
+  return { command: RUNNER_INTERPRETERS['shell-cmd'], args: [commandFile] };
+}
+
 /** Picks the interpreter for a runner type; `execPath` is the running Node binary. */
 export async function resolveLaunch(
-  runnerType: ProcessRunnerType,
+  runnerType: ProgramRunnerType,
   entryPath: string,
   execPath: string,
   searchPath: string | undefined,
@@ -64,11 +86,11 @@ export async function resolveLaunch(
     case 'shell':
       // No start-up files: stdin is a socket, which bash takes for a remote shell and so reads
       // ~/.bashrc; an action must not depend on (or pay for) the operator's interactive set-up.
-      return { ok: true, launch: { command: 'bash', args: ['--noprofile', '--norc', entryPath] } };
+      return { ok: true, launch: { command: RUNNER_INTERPRETERS.shell, args: ['--noprofile', '--norc', entryPath] } };
     case 'node':
       return { ok: true, launch: { command: execPath, args: [entryPath] } };
     case 'python': {
-      const python = await findExecutable('python3', searchPath);
+      const python = await findExecutable(RUNNER_INTERPRETERS.python, searchPath);
       if (python === undefined) {
         return { ok: false, error: 'the python runner needs python3, which was not found on PATH' };
       }
@@ -81,18 +103,25 @@ export async function resolveLaunch(
   }
 }
 
-/** The first executable file called `name` in the PATH-style list `searchPath`. */
+/**
+ * The first executable file called `name` in the PATH-style list `searchPath`; a name with a
+ * slash is a path, not looked up (as execvp does).
+ */
 export async function findExecutable(name: string, searchPath: string | undefined): Promise<string | undefined> {
+  if (name.includes('/')) return (await isExecutableFile(name)) ? name : undefined;
   for (const dir of (searchPath ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here (or not executable): keep looking in the next PATH entry.
-      continue;
-    }
+    if (await isExecutableFile(candidate)) return candidate;
   }
   return undefined;
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return (await stat(file)).isFile(); // a directory is "executable" (searchable) too
+  } catch {
+    return false; // missing or not executable: the caller looks further, or goes without
+  }
 }

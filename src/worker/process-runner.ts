@@ -3,6 +3,7 @@ import type { ExecutionResult, ProcessCell } from '../domain/index.js';
 import {
   buildChildEnv,
   type ChildExit,
+  commandLineLaunch,
   type Containment,
   createCell,
   describeChildExit,
@@ -21,7 +22,8 @@ import {
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { prepareParameterDelivery } from './runners/parameter-delivery.js';
+import { readCommandLine } from './runners/command-line.js';
+import { type ParameterDeliveryPlan, prepareCommandLineDelivery, prepareParameterDelivery } from './runners/parameter-delivery.js';
 import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
@@ -128,15 +130,27 @@ class ProcessRun {
   }
 
   async #prepare(): Promise<Prepared | { error: string }> {
-    const { action, packPath } = this.#req;
+    const { action, packPath, parameters } = this.#req;
+    const actionsDir = join(packPath, 'actions');
+    const runnerType = this.#runnerType;
+    if (runnerType === 'shell-cmd') {
+      const line = readCommandLine(parameters, actionsDir);
+      if ('error' in line) return line;
+      const delivery = await prepareCommandLineDelivery(action, parameters, line.cmd, this.#opts.parametersDir);
+      return this.#prepared(commandLineLaunch(delivery.commandFile), line.cwd, delivery);
+    }
     const entry = await resolveEntryPath(packPath, action.entryPoint);
     if ('error' in entry) return entry;
-    const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
+    const resolution = await resolveLaunch(runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
-    const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
+    const delivery = await prepareParameterDelivery(action, parameters, this.#opts.parametersDir);
+    return this.#prepared(resolution.launch, actionsDir, delivery);
+  }
+
+  #prepared(launch: LaunchCommand, cwd: string, delivery: ParameterDeliveryPlan): Prepared {
     return {
-      launch: resolution.launch,
-      cwd: join(packPath, 'actions'),
+      launch,
+      cwd,
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
       cleanup: async () => {

@@ -12,6 +12,9 @@ import { until, waitFor } from '../../test/support/wait.js';
 
 // The shell-cmd runner: an action whose program is its `cmd` parameter, run by /bin/sh once.
 
+const DECLARES_CMD = { cmd: { type: 'string', required: true }, cwd: { type: 'string' } } as const;
+const DECLARES_N = { ...DECLARES_CMD, n: { type: 'integer' } } as const;
+
 let packPath: string;
 let parametersDir: string;
 const MODES = ['in-process spawn', 'warm launcher', 'spawner helper'] as const;
@@ -131,16 +134,17 @@ describe.each(MODES)('shell-cmd, %s', (mode) => {
     expect(stdout).not.toContain(secret);
     const [command, file] = stdout.split('\n');
     expect(command).toBe('/bin/sh');
-    expect(file).toMatch(new RegExp(`^${parametersDir}/attune-params-[^/]+/command\\.sh$`));
+    expect(file).toMatch(new RegExp(`^${parametersDir}/attune-cmd-[\\w-]+\\.sh$`));
     // The action's process (its group leader, signalled on timeout or cancel) is the sh itself.
     expect(stdout).toContain(`\npid ${outcome.pid}\n`);
   });
 
   it('keeps the command line in a private file that is removed when the run ends', async () => {
-    const outcome = await runCmd('stat -c %a "$0" "${0%/*}"', {}, { parameterDelivery: 'file' });
+    const outcome = await runCmd('stat -c %a "$0" "${0%/*}"');
     expect(outcome.result.stdout).toBe('600\n700\n');
     expect(await readdir(parametersDir)).toEqual([]);
-    expect((await runCmd('exit 1')).status).toBe('failed');
+    const withFile = await runCmd('test -s "$ATTUNE_PARAMETERS_FILE" && exit 1', { n: 1 }, { parameters: DECLARES_N, parameterDelivery: 'file' });
+    expect(withFile.result.exit_code).toBe(1);
     expect(await readdir(parametersDir)).toEqual([]);
   });
 
@@ -162,12 +166,17 @@ describe.each(MODES)('shell-cmd, %s', (mode) => {
     expect(outcome.result.error).toBe(`the working directory ${missing} does not exist or is not a directory`);
   });
 
-  it('gives the command its parameters on stdin, or in the parameters file with empty stdin', async () => {
-    const onStdin = await runCmd('cat', { n: 1 });
-    expect(JSON.parse(onStdin.result.stdout ?? '')).toEqual({ cmd: 'cat', n: 1 });
+  it('gives the command an empty stdin when the action declares no parameter besides cmd and cwd', async () => {
+    const outcome = await runCmd('cat; echo "end ${ATTUNE_PARAMETERS_FILE-none}"', { cwd: '' }, { parameters: DECLARES_CMD, parameterDelivery: 'file' });
+    expect(outcome.result.stdout).toBe('end none\n');
+  });
+
+  it('gives the command its other parameters on stdin, or in the parameters file with empty stdin', async () => {
+    const onStdin = await runCmd('cat', { n: 1 }, { parameters: DECLARES_N });
+    expect(JSON.parse(onStdin.result.stdout ?? '')).toEqual({ n: 1 });
     const cmd = 'printf "stdin=[%s]\\n" "$(cat)"; cat "$ATTUNE_PARAMETERS_FILE"';
-    const inFile = await runCmd(cmd, { n: 1 }, { parameterDelivery: 'file' });
-    expect(inFile.result.stdout).toBe(`stdin=[]\n${JSON.stringify({ cmd, n: 1 })}`);
+    const inFile = await runCmd(cmd, { n: 1 }, { parameters: DECLARES_N, parameterDelivery: 'file' });
+    expect(inFile.result.stdout).toBe(`stdin=[]\n${JSON.stringify({ n: 1 })}`);
   });
 
   it('is started the way this mode starts actions', async () => {

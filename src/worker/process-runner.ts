@@ -22,8 +22,8 @@ import {
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { readCommandLine } from './runners/command-line.js';
-import { type ParameterDeliveryPlan, prepareCommandLineDelivery, prepareParameterDelivery } from './runners/parameter-delivery.js';
+import { commandParameters, readCommandLine, writeCommandFile } from './runners/command-line.js';
+import { type ParameterDeliveryPlan, prepareParameterDelivery } from './runners/parameter-delivery.js';
 import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
@@ -54,6 +54,8 @@ interface Prepared {
 }
 
 const TIMEOUT_SIGNALS = STOP_SIGNALS;
+/** No parameters document: empty stdin, no file. */
+const NO_DELIVERY: ParameterDeliveryPlan = { stdin: '', env: {}, cleanup: () => Promise.resolve() };
 /** SIGINT first, as a terminal's Ctrl-C would: an action may stop its own work cleanly. */
 const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 
@@ -133,18 +135,35 @@ class ProcessRun {
     const { action, packPath, parameters } = this.#req;
     const actionsDir = join(packPath, 'actions');
     const runnerType = this.#runnerType;
-    if (runnerType === 'shell-cmd') {
-      const line = readCommandLine(parameters, actionsDir);
-      if ('error' in line) return line;
-      const delivery = await prepareCommandLineDelivery(action, parameters, line.cmd, this.#opts.parametersDir);
-      return this.#prepared(commandLineLaunch(delivery.commandFile), line.cwd, delivery);
-    }
+    if (runnerType === 'shell-cmd') return this.#prepareCommandLine(actionsDir);
     const entry = await resolveEntryPath(packPath, action.entryPoint);
     if ('error' in entry) return entry;
     const resolution = await resolveLaunch(runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
     const delivery = await prepareParameterDelivery(action, parameters, this.#opts.parametersDir);
     return this.#prepared(resolution.launch, actionsDir, delivery);
+  }
+
+  /** A shell-cmd action: /bin/sh on a private file holding its command line, given its other parameters as usual. */
+  async #prepareCommandLine(actionsDir: string): Promise<Prepared | { error: string }> {
+    const { action, parameters } = this.#req;
+    const line = readCommandLine(parameters, actionsDir);
+    if ('error' in line) return line;
+    const file = writeCommandFile(line.cmd, this.#opts.parametersDir);
+    try {
+      const others = commandParameters(action, parameters);
+      const delivery = others === undefined ? NO_DELIVERY : await prepareParameterDelivery(action, others, this.#opts.parametersDir);
+      return this.#prepared(commandLineLaunch(file.path), line.cwd, {
+        ...delivery,
+        cleanup: async () => {
+          file.remove();
+          await delivery.cleanup();
+        },
+      });
+    } catch (error) {
+      file.remove();
+      throw error;
+    }
   }
 
   #prepared(launch: LaunchCommand, cwd: string, delivery: ParameterDeliveryPlan): Prepared {

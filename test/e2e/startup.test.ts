@@ -66,7 +66,7 @@ describe('shell actions start without the operator’s shell start-up files', ()
       const shell = await attune.cli(['run', 'core.shell', "cmd=tr '\\0' ' ' < /proc/$$/cmdline", '-o', 'json']);
       const execution = JSON.parse(shell.stdout) as ExecutionBody;
       expect(execution.status).toBe('completed');
-      expect(execution.result?.stdout).toMatch(/^\/bin\/sh \S+\/attune-params-\w+\/command\.sh $/);
+      expect(execution.result?.stdout).toMatch(/^\/bin\/sh \S+\/attune-cmd-[\w-]+\.sh $/);
       expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(operatorHome, { recursive: true, force: true });

@@ -16,22 +16,13 @@ export interface ParameterDeliveryPlan {
   cleanup(): Promise<void>;
 }
 
-/** A delivery that also holds a shell-cmd action's command line, in a file for /bin/sh to read. */
-export interface CommandLineDeliveryPlan extends ParameterDeliveryPlan {
-  readonly commandFile: string;
-}
-
-type DeliveredAction = Pick<Action, 'parameterDelivery' | 'parameterFormat'>;
-
-const COMMAND_FILE = 'command.sh';
-
 /**
  * `parametersDir` holds the parameter files (default: the OS temp dir). The file is removed when
  * the run ends; one a crash leaves behind is removed by `sweepParameterFiles`, which is why
  * Attune passes a directory of its own data dir and sweeps it at start.
  */
 export async function prepareParameterDelivery(
-  action: DeliveredAction,
+  action: Pick<Action, 'parameterDelivery' | 'parameterFormat'>,
   parameters: Readonly<Record<string, unknown>>,
   parametersDir: string = tmpdir(),
 ): Promise<ParameterDeliveryPlan> {
@@ -39,58 +30,19 @@ export async function prepareParameterDelivery(
   if (action.parameterDelivery === 'stdin') {
     return { stdin: content, env: {}, cleanup: () => Promise.resolve() };
   }
-  const name = parametersFileName(action);
-  const files = await writePrivateFiles(parametersDir, { [name]: content });
-  return { stdin: '', env: { [PARAMETERS_FILE_ENV]: join(files.dir, name) }, cleanup: files.cleanup };
-}
-
-/**
- * The same delivery, with `commandLine` written next to the parameters file (or alone, for stdin
- * delivery) in the same private directory, removed with it: the command line never reaches argv
- * or the environment, where a secret rendered into it would show.
- */
-export async function prepareCommandLineDelivery(
-  action: DeliveredAction,
-  parameters: Readonly<Record<string, unknown>>,
-  commandLine: string,
-  parametersDir: string = tmpdir(),
-): Promise<CommandLineDeliveryPlan> {
-  const content = encodeParameters(action.parameterFormat, parameters);
-  const name = parametersFileName(action);
-  const isFile = action.parameterDelivery === 'file';
-  const files = await writePrivateFiles(parametersDir, { [COMMAND_FILE]: commandLine, ...(isFile ? { [name]: content } : {}) });
-  return {
-    stdin: isFile ? '' : content,
-    env: isFile ? { [PARAMETERS_FILE_ENV]: join(files.dir, name) } : {},
-    commandFile: join(files.dir, COMMAND_FILE),
-    cleanup: files.cleanup,
-  };
-}
-
-function parametersFileName(action: DeliveredAction): string {
-  return `parameters.${action.parameterFormat === 'dotenv' ? 'env' : action.parameterFormat}`;
-}
-
-/** Writes each file (name → content) into a new private directory; `cleanup` removes the directory. */
-async function writePrivateFiles(
-  parametersDir: string,
-  files: Readonly<Record<string, string>>,
-): Promise<{ readonly dir: string; cleanup(): Promise<void> }> {
-  // A private directory (0700 by mkdtemp) holding 0600 files: parameters may carry secrets.
+  // A private directory (0700 by mkdtemp) holding a 0600 file: parameters may carry secrets.
   await mkdir(parametersDir, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(parametersDir, 'attune-params-'));
-  const cleanup = () =>
-    rm(dir, { recursive: true, force: true }).catch(() => {
-      // Best effort: the files live in a private temp dir; failing to remove them must not change
+  const file = join(dir, `parameters.${action.parameterFormat === 'dotenv' ? 'env' : action.parameterFormat}`);
+  await writeFile(file, content, { mode: 0o600 });
+  return {
+    stdin: '',
+    env: { [PARAMETERS_FILE_ENV]: file },
+    cleanup: () => rm(dir, { recursive: true, force: true }).catch(() => {
+      // Best effort: the file lives in a private temp dir; failing to remove it must not change
       // the execution's outcome.
-    });
-  try {
-    await Promise.all(Object.entries(files).map(([name, content]) => writeFile(join(dir, name), content, { mode: 0o600 })));
-  } catch (error) {
-    await cleanup();
-    throw error;
-  }
-  return { dir, cleanup };
+    }),
+  };
 }
 
 /**

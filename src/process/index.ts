@@ -21,6 +21,7 @@ export { CELL_ENV } from './environ-cell.js';
 export { escalateSignals, STOP_SIGNALS, type SignalTarget } from './escalate-signals.js';
 export {
   commandLineLaunch,
+  encodeCommandLine,
   findExecutable,
   resolveEntryPath,
   resolveLaunch,

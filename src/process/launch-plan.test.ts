@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandLineLaunch, findExecutable, resolveEntryPath } from './launch-plan.js';
+import { commandLineLaunch, encodeCommandLine, findExecutable, resolveEntryPath } from './launch-plan.js';
 
 // Registration checks entry points too; these are the checks at launch, after symlinks may have changed.
 describe('resolveEntryPath', () => {
@@ -57,8 +57,32 @@ describe('resolveEntryPath', () => {
 });
 
 describe('commandLineLaunch', () => {
-  it('runs /bin/sh on the file holding the command line, which alone is in its arguments', () => {
-    expect(commandLineLaunch('/data/parameters/attune-params-x/command.sh')).toEqual({ command: '/bin/sh', args: ['/data/parameters/attune-params-x/command.sh'] });
+  /** Runs the launch as the worker would, with `cmd` and then `rest` on stdin. */
+  function run(cmd: string, rest = '') {
+    const { command, args } = commandLineLaunch();
+    return spawnSync(command, args, { input: encodeCommandLine(cmd) + rest, encoding: 'utf8', env: {} });
+  }
+
+  it('is one /bin/sh with a fixed one-line program in its arguments, whatever the command line', () => {
+    const { command, args } = commandLineLaunch();
+    expect(command).toBe('/bin/sh');
+    expect(args).toHaveLength(2);
+    expect(args[1]).not.toContain('\n'); // a warm spare's header can carry it
+  });
+
+  it('runs the command line exactly as sh -c would, however it is written', () => {
+    const cmd = ['  printf "[%s]" "$#" "$0" "${c-unset}${n-unset}${l-unset}" \'  two  spaces\\n\'', '', 'cat <<EOF', '\tback\\slash $(echo sub)', 'EOF', ''].join('\n');
+    const result = run(cmd);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('[0][/bin/sh][unsetunsetunset][  two  spaces\\n]\tback\\slash sub\n');
+    expect(run('exit 7').status).toBe(7);
+    expect(run('').status).toBe(0);
+    expect(run('echo "no newline at the end"').stdout).toBe('no newline at the end\n');
+  });
+
+  it('leaves what follows the command line on stdin to the command, and nothing when nothing follows', () => {
+    expect(run('cat', '{"n": 1}').stdout).toBe('{"n": 1}');
+    expect(run('echo one\ncat\necho three').stdout).toBe('one\nthree\n');
   });
 });
 

@@ -65,14 +65,29 @@ function isWithin(root: string, target: string): boolean {
 }
 
 /**
- * How a shell-cmd action runs: /bin/sh, once, reading the command line from `commandFile` (a
- * private file, see prepareParameterDelivery), never from its arguments: argv can be read by
- * anyone in `ps`, and a command line may be rendered from a secret. Run as a script, it runs as
- * `sh -c` would run it: no options, no positional parameters, no start-up file (a
- * non-interactive sh reads none, nor does a bash invoked as sh).
+ * What a shell-cmd run's /bin/sh does first: reads its command line from stdin (a count of lines,
+ * then the lines; see encodeCommandLine), then runs it with eval, as `sh -c` would: the reader's
+ * variables unset, no options, no positional parameters. `read` takes a pipe byte by byte, never
+ * past the command line, so what follows on stdin (the action's other parameters, or nothing) is
+ * the command's. One line, so that a warm spare's header can carry it: the newline that joins the
+ * lines is the last character of the default IFS, which no shell takes from the environment.
  */
-export function commandLineLaunch(commandFile: string): LaunchCommand {
-  return { command: RUNNER_INTERPRETERS['shell-cmd'], args: [commandFile] };
+const COMMAND_LINE_READER =
+  'IFS= read -r n || exit 125; c=; while [ "$n" -gt 0 ]; do IFS= read -r l || exit 125; c="$c$l${IFS#??}"; n=$((n - 1)); done; unset n l; eval "unset c; $c"';
+
+/**
+ * How a shell-cmd action runs: one /bin/sh, given the command line on stdin (encodeCommandLine),
+ * never in its arguments or environment: argv and environ can be read by anyone in `ps` or
+ * /proc, and a command line may be rendered from a secret. No file is written for it, and no
+ * start-up file is read (a non-interactive sh reads none, nor does a bash invoked as sh).
+ */
+export function commandLineLaunch(): LaunchCommand {
+  return { command: RUNNER_INTERPRETERS['shell-cmd'], args: ['-c', COMMAND_LINE_READER] };
+}
+
+/** The start of a shell-cmd run's stdin, as COMMAND_LINE_READER reads it: the count of lines, then the lines. */
+export function encodeCommandLine(cmd: string): string {
+  return `${cmd.split('\n').length}\n${cmd}\n`;
 }
 
 /** Picks the interpreter for a runner type; `execPath` is the running Node binary. */

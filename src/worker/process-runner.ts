@@ -5,6 +5,7 @@ import {
   type ChildExit,
   commandLineLaunch,
   type Containment,
+  encodeCommandLine,
   createCell,
   describeChildExit,
   escalateSignals,
@@ -22,7 +23,7 @@ import {
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { commandParameters, readCommandLine, writeCommandFile } from './runners/command-line.js';
+import { commandParameters, readCommandLine } from './runners/command-line.js';
 import { type ParameterDeliveryPlan, prepareParameterDelivery } from './runners/parameter-delivery.js';
 import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
@@ -144,26 +145,14 @@ class ProcessRun {
     return this.#prepared(resolution.launch, actionsDir, delivery);
   }
 
-  /** A shell-cmd action: /bin/sh on a private file holding its command line, given its other parameters as usual. */
+  /** A shell-cmd action: /bin/sh reading its command line from stdin, then its other parameters as usual. */
   async #prepareCommandLine(actionsDir: string): Promise<Prepared | { error: string }> {
     const { action, parameters } = this.#req;
     const line = readCommandLine(parameters, actionsDir);
     if ('error' in line) return line;
-    const file = writeCommandFile(line.cmd, this.#opts.parametersDir);
-    try {
-      const others = commandParameters(action, parameters);
-      const delivery = others === undefined ? NO_DELIVERY : await prepareParameterDelivery(action, others, this.#opts.parametersDir);
-      return this.#prepared(commandLineLaunch(file.path), line.cwd, {
-        ...delivery,
-        cleanup: async () => {
-          file.remove();
-          await delivery.cleanup();
-        },
-      });
-    } catch (error) {
-      file.remove();
-      throw error;
-    }
+    const others = commandParameters(action, parameters);
+    const delivery = others === undefined ? NO_DELIVERY : await prepareParameterDelivery(action, others, this.#opts.parametersDir);
+    return this.#prepared(commandLineLaunch(), line.cwd, { ...delivery, stdin: encodeCommandLine(line.cmd) + delivery.stdin });
   }
 
   #prepared(launch: LaunchCommand, cwd: string, delivery: ParameterDeliveryPlan): Prepared {

@@ -119,14 +119,12 @@ describeEmbeddedOnly('the SQLite file and the logs of one process in one data di
 
     // An action that runs while the disk is full: its result (20 kB of output) cannot be stored then.
     const go = path.join(mkdtempSync(path.join(tmpdir(), 'attune-go-')), 'go');
-    const started = path.join(path.dirname(go), 'started');
     cleanups.push(() => rmSync(path.dirname(go), { recursive: true, force: true }));
-    const cmd = `touch '${started}'; while [ ! -e '${go}' ]; do sleep 0.05; done; head -c 20000 /dev/zero | tr '\\0' x`;
+    const cmd = `while [ ! -e '${go}' ]; do sleep 0.05; done; head -c 20000 /dev/zero | tr '\\0' x`;
     const request = await attune.api<{ data: ExecutionBody }>('POST', '/api/v1/executions', { action_ref: 'core.shell', parameters: { cmd } });
     expect(request.status).toBe(201);
     const longRun = request.body.data.id;
-    // Started, not only marked running: core.shell writes its command line to the data dir first.
-    await until(() => existsSync(started), Boolean);
+    await attune.waitForExecution(longRun, (e) => e.status === 'running');
 
     const filler = fillDisk(mount);
     const big = { trigger_ref: 'load.hit', payload: { text: 'x'.repeat(100_000) } };

@@ -12,7 +12,9 @@ export const RUNNER_TYPES = ['shell', 'shell-cmd', 'node', 'python', 'native', '
 export type RunnerType = (typeof RUNNER_TYPES)[number];
 
 /** A sensor is a long-running program of its pack: never a function, never a command line. */
-export const SENSOR_RUNNER_TYPES = RUNNER_TYPES.filter((runner): runner is Exclude<RunnerType, 'builtin' | 'shell-cmd'> => runner !== 'builtin' && runner !== 'shell-cmd');
+export const SENSOR_RUNNER_TYPES = RUNNER_TYPES.filter(
+  (runner): runner is Exclude<RunnerType, 'builtin' | 'shell-cmd'> => runner !== 'builtin' && runner !== 'shell-cmd',
+);
 
 /** What an action may be: a program a runner starts, or a workflow the executor walks. */
 export const ACTION_RUNNER_TYPES = [...RUNNER_TYPES, 'workflow'] as const;

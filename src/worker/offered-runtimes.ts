@@ -14,8 +14,8 @@ export interface OfferedRuntimes {
 /**
  * The runtimes a worker offers (config worker.runtimes; empty: all of them), less those whose
  * interpreter is not on `searchPath` (bash, python3) or not executable (/bin/sh for shell-cmd):
- * a worker never takes an action it cannot start, so the
- * executor sends it to another worker or lets it wait for one.
+ * a worker never takes an action it cannot start, so the executor sends it to another worker or
+ * lets it wait for one.
  */
 export async function offeredRuntimes(configured: readonly RunnerType[], searchPath: string | undefined): Promise<OfferedRuntimes> {
   const wanted = configured.length === 0 ? RUNNER_TYPES : RUNNER_TYPES.filter((runtime) => configured.includes(runtime));

@@ -6,7 +6,7 @@
 //   node scripts/shell-start-latency.mjs [--ballast 90] [--runs 100]      (after npm run build)
 import { parseArgs } from 'node:util';
 /* global console, performance, process, setTimeout, Buffer */
-import { SupervisedChild, WarmLauncher } from '../dist/process/index.js';
+import { commandLineLaunch, encodeCommandLine, SupervisedChild, WarmLauncher } from '../dist/process/index.js';
 
 const { values } = parseArgs({ options: { ballast: { type: 'string', default: '90' }, runs: { type: 'string', default: '100' } }, strict: true });
 const mb = Number(values.ballast);
@@ -14,13 +14,13 @@ const ballast = [];
 for (let i = 0; i < mb; i++) ballast.push(Buffer.alloc(1 << 20, 1));
 const env = { PATH: '/usr/bin:/bin', ATTUNE_EXEC_ID: '1', ATTUNE_ACTION: 'core.shell' };
 // A ballast the size of attune up's heap: fork() costs in proportion to it.
-const launch = { command: 'bash', args: ['--noprofile', '--norc', `${process.cwd()}/packs/core/actions/shell.sh`], cwd: `${process.cwd()}/packs/core/actions`, env };
+const launch = { ...commandLineLaunch(), cwd: `${process.cwd()}/packs/core/actions`, env };
 async function one(launcher) {
   let out = '';
   const t0 = performance.timeOrigin + performance.now();
   const child = new SupervisedChild({ launch, launcher, stdout: { push: (b) => (out += b) }, stderr: { push: (b) => process.stderr.write(b) } });
   const blockedMs = performance.timeOrigin + performance.now() - t0;
-  child.endInput('cmd=date +%s.%N\n');
+  child.endInput(encodeCommandLine('date +%s.%N'));
   await child.closed;
   return { blockedMs, ranMs: Number(out.trim()) * 1000 - t0 };
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { RUNNER_TYPES } from '../domain/index.js';
 
 /** The one typed configuration (DESIGN §8). Keys mirror attune.yaml and ATTUNE__SECTION__KEY. */
 export const ConfigSchema = Type.Object(
@@ -76,11 +77,10 @@ export const ConfigSchema = Type.Object(
           default: 30_000,
           description: 'A worker silent this long is dead: an executor abandons (or retries) the executions it was running.',
         }),
-        // The runner types of domain/entities.ts RUNNER_TYPES (config stays free of domain imports; a test checks they match).
-        runtimes: Type.Array(Type.Union([Type.Literal('shell'), Type.Literal('node'), Type.Literal('python'), Type.Literal('native'), Type.Literal('builtin')]), {
+        runtimes: Type.Array(Type.Union(RUNNER_TYPES.map((runtime) => Type.Literal(runtime))), {
           default: [],
           uniqueItems: true,
-          description: 'The runtimes this worker offers; empty: every one it can run here. A runtime whose interpreter is missing (python3, bash) is never offered.',
+          description: 'The runtimes this worker offers; empty: every one it can run here. A runtime whose interpreter is missing (bash, /bin/sh, python3) is never offered.',
         }),
         retention_ms: Type.Integer({
           minimum: 60_000,

@@ -3,8 +3,18 @@ import type { ActionId, EnforcementId, EventId, ExecutionId, PackId, RuleId, Sen
 import type { ExecutionStatus } from './statuses.js';
 import type { WorkflowSpec } from './workflow.js';
 
-export const RUNNER_TYPES = ['shell', 'node', 'python', 'native', 'builtin'] as const;
+/**
+ * How an action (or sensor) runs: a program of its pack (`entry_point`) started by bash, Node,
+ * python3 or itself; a command line (its `cmd` parameter) run by /bin/sh (`shell-cmd`, actions
+ * only); or an in-process function (`builtin`, actions only).
+ */
+export const RUNNER_TYPES = ['shell', 'shell-cmd', 'node', 'python', 'native', 'builtin'] as const;
 export type RunnerType = (typeof RUNNER_TYPES)[number];
+
+/** A sensor is a long-running program of its pack: never a function, never a command line. */
+export const SENSOR_RUNNER_TYPES = RUNNER_TYPES.filter(
+  (runner): runner is Exclude<RunnerType, 'builtin' | 'shell-cmd'> => runner !== 'builtin' && runner !== 'shell-cmd',
+);
 
 /** What an action may be: a program a runner starts, or a workflow the executor walks. */
 export const ACTION_RUNNER_TYPES = [...RUNNER_TYPES, 'workflow'] as const;

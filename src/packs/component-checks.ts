@@ -109,3 +109,32 @@ export async function entryPointIssues(
   const problem = await files.programProblem(folder, entryPoint);
   return problem === undefined ? [] : [issueAt(source, ['entry_point'], problem)];
 }
+
+const SHELL_CMD = 'a shell-cmd action runs its parameter cmd as its command line';
+
+/**
+ * A shell-cmd action has no program file: it runs its `cmd` parameter, which must be declared a
+ * string it cannot run without (required, or given a default), and runs in its `cwd` parameter,
+ * a string too when declared.
+ */
+export function commandLineIssues(
+  source: YamlSource,
+  file: { readonly entry_point?: string | undefined; readonly parameters?: FlatSchema | undefined },
+  isParametersClean: boolean,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (file.entry_point !== undefined) issues.push(issueAt(source, ['entry_point'], `is not allowed: ${SHELL_CMD}, not a file`));
+  if (!isParametersClean) return issues;
+  const { cmd, cwd } = file.parameters ?? {};
+  if (cmd === undefined) {
+    issues.push(issueAt(source, ['parameters', 'cmd'], `is required: ${SHELL_CMD} (declare it with type: string, required: true)`));
+  } else if (cmd.type !== 'string') {
+    issues.push(issueAt(source, ['parameters', 'cmd', 'type'], `must be string: ${SHELL_CMD}`));
+  } else if (cmd.required !== true && cmd.default === undefined) {
+    issues.push(issueAt(source, ['parameters', 'cmd', 'required'], `must be true (or cmd given a default): ${SHELL_CMD}`));
+  }
+  if (cwd !== undefined && cwd.type !== 'string') {
+    issues.push(issueAt(source, ['parameters', 'cwd', 'type'], 'must be string: a shell-cmd action runs in the directory cwd names'));
+  }
+  return issues;
+}

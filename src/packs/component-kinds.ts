@@ -1,5 +1,5 @@
 import type { FlatSchema, ValidationIssue, WorkflowSpec } from '../domain/index.js';
-import { defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
+import { commandLineIssues, defaultIssues, entryPointIssues, refFormatIssues, type ComponentId } from './component-checks.js';
 import {
   ACTION_FILE_SCHEMA,
   POLICY_FILE_SCHEMA,
@@ -88,6 +88,9 @@ export const ACTION_KIND: ComponentKind<ActionFile, ActionDefinition, WorkflowSp
     if (file.workflow_file !== undefined) {
       const loaded = await loadWorkflowFile(context, file);
       return { issues: [...issues, ...loaded.issues], extra: loaded.workflow };
+    }
+    if (file.runner_type === 'shell-cmd') {
+      return { issues: [...issues, ...commandLineIssues(context.source, file, context.isClean('parameters'))], extra: null };
     }
     const missing = (['runner_type', 'entry_point'] as const).filter((field) => file[field] === undefined);
     issues.push(...missing.map((field) => ({ ...issueAt(context.source, [], 'is required'), field })));

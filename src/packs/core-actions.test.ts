@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { ParameterFormat } from '../domain/index.js';
-import { encodeParameters } from '../worker/index.js';
+import { actionId, type Action, type ParameterFormat } from '../domain/index.js';
+import { ActionRunner, encodeParameters } from '../worker/index.js';
+import { loadPack, type ActionDefinition } from './index.js';
 
 const ACTIONS = path.resolve(import.meta.dirname, '../../packs/core/actions');
 const MARKERS = [path.join(tmpdir(), `x-unique-${process.pid}-dollar`), path.join(tmpdir(), `x-unique-${process.pid}-tick`)];
@@ -72,22 +73,32 @@ describe('core.sleep (sleep.sh)', () => {
   });
 });
 
-describe('core.shell (shell.sh)', () => {
-  it('runs the decoded command line in cwd', () => {
-    const result = runAction('shell.sh', { cmd: 'printf "%s|" "$PWD" "a b"\necho done', cwd: tmpdir() });
-    expect(result.stdout).toBe(`${tmpdir()}|a b|done\n`);
-    expect(result.status).toBe(0);
+describe('core.shell (runner shell-cmd)', () => {
+  /** Runs core.shell as the worker does: its definition from the core pack, through the ActionRunner. */
+  async function runShell(parameters: Readonly<Record<string, unknown>>) {
+    const pack = await loadPack(path.resolve(ACTIONS, '..'));
+    const definition = pack.actions.find((action) => action.ref === 'core.shell');
+    expect(definition).toBeDefined();
+    const action: Action = { ...(definition as ActionDefinition), id: actionId(1), packRef: 'core', created: '', updated: '' };
+    const runner = new ActionRunner({ maxOutputBytes: 64 * 1024, killGraceMs: 300, baseEnv: process.env });
+    return runner.start({ executionId: 1, action, packPath: pack.path, parameters, timeoutSeconds: 30, env: {} }).done;
+  }
+
+  it('runs the command line with /bin/sh in cwd', async () => {
+    const outcome = await runShell({ cmd: 'printf "%s|" "$PWD" "a b"\necho done', cwd: tmpdir() });
+    expect(outcome.result.stdout).toBe(`${tmpdir()}|a b|done\n`);
+    expect(outcome.status).toBe('completed');
   });
 
-  it('passes the exit status of the command through', () => {
-    expect(runAction('shell.sh', { cmd: 'exit 7' }).status).toBe(7);
+  it('passes the exit status of the command through', async () => {
+    expect((await runShell({ cmd: 'exit 7' })).result.exit_code).toBe(7);
   });
 
-  it('runs the command line as bash -c would: without the script’s options or variables', () => {
-    const cmd = 'false | true; echo "pipe $?"; false; echo "unset [$undefined_var] [${PARAMS[cmd]-}] [${cwd-}] $#"\n-x() { echo dash; }; -x';
-    const result = runAction('shell.sh', { cmd });
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toBe('pipe 0\nunset [] [] [] 0\ndash\n');
-    expect(result.status).toBe(0);
+  it('runs the command line as sh -c would: no options, no arguments, and an empty stdin', async () => {
+    const cmd = 'false | true; echo "pipe $?"; false; echo "unset [$undefined_var] [${cwd-}] $#"; cat; echo "stdin done"';
+    const outcome = await runShell({ cmd });
+    expect(outcome.result.stderr).toBe('');
+    expect(outcome.result.stdout).toBe('pipe 0\nunset [] [] 0\nstdin done\n');
+    expect(outcome.status).toBe('completed');
   });
 });

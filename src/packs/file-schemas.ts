@@ -7,6 +7,7 @@ import {
   POLICY_KINDS,
   POLICY_ON_EXCEEDED,
   RUNNER_TYPES,
+  SENSOR_RUNNER_TYPES,
   type FlatSchema,
 } from '../domain/index.js';
 
@@ -46,7 +47,10 @@ export const PACK_FILE_SCHEMA = {
   },
 } as const;
 
-/** `runner_type` and `entry_point` are required unless `workflow_file` is given (checked in code). */
+/**
+ * `runner_type` is required unless `workflow_file` is given, and `entry_point` with it unless it is
+ * `shell-cmd`, whose program is its `cmd` parameter (checked in code).
+ */
 export const ACTION_FILE_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -79,7 +83,7 @@ export const SENSOR_FILE_SCHEMA = {
   additionalProperties: false,
   properties: {
     ...componentKeys,
-    runner_type: { enum: RUNNER_TYPES.filter((r) => r !== 'builtin') }, // a sensor is always a process
+    runner_type: { enum: [...SENSOR_RUNNER_TYPES] },
     entry_point: { type: 'string', minLength: 1 },
     trigger_types: { type: 'array', minItems: 1, items: text },
     parameters: flatSchema,
@@ -162,7 +166,7 @@ export interface TriggerFile extends ComponentFile {
 }
 
 export interface SensorFile extends ComponentFile {
-  readonly runner_type: (typeof RUNNER_TYPES)[number];
+  readonly runner_type: (typeof SENSOR_RUNNER_TYPES)[number];
   readonly entry_point: string;
   readonly trigger_types: readonly string[];
   readonly parameters?: FlatSchema;

@@ -161,6 +161,40 @@ describe('loadPack', () => {
     ]);
   });
 
+  it('loads a shell-cmd action, which has no entry point: its program is its cmd parameter', async () => {
+    const dir = await writePack({
+      'pack.yaml': PACK_YAML,
+      'actions/run.yaml': 'name: run\nrunner_type: shell-cmd\nparameters:\n  cmd: {type: string, default: uptime}\n  cwd: {type: string}\n',
+    });
+    const pack = await loadPack(dir);
+    expect(pack.actions[0]).toMatchObject({ ref: 'demo.run', runnerType: 'shell-cmd', entryPoint: '' });
+  });
+
+  it('reports a shell-cmd action without a string cmd it cannot run without, with an entry point, or a sensor of that runner', async () => {
+    const shellCmd = (parameters: string) => `name: x\nrunner_type: shell-cmd\n${parameters}`;
+    const dir = await writePack({
+      'pack.yaml': PACK_YAML,
+      'actions/none.yaml': shellCmd(''),
+      'actions/other.yaml': shellCmd('parameters:\n  command: {type: string, required: true}\n').replace('name: x', 'name: other'),
+      'actions/number.yaml': shellCmd('parameters:\n  cmd: {type: integer, required: true}\n').replace('name: x', 'name: number'),
+      'actions/optional.yaml': shellCmd('parameters:\n  cmd: {type: string}\n  cwd: {type: array}\n').replace('name: x', 'name: optional'),
+      'actions/file.yaml': shellCmd('entry_point: run.sh\nparameters:\n  cmd: {type: string, required: true}\n').replace('name: x', 'name: file'),
+      'actions/run.sh': '',
+      'sensors/s.yaml': 'name: s\nrunner_type: shell-cmd\nentry_point: s.sh\ntrigger_types: [core.webhook]\n',
+    });
+    const issues = await issuesOf(dir);
+    const shellCmdRule = 'a shell-cmd action runs its parameter cmd as its command line';
+    expect(issues.map((issue) => [issue.file, issue.line, issue.field, issue.message])).toEqual([
+      ['actions/file.yaml', 3, 'entry_point', `is not allowed: ${shellCmdRule}, not a file`],
+      ['actions/none.yaml', 1, 'parameters.cmd', `is required: ${shellCmdRule} (declare it with type: string, required: true)`],
+      ['actions/number.yaml', 4, 'parameters.cmd.type', `must be string: ${shellCmdRule}`],
+      ['actions/optional.yaml', 4, 'parameters.cmd.required', `must be true (or cmd given a default): ${shellCmdRule}`],
+      ['actions/optional.yaml', 5, 'parameters.cwd.type', 'must be string: a shell-cmd action runs in the directory cwd names'],
+      ['actions/other.yaml', 3, 'parameters.cmd', `is required: ${shellCmdRule} (declare it with type: string, required: true)`],
+      ['sensors/s.yaml', 2, 'runner_type', expect.stringContaining('must be one of') as unknown],
+    ]);
+  });
+
   it('reports duplicate refs, mismatched pack prefixes and unknown local refs', async () => {
     const dir = await writePack({
       'pack.yaml': PACK_YAML,

@@ -21,12 +21,16 @@ export { detectContainment, type ContainmentChoice, type Detected } from './dete
 export { CELL_ENV } from './environ-cell.js';
 export { escalateSignals, STOP_SIGNALS, type SignalTarget } from './escalate-signals.js';
 export {
+  commandLineLaunch,
+  encodeCommandLine,
   findExecutable,
   resolveEntryPath,
   resolveLaunch,
+  RUNNER_INTERPRETERS,
   type LaunchCommand,
   type LaunchResolution,
   type ProcessRunnerType,
+  type ProgramRunnerType,
 } from './launch-plan.js';
 export { isErrno, signalGroup } from './process-group.js';
 export { identifyProcess, killOrphanedProcess } from './process-identity.js';

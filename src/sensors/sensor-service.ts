@@ -180,7 +180,8 @@ export class SensorService {
     const pack = await store.packs.findByRef(sensor.packRef);
     if (!pack) return undefined;
     const cwd = path.join(pack.path, 'sensors');
-    if (sensor.runnerType === 'builtin') return undefined; // refused at pack load: a sensor is a process
+    // Refused at pack load: a sensor is a program of its pack.
+    if (sensor.runnerType === 'builtin' || sensor.runnerType === 'shell-cmd') return undefined;
     const entry = await resolveEntryPath(pack.path, sensor.entryPoint, 'sensors');
     const resolved =
       'error' in entry

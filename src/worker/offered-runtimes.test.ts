@@ -11,7 +11,7 @@ describe('offeredRuntimes', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'attune-runtimes-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('offers every runtime by default when bash and python3 are on PATH', async () => {
+  it('offers every runtime by default when bash and python3 are on PATH (and /bin/sh is there)', async () => {
     const bash = await findExecutable('bash', process.env.PATH);
     const python = await findExecutable('python3', process.env.PATH);
     expect([bash, python], 'bash and python3 must be on PATH for this test').not.toContain(undefined);
@@ -24,8 +24,13 @@ describe('offeredRuntimes', () => {
     const onlyBash = mkdtempSync(path.join(dir, 'path-'));
     symlinkSync(bash, path.join(onlyBash, 'bash'));
     expect(await offeredRuntimes([], onlyBash)).toEqual({
-      offered: ['shell', 'node', 'native', 'builtin'],
+      offered: ['shell', 'shell-cmd', 'node', 'native', 'builtin'],
       missing: [{ runtime: 'python', reason: 'python3 was not found on PATH' }],
+    });
+    // /bin/sh is a path: shell-cmd is offered whatever PATH holds (where /bin/sh can be executed).
+    expect(await offeredRuntimes(['shell', 'shell-cmd'], dir)).toEqual({
+      offered: ['shell-cmd'],
+      missing: [{ runtime: 'shell', reason: 'bash was not found on PATH' }],
     });
     expect(await offeredRuntimes(['python', 'builtin'], onlyBash)).toEqual({
       offered: ['builtin'],

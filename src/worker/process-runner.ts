@@ -3,7 +3,9 @@ import type { ExecutionResult, ProcessCell } from '../domain/index.js';
 import {
   buildChildEnv,
   type ChildExit,
+  commandLineLaunch,
   type Containment,
+  encodeCommandLine,
   createCell,
   describeChildExit,
   escalateSignals,
@@ -21,7 +23,8 @@ import {
 } from '../process/index.js';
 import { OutputCapture } from './output-capture.js';
 import { parseOutput } from './output-parsing.js';
-import { prepareParameterDelivery } from './runners/parameter-delivery.js';
+import { commandParameters, readCommandLine } from './runners/command-line.js';
+import { type ParameterDeliveryPlan, prepareParameterDelivery } from './runners/parameter-delivery.js';
 import { monotonicUs } from './spawner/protocol.js';
 import type { Spawner } from './spawner/spawner-client.js';
 import { describeStop, timeoutDelayMs, type RunningAction, type RunOutcome, type RunRequest, type StopReason } from './run-request.js';
@@ -52,6 +55,8 @@ interface Prepared {
 }
 
 const TIMEOUT_SIGNALS = STOP_SIGNALS;
+/** No parameters document: empty stdin, no file. */
+const NO_DELIVERY: ParameterDeliveryPlan = { stdin: '', env: {}, cleanup: () => Promise.resolve() };
 /** SIGINT first, as a terminal's Ctrl-C would: an action may stop its own work cleanly. */
 const CANCEL_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGKILL'];
 
@@ -128,15 +133,32 @@ class ProcessRun {
   }
 
   async #prepare(): Promise<Prepared | { error: string }> {
-    const { action, packPath } = this.#req;
+    const { action, packPath, parameters } = this.#req;
+    const actionsDir = join(packPath, 'actions');
+    const runnerType = this.#runnerType;
+    if (runnerType === 'shell-cmd') return this.#prepareCommandLine(actionsDir);
     const entry = await resolveEntryPath(packPath, action.entryPoint);
     if ('error' in entry) return entry;
-    const resolution = await resolveLaunch(this.#runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
+    const resolution = await resolveLaunch(runnerType, entry.path, process.execPath, this.#opts.baseEnv.PATH);
     if (!resolution.ok) return { error: resolution.error };
-    const delivery = await prepareParameterDelivery(action, this.#req.parameters, this.#opts.parametersDir);
+    const delivery = await prepareParameterDelivery(action, parameters, this.#opts.parametersDir);
+    return this.#prepared(resolution.launch, actionsDir, delivery);
+  }
+
+  /** A shell-cmd action: /bin/sh reading its command line from stdin, then its other parameters as usual. */
+  async #prepareCommandLine(actionsDir: string): Promise<Prepared | { error: string }> {
+    const { action, parameters } = this.#req;
+    const line = readCommandLine(parameters, actionsDir);
+    if ('error' in line) return line;
+    const others = commandParameters(action, parameters);
+    const delivery = others === undefined ? NO_DELIVERY : await prepareParameterDelivery(action, others, this.#opts.parametersDir);
+    return this.#prepared(commandLineLaunch(), line.cwd, { ...delivery, stdin: encodeCommandLine(line.cmd) + delivery.stdin });
+  }
+
+  #prepared(launch: LaunchCommand, cwd: string, delivery: ParameterDeliveryPlan): Prepared {
     return {
-      launch: resolution.launch,
-      cwd: join(packPath, 'actions'),
+      launch,
+      cwd,
       env: buildChildEnv(this.#opts.baseEnv, this.#req.env, delivery.env),
       stdin: delivery.stdin,
       cleanup: async () => {

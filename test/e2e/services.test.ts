@@ -10,7 +10,7 @@ type WorkerRow = { id: string; status: string; runtimes: string[] };
 type StreamMessage = { type: string; id: number; change: string };
 
 /** The first two workers offer no python: its actions wait until a worker that does appears. */
-const NO_PYTHON = JSON.stringify(['shell', 'node', 'native', 'builtin']);
+const NO_PYTHON = JSON.stringify(['shell', 'shell-cmd', 'node', 'native', 'builtin']);
 
 /** Follows `GET /api/v1/stream` of an API as a watcher would, keeping every message. */
 async function watchStream(url: string, headers: Record<string, string>): Promise<{ messages: StreamMessage[]; close: () => void }> {
@@ -94,7 +94,7 @@ function servicesSuite(_name: string, open: () => Promise<DistributedAdapters>):
     it('lists both workers as live with their runtimes', async () => {
       const listed = await api.api<{ data: WorkerRow[] }>('GET', '/api/v1/workers');
       expect(listed.body.data.map((w) => [w.id, w.status])).toEqual([['w1', 'live'], ['w2', 'live']]);
-      expect(listed.body.data[0]?.runtimes).toEqual(['shell', 'node', 'native', 'builtin']);
+      expect(listed.body.data[0]?.runtimes).toEqual(['shell', 'shell-cmd', 'node', 'native', 'builtin']);
       const cli = await api.cli(['worker', 'list']);
       expect([cli.code, cli.stdout]).toEqual([0, expect.stringMatching(/w1 +live[\s\S]*w2 +live/)]);
     });

@@ -43,7 +43,7 @@ describe('shell actions start without the operator’s shell start-up files', ()
     for (const p of processes.splice(0)) await p.cleanup();
   });
 
-  it('reads no ~/.bashrc or profile, and core.shell runs the command in the action’s one bash', async () => {
+  it('reads no ~/.bashrc or profile, and core.shell runs the command in one /bin/sh', async () => {
     const operatorHome = mkdtempSync(path.join(tmpdir(), 'attune-e2e-operator-'));
     const marker = path.join(operatorHome, 'startup-file-was-read');
     for (const file of ['.bashrc', '.bash_profile', '.bash_login', '.profile']) {
@@ -61,12 +61,13 @@ describe('shell actions start without the operator’s shell start-up files', ()
     try {
       const hello = await attune.cli(['run', 'plain.hello', '-o', 'json']);
       expect((JSON.parse(hello.stdout) as ExecutionBody).result?.stdout).toBe(`hello from ${operatorHome}\n`);
-      // The process running the command line is the action's own bash (not a second `bash -c`).
+      // The process running the command line is one /bin/sh, which read it from its stdin: the
+      // command line is not in its arguments (nor is a `bash -c` started for it).
       const shell = await attune.cli(['run', 'core.shell', "cmd=tr '\\0' ' ' < /proc/$$/cmdline", '-o', 'json']);
       const execution = JSON.parse(shell.stdout) as ExecutionBody;
       expect(execution.status).toBe('completed');
-      expect(execution.result?.stdout).toContain('shell.sh');
-      expect(execution.result?.stdout).not.toMatch(/ -c /);
+      expect(execution.result?.stdout).toMatch(/^\/bin\/sh -c IFS= read -r n /);
+      expect(execution.result?.stdout).not.toContain('/proc/');
       expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(operatorHome, { recursive: true, force: true });

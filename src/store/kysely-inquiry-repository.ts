@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type ExecutionId, type FlatSchema, type Inquiry, type InquiryId, type InquiryStatus, executionId, inquiryId } from '../domain/index.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, InquiryTable } from './schema.js';
 import type { InquiryRepository } from './store.js';
@@ -26,9 +27,11 @@ function toInquiry(row: Selectable<InquiryTable>): Inquiry {
 
 export class KyselyInquiryRepository implements InquiryRepository {
   readonly #db: Kysely<Database>;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, queries: CompiledQueries) {
     this.#db = db;
+    this.#queries = queries;
   }
 
   async create(input: NewInquiry): Promise<Inquiry | undefined> {
@@ -92,14 +95,10 @@ export class KyselyInquiryRepository implements InquiryRepository {
   }
 
   async findDue(now: string, limit: number): Promise<readonly Inquiry[]> {
-    const rows = await this.#db
-      .selectFrom('inquiries')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('due_at', '<=', now)
-      .orderBy('due_at')
-      .limit(limit)
-      .execute();
+    // Asked several times a second by the executor's inquiry tick, mostly to find nothing: compiled once.
+    const { rows } = await this.#queries.run(this.#db, 'inquiries.findDue', [now, limit], (at, most) =>
+      this.#db.selectFrom('inquiries').selectAll().where('status', '=', 'pending').where('due_at', '<=', at).orderBy('due_at').limit(most),
+    );
     return rows.map(toInquiry);
   }
 }

@@ -56,9 +56,9 @@ class KyselyRepositories implements Repositories {
     this.apiTokens = new KyselyApiTokenRepository(db);
     this.audit = new KyselyAuditRepository(db);
     this.keys = new KyselyKeyRepository(db);
-    this.workflows = new KyselyWorkflowRepository(db);
+    this.workflows = new KyselyWorkflowRepository(db, queries);
     this.workers = new KyselyWorkerRepository(db);
-    this.inquiries = new KyselyInquiryRepository(db);
+    this.inquiries = new KyselyInquiryRepository(db, queries);
     this.leases = new KyselyLeaseRepository(db);
     this.restore = new KyselyRestoreRepository(db, dialect);
     this.policies = new KyselyPolicyRepository(db, dialect);

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type ExecutionId, executionId } from '../domain/index.js';
+import type { CompiledQueries } from './compiled-queries.js';
 import { fromJson, nowIso, toJson } from './rows.js';
 import type { Database, WorkflowStateTable } from './schema.js';
 import type { WorkflowRepository } from './store.js';
@@ -20,9 +21,11 @@ function toWorkflowState(row: Selectable<WorkflowStateTable>): WorkflowStateRow 
 
 export class KyselyWorkflowRepository implements WorkflowRepository {
   readonly #db: Kysely<Database>;
+  readonly #queries: CompiledQueries;
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, queries: CompiledQueries) {
     this.#db = db;
+    this.#queries = queries;
   }
 
   async create(input: NewWorkflowState): Promise<boolean> {
@@ -61,14 +64,10 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
   }
 
   async findDue(now: string, limit: number): Promise<readonly WorkflowStateRow[]> {
-    const rows = await this.#db
-      .selectFrom('workflow_states')
-      .selectAll()
-      .where('due_at', '<=', now)
-      .where('active', '=', 1)
-      .orderBy('due_at')
-      .limit(limit)
-      .execute();
+    // Asked several times a second by the executor's workflow tick, mostly to find nothing: compiled once.
+    const { rows } = await this.#queries.run(this.#db, 'workflows.findDue', [now, limit], (at, most) =>
+      this.#db.selectFrom('workflow_states').selectAll().where('due_at', '<=', at).where('active', '=', 1).orderBy('due_at').limit(most),
+    );
     return rows.map(toWorkflowState);
   }
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import type { Action, ProcessCell } from '../domain/index.js';
-import { actionId } from '../domain/index.js';
 import { type Containment, detectContainment, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner } from './index.js';
 import { isAlive } from '../../test/support/processes.js';
+import { testAction } from '../../test/support/actions.js';
 
 /** Starts `sleep` in a session of its own and prints its pid once it is there, then exits or waits. */
 const ESCAPE = `setsid sh -c 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 300' "$ATTUNE_EXEC_ID.pid" </dev/null >/dev/null 2>&1 &
@@ -42,27 +42,7 @@ afterAll(async () => {
 });
 
 function action(entryPoint: string): Action {
-  return {
-    id: actionId(1),
-    ref: 'test.escape',
-    packRef: 'test',
-    label: 'Escape',
-    description: '',
-    runnerType: 'shell',
-    entryPoint,
-    parameters: {},
-    output: {},
-    parameterDelivery: 'stdin',
-    parameterFormat: 'json',
-    outputFormat: 'text',
-    timeoutSeconds: 600,
-    maxRetries: 0,
-    apiAccess: false,
-    permissionSet: null,
-    workflow: null,
-    created: '',
-    updated: '',
-  };
+  return testAction({ ref: 'test.escape', label: 'Escape', entryPoint, timeoutSeconds: 600 });
 }
 
 describe.each(contained())('ActionRunner with $name containment', ({ containment }) => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Action } from '../domain/index.js';
-import { actionId } from '../domain/index.js';
 import { WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
+import { testAction } from '../../test/support/actions.js';
 
 // The shell-cmd runner: an action whose program is its `cmd` parameter, run by /bin/sh once.
 
@@ -32,28 +32,7 @@ afterAll(async () => {
 });
 
 function makeAction(overrides: Partial<Action>): Action {
-  return {
-    id: actionId(1),
-    ref: 'test.cmd',
-    packRef: 'test',
-    label: 'Command line',
-    description: '',
-    runnerType: 'shell-cmd',
-    entryPoint: '',
-    parameters: {},
-    output: {},
-    parameterDelivery: 'stdin',
-    parameterFormat: 'json',
-    outputFormat: 'text',
-    timeoutSeconds: 60,
-    maxRetries: 0,
-    apiAccess: false,
-    permissionSet: null,
-    workflow: null,
-    created: '',
-    updated: '',
-    ...overrides,
-  };
+  return testAction({ ref: 'test.cmd', label: 'Command line', runnerType: 'shell-cmd', entryPoint: '', ...overrides });
 }
 
 function request(parameters: Record<string, unknown>, action: Partial<Action> = {}, timeoutSeconds = 30): RunRequest {

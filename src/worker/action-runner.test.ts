@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Action } from '../domain/index.js';
-import { actionId } from '../domain/index.js';
 import { findExecutable, WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
+import { testAction } from '../../test/support/actions.js';
 
 const SCRIPTS: Record<string, string> = {
   'echo-stdin.sh': 'cat\n',
@@ -75,28 +75,7 @@ afterAll(async () => {
 });
 
 function makeAction(overrides: Partial<Action>): Action {
-  return {
-    id: actionId(1),
-    ref: 'test.action',
-    packRef: 'test',
-    label: 'Test action',
-    description: '',
-    runnerType: 'shell',
-    entryPoint: 'echo-stdin.sh',
-    parameters: {},
-    output: {},
-    parameterDelivery: 'stdin',
-    parameterFormat: 'json',
-    outputFormat: 'text',
-    timeoutSeconds: 60,
-    maxRetries: 0,
-    apiAccess: false,
-    permissionSet: null,
-    workflow: null,
-    created: '',
-    updated: '',
-    ...overrides,
-  };
+  return testAction(overrides);
 }
 
 function request(action: Partial<Action>, parameters: Record<string, unknown> = {}, timeoutSeconds = 30): RunRequest {

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Action } from '../domain/index.js';
 import { WarmLauncher } from '../process/index.js';
 import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index.js';
 import { isAlive } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
 import { testAction } from '../../test/support/actions.js';
+import { START_MODES, startModeHooks } from '../../test/support/start-modes.js';
 
 // The shell-cmd runner: an action whose program is its `cmd` parameter, run by /bin/sh once.
 
@@ -17,7 +18,6 @@ const DECLARES_N = { ...DECLARES_CMD, n: { type: 'integer' } } as const;
 
 let packPath: string;
 let parametersDir: string;
-const MODES = ['in-process spawn', 'warm launcher', 'spawner helper'] as const;
 let spawner: Spawner | undefined;
 let launcher: WarmLauncher | undefined;
 
@@ -63,17 +63,8 @@ async function runCmd(cmd: string, more: Record<string, unknown> = {}, action: P
   return { ...outcome, pid };
 }
 
-describe.each(MODES)('shell-cmd, %s', (mode) => {
-  beforeAll(() => {
-    spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
-    launcher = mode === 'warm launcher' ? new WarmLauncher() : undefined;
-  });
-  afterAll(async () => {
-    spawner?.close();
-    spawner = undefined;
-    await launcher?.close();
-    launcher = undefined;
-  });
+describe.each(START_MODES)('shell-cmd, %s', (mode) => {
+  startModeHooks(mode, (tools) => ({ spawner, launcher } = tools));
 
   it('passes the exit code, stdout and stderr of the command line through', async () => {
     const outcome = await runCmd('echo out; echo err >&2; exit 3');

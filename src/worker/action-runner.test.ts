@@ -10,6 +10,7 @@ import { ActionRunner, Spawner, type RunOutcome, type RunRequest } from './index
 import { isAlive, isReaped, killAll, pidIn } from '../../test/support/processes.js';
 import { until, waitFor } from '../../test/support/wait.js';
 import { testAction } from '../../test/support/actions.js';
+import { START_MODES, startModeHooks } from '../../test/support/start-modes.js';
 
 const SCRIPTS: Record<string, string> = {
   'echo-stdin.sh': 'cat\n',
@@ -51,7 +52,6 @@ const SCRIPTS: Record<string, string> = {
 
 let packPath: string;
 /** Every test runs three times: spawning from this process, from a spare started ahead (WarmLauncher), and through the spawner helper process. */
-const MODES = ['in-process spawn', 'warm launcher', 'spawner helper'] as const;
 let spawner: Spawner | undefined;
 let launcher: WarmLauncher | undefined;
 const runner = (maxOutputBytes = 64 * 1024): ActionRunner =>
@@ -100,17 +100,8 @@ async function expectDead(pids: readonly number[]): Promise<void> {
 
 const hasPython = (await findExecutable('python3', process.env.PATH)) !== undefined;
 
-describe.each(MODES)('%s', (mode) => {
-  beforeAll(() => {
-    spawner = mode === 'spawner helper' ? new Spawner({ entry: inject('spawnerEntry'), isLocalStartAllowed: false }) : undefined;
-    launcher = mode === 'warm launcher' ? new WarmLauncher() : undefined;
-  });
-  afterAll(async () => {
-    spawner?.close();
-    spawner = undefined;
-    await launcher?.close();
-    launcher = undefined;
-  });
+describe.each(START_MODES)('%s', (mode) => {
+  startModeHooks(mode, (tools) => ({ spawner, launcher } = tools));
 
   describe('ActionRunner runners', () => {
     const params = { message: 'hello', count: 2 };

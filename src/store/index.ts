@@ -9,7 +9,6 @@ export type {
   EventRepository,
   ExecutionRepository,
   InquiryRepository,
-  KeyRepository,
   LeaseRepository,
   PackRepository,
   Repositories,
@@ -23,6 +22,7 @@ export type {
   NewWorker,
   WorkflowRepository,
 } from './store.js';
+export type { KeyRepository } from './access-repositories.js';
 export type {
   ActionInput,
   AuditFilter,

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { type ApiToken, type ApiTokenId, type ApiTokenKind, type ExecutionId, apiTokenId, executionId, identityId } from '../domain/index.js';
 import { countRows, nowIso, readPage } from './rows.js';
 import type { ApiTokenTable, Database } from './schema.js';
-import type { ApiTokenRepository } from './store.js';
+import type { ApiTokenRepository } from './access-repositories.js';
 import type { ApiTokenFilter, NewApiToken, Page, PageRequest, StoredApiToken } from './store-types.js';
 
 function toApiToken(row: Selectable<ApiTokenTable>): ApiToken {

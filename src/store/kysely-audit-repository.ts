@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { type AuditEntry, type AuditOutcome, identityId } from '../domain/index.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { AuditLogTable, Database } from './schema.js';
-import type { AuditRepository } from './store.js';
+import type { AuditRepository } from './access-repositories.js';
 import type { AuditFilter, NewAuditEntry, Page } from './store-types.js';
 
 function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { type Identity, type IdentityId, type IdentityKind, identityId } from '../domain/index.js';
 import { countRows, nowIso, readPage } from './rows.js';
 import type { Database, IdentityTable } from './schema.js';
-import type { IdentityRepository } from './store.js';
+import type { IdentityRepository } from './access-repositories.js';
 import type { NewIdentity, Page, PageRequest } from './store-types.js';
 
 function toIdentity(row: Selectable<IdentityTable>, permissionSets: readonly string[]): Identity {

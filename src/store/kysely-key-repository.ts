@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Key, KeyAddress, KeyScope } from '../domain/index.js';
 import { countRows, fromJson, nowIso, readPage, toJson } from './rows.js';
 import type { Database, KeyTable } from './schema.js';
-import type { KeyRepository } from './store.js';
+import type { KeyRepository } from './access-repositories.js';
 import type { KeyFilter, KeyInput, Page, StoredKey } from './store-types.js';
 
 function toKey(row: Selectable<KeyTable>): Key {

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Grant, PermissionSet } from '../domain/index.js';
 import { fromJson, nowIso, toJson } from './rows.js';
 import type { Database, PermissionSetTable } from './schema.js';
-import type { PermissionSetRepository } from './store.js';
+import type { PermissionSetRepository } from './access-repositories.js';
 import type { PermissionSetInput } from './store-types.js';
 
 function toPermissionSet(row: Selectable<PermissionSetTable>): PermissionSet {

@@ -170,35 +170,9 @@ export class KyselyExecutionRepository implements ExecutionRepository {
   }
 
   // One UPDATE … WHERE status IN (from): the database decides the race, not a read before it.
-  async transition(
-    id: ExecutionId,
-    from: readonly ExecutionStatus[],
-    to: ExecutionStatus,
-    patch: TransitionPatch = {},
-  ): Promise<Execution | undefined> {
-    const now = nowIso();
-    const set: Record<string, unknown> = { status: to, updated: now };
-    if (patch.result !== undefined) set.result = toJson(patch.result);
-    if (patch.workerId !== undefined) set.worker_id = patch.workerId;
-    if (patch.started === true) set.started_at = now;
-    if (patch.finished === true) set.finished_at = now;
-    const columns = Object.keys(set);
-    const held = patch.heldBy !== undefined;
-    // The statuses, the columns set and whether a holder is required shape the SQL; the values are bound.
-    const key = `executions.transition:${from.join(',')}:${columns.join(',')}:${patch.countAttempt === true}:${held}`;
-    const values = [...columns.map((column) => set[column]), id, ...(held ? [patch.heldBy] : [])];
-    const { rows } = await this.#queries.run(this.#db, key, values, (...bound) =>
-      this.#db
-        .updateTable('executions')
-        .set(Object.fromEntries(columns.map((column, i) => [column, bound[i]])) as Updateable<ExecutionTable>)
-        .$if(patch.countAttempt === true, (qb) => qb.set((eb) => ({ attempt: eb('attempt', '+', 1) })))
-        .where('id', '=', bound[columns.length] as ExecutionId)
-        .where('status', 'in', from)
-        .$if(held, (qb) => qb.where('worker_id', '=', bound[columns.length + 1] as string))
-        .returningAll(),
-    );
-    const [row] = rows;
-    return row && toExecution(row);
+  async transition(id: ExecutionId, from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch = {}): Promise<Execution | undefined> {
+    const [moved] = await this.#transition([id], from, to, patch);
+    return moved;
   }
 
   transitionMany(ids: readonly ExecutionId[], from: readonly ExecutionStatus[], to: ExecutionStatus, patch: TransitionPatch = {}): Promise<readonly Execution[]> {
@@ -216,7 +190,7 @@ export class KyselyExecutionRepository implements ExecutionRepository {
     const held = patch.heldBy !== undefined;
     const rows = await inSlices(ids, async (slice) => {
       const padded = paddedIds(slice);
-      // As in transition, plus the (padded) number of ids.
+      // The statuses, the columns set, whether a holder is required and the (padded) number of ids shape the SQL; the values are bound.
       const key = `executions.transitionMany:${from.join(',')}:${columns.join(',')}:${patch.countAttempt === true}:${held}:${padded.length}`;
       const values = [...columns.map((column) => set[column]), ...padded, ...(held ? [patch.heldBy] : [])];
       const { rows: moved } = await this.#queries.run(this.#db, key, values, (...bound) =>
